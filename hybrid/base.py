@@ -1,0 +1,24 @@
+"""Errors and small shared definitions used across hybrid."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["HybridError", "ShapeError", "AttrError", "default_dtype", "numeric_types"]
+
+
+class HybridError(Exception):
+    """Base class of every error hybrid raises on purpose."""
+
+
+class ShapeError(HybridError, ValueError):
+    """Inputs whose shapes or dtypes do not fit the op or block; the message names it."""
+
+
+class AttrError(HybridError, ValueError):
+    """An op attribute that is unknown, missing or out of range."""
+
+
+# MXNet's default dtype: arrays made without an explicit dtype are float32.
+default_dtype = np.dtype(np.float32)
+numeric_types = (int, float, np.integer, np.floating, bool, np.bool_)

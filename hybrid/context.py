@@ -1,0 +1,69 @@
+"""Devices. hybrid computes on numpy, so the only device with a backend is the CPU."""
+
+from __future__ import annotations
+
+from .base import HybridError
+
+__all__ = ["Context", "cpu", "gpu", "cpu_pinned", "current_context", "num_gpus"]
+
+
+class Context:
+    """A device: ``Context('cpu', 0)``. ``gpu(i)`` is accepted but has no backend here.
+
+    Used as ``with mx.cpu(): ...`` it becomes the default context, as in MXNet.
+    """
+
+    _stack: list[Context] = []
+
+    def __init__(self, device_type: str | Context = "cpu", device_id: int = 0):
+        if isinstance(device_type, Context):
+            device_type, device_id = device_type.device_type, device_type.device_id
+        if device_type not in ("cpu", "gpu", "cpu_pinned", "cpu_shared"):
+            raise HybridError(f"Context: unknown device type {device_type!r}")
+        self.device_type = device_type
+        self.device_id = int(device_id)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Context)
+            and self.device_type == other.device_type
+            and self.device_id == other.device_id
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.device_type, self.device_id))
+
+    def __repr__(self) -> str:
+        return f"{self.device_type}({self.device_id})"
+
+    def __enter__(self) -> Context:
+        Context._stack.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        Context._stack.pop()
+
+    def check_backend(self) -> None:
+        """Raise unless arrays can live on this device."""
+        if self.device_type == "gpu":
+            raise HybridError(f"{self}: hybrid runs on numpy and has no GPU backend; use mx.cpu()")
+
+
+def cpu(device_id: int = 0) -> Context:
+    return Context("cpu", device_id)
+
+
+def cpu_pinned(device_id: int = 0) -> Context:
+    return Context("cpu_pinned", device_id)
+
+
+def gpu(device_id: int = 0) -> Context:
+    return Context("gpu", device_id)
+
+
+def num_gpus() -> int:
+    return 0
+
+
+def current_context() -> Context:
+    return Context._stack[-1] if Context._stack else Context("cpu", 0)

@@ -1,0 +1,86 @@
+"""Fills the ``nd`` namespace from the op registry, plus MXNet's Python-level helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..ops.registry import REGISTRY, build_function, invoke
+from .ndarray import _BINARY, NDArray, binary
+
+# MXNet's nd.add/subtract/... accept scalars on either side; they pick the broadcast or the scalar
+# op.
+_HELPERS = {
+    "add": "add",
+    "subtract": "sub",
+    "multiply": "mul",
+    "divide": "truediv",
+    "modulo": "mod",
+    "power": "pow",
+    "maximum": None,
+    "minimum": None,
+    "equal": "eq",
+    "not_equal": "ne",
+    "greater": "gt",
+    "greater_equal": "ge",
+    "lesser": "lt",
+    "lesser_equal": "le",
+}
+_EXTRA_BINARY = {
+    "maximum": ("broadcast_maximum", "_maximum_scalar", "_maximum_scalar"),
+    "minimum": ("broadcast_minimum", "_minimum_scalar", "_minimum_scalar"),
+}
+
+
+# Ops that are also NDArray methods (``x.sum(axis=1)`` is ``nd.sum(x, axis=1)``), as in MXNet.
+FLUENT = (
+    "sum", "mean", "max", "min", "prod", "norm", "argmax", "argmin", "topk", "sort", "argsort",
+    "transpose", "swapaxes", "expand_dims", "squeeze", "flatten", "reshape_like", "split", "slice",
+    "slice_axis", "slice_like", "take", "pick", "one_hot", "tile", "repeat", "broadcast_to",
+    "broadcast_like", "broadcast_axes", "pad", "zeros_like", "ones_like", "clip", "abs", "sign",
+    "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos", "tanh",
+    "sigmoid", "relu", "softmax", "log_softmax", "round", "floor", "ceil", "dot",
+)
+
+
+def _fluent(fn: Any) -> Any:
+    def method(self: NDArray, *args: Any, **kwargs: Any) -> Any:
+        return fn(self, *args, **kwargs)
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+def _call(op: Any, inputs: list, attrs: dict, out: Any, name: Any) -> Any:
+    return invoke(op, inputs, attrs, out)
+
+
+def _helper(public: str, ops: tuple[str, str, str]) -> Any:
+    def fn(lhs: Any, rhs: Any) -> Any:
+        return binary(lhs, rhs, *ops)
+
+    fn.__name__ = fn.__qualname__ = public
+    fn.__doc__ = (
+        f"``{public}(lhs, rhs)``: elementwise with broadcasting; either side may be a number."
+    )
+    return fn
+
+
+def populate(namespace: dict, public: list[str]) -> None:
+    """Add a function for every op name and alias, and the scalar-aware helpers."""
+    built: dict[int, Any] = {}
+    for key, op in REGISTRY.items():
+        fn = built.get(id(op))
+        if fn is None:
+            fn = built[id(op)] = build_function(op, _call)
+        namespace[key] = fn
+        if not key.startswith("_"):
+            public.append(key)
+    by_method = {m: ops for m, *ops in _BINARY}
+    for public_name, method in _HELPERS.items():
+        ops = _EXTRA_BINARY[public_name] if method is None else tuple(by_method[method])
+        namespace[public_name] = _helper(public_name, ops)
+        public.append(public_name)
+    for name in FLUENT:
+        if name in namespace:  # tests/ops/test_ndarray.py checks that every one exists
+            setattr(NDArray, name, _fluent(namespace[name]))
+    NDArray.__module__ = namespace["__name__"]

@@ -1,0 +1,336 @@
+"""NDArray: an eager array on a numpy buffer, with MXNet's methods, operators and autograd hooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import autograd
+from ..base import HybridError, default_dtype, numeric_types
+from ..context import Context, cpu
+from ..ops import registry
+from ..ops.registry import get_op, invoke
+
+__all__ = ["NDArray", "array", "empty"]
+
+_CPU = cpu()
+
+
+class NDArray:
+    """An n-dimensional array on the CPU, MXNet-style.
+
+    Operations run at once on the numpy buffer; inside ``autograd.record()`` they are also taped for
+    ``backward()``. Slicing with basic indices returns a view that shares the buffer, so
+    ``p.data()[:] -= lr * g`` updates a parameter in place.
+    """
+
+    __slots__ = ("_data", "_grad", "_grad_req", "_entry", "_out_index", "__weakref__")
+    # Makes numpy defer to NDArray's reflected operators (np.float32(2) * x stays an NDArray).
+    __array_priority__ = 1000.0
+
+    def __init__(self, data: Any, ctx: Context | None = None, dtype: Any = None):
+        if ctx is not None:
+            Context(ctx).check_backend()
+        self._data = np.asarray(data, dtype=dtype)
+        self._grad = None
+        self._grad_req = "null"
+        self._entry = None
+        self._out_index = 0
+
+    @classmethod
+    def _wrap(cls, data: np.ndarray) -> NDArray:
+        """An NDArray that owns ``data`` (no copy)."""
+        a = object.__new__(cls)
+        a._data = data
+        a._grad = None
+        a._grad_req = "null"
+        a._entry = None
+        a._out_index = 0
+        return a
+
+    # -- properties
+    # -------------------------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    @property
+    def dtype(self) -> type:
+        return self._data.dtype.type
+
+    @property
+    def size(self) -> int:
+        return self._data.size
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def context(self) -> Context:
+        return _CPU
+
+    ctx = context
+
+    @property
+    def stype(self) -> str:
+        return "default"
+
+    @property
+    def grad(self) -> NDArray | None:
+        return self._grad
+
+    @property
+    def T(self) -> NDArray:
+        return self.transpose()
+
+    # -- conversion
+    # -------------------------------------------------------------------------------------------
+    def asnumpy(self) -> np.ndarray:
+        """A numpy copy of the data."""
+        return self._data.copy()
+
+    def asscalar(self) -> Any:
+        if self._data.size != 1:
+            raise HybridError(
+                f"asscalar: the array has shape {self.shape}, expected a single element"
+            )
+        return (
+            self._data.reshape(()).item()
+            if self._data.dtype.kind != "f"
+            else self._data.dtype.type(self._data.reshape(()))
+        )
+
+    def astype(self, dtype: Any, copy: bool = True) -> NDArray:
+        if not copy and np.dtype(dtype) == self._data.dtype:
+            return self
+        return invoke(get_op("Cast"), (self,), {"dtype": np.dtype(dtype)})
+
+    def copy(self) -> NDArray:
+        return invoke(get_op("_copy"), (self,), {})
+
+    def copyto(self, other: NDArray | Context) -> NDArray:
+        """Copy into ``other`` (an NDArray of the same shape) or onto a context."""
+        if isinstance(other, Context):
+            other.check_backend()
+            return self.copy()
+        if other.shape != self.shape:
+            raise HybridError(
+                f"copyto: target shape {other.shape} differs from source {self.shape}"
+            )
+        other._data[...] = self._data
+        return other
+
+    def as_in_context(self, context: Context) -> NDArray:
+        Context(context).check_backend()
+        return self
+
+    as_in_ctx = as_in_context
+
+    def detach(self) -> NDArray:
+        """The same data, cut from the autograd graph."""
+        return NDArray._wrap(self._data)
+
+    def wait_to_read(self) -> None:
+        """Computation is synchronous on numpy: nothing to wait for."""
+
+    def tostype(self, stype: str) -> NDArray:
+        if stype != "default":
+            raise HybridError(f"tostype: storage type {stype!r} is not supported (dense only)")
+        return self
+
+    # -- autograd
+    # ---------------------------------------------------------------------------------------------
+    def attach_grad(self, grad_req: str = "write", stype: str | None = None) -> None:
+        """Allocate a gradient buffer and mark this array as a variable for ``backward()``."""
+        autograd.mark_variables(self, NDArray._wrap(np.zeros_like(self._data)), grad_req)
+
+    def backward(
+        self, out_grad: NDArray | None = None, retain_graph: bool = False, train_mode: bool = True
+    ) -> None:
+        autograd.backward(self, None if out_grad is None else [out_grad], retain_graph, train_mode)
+
+    # -- shape methods
+    # ----------------------------------------------------------------------------------------
+    def reshape(self, *shape: Any, **kwargs: Any) -> NDArray:
+        """Reshape with MXNet's special codes (0 copy, -1 infer, -2 copy rest, -3 merge, -4
+        split).
+        """
+        if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
+            shape = tuple(shape[0])
+        if "shape" in kwargs:
+            shape = kwargs.pop("shape")
+        op = get_op("Reshape")
+        return invoke(op, (self,), op.parse_attrs({"shape": shape, **kwargs}))
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d NDArray")
+        return self._data.shape[0]
+
+    def __iter__(self) -> Any:
+        for i in range(len(self)):
+            yield self[i]
+
+    # -- indexing
+    # ---------------------------------------------------------------------------------------------
+    def __getitem__(self, key: Any) -> NDArray:
+        key = _index_key(key)
+        if autograd._state.recording and (self._entry is not None or self._grad is not None):
+            op = get_op("_getitem")
+            return invoke(op, (self,), {"key": key})
+        return NDArray._wrap(self._data[key])
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._data[_index_key(key)] = value._data if isinstance(value, NDArray) else value
+
+    # -- printing
+    # ---------------------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        shape = "x".join(map(str, self.shape)) if self.shape else "scalar"
+        return f"\n{self._data}\n<NDArray {shape} @{self.context}>"
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise HybridError(f"The truth value of an NDArray with shape {self.shape} is ambiguous")
+        return bool(self._data.reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.asscalar())
+
+    def __int__(self) -> int:
+        return int(self.asscalar())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub":
+            raise TypeError("only integer NDArrays can be used as an index")
+        return int(self.asscalar())
+
+    __hash__ = object.__hash__
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    # -- arithmetic
+    # -------------------------------------------------------------------------------------------
+    def __neg__(self) -> NDArray:
+        return invoke(get_op("negative"), (self,), {})
+
+    def __abs__(self) -> NDArray:
+        return invoke(get_op("abs"), (self,), {})
+
+    def __pos__(self) -> NDArray:
+        return self
+
+
+def _index_key(key: Any) -> Any:
+    """NDArray indices become numpy ones."""
+    if isinstance(key, NDArray):
+        return key._data.astype(np.int64) if key._data.dtype.kind == "f" else key._data
+    if isinstance(key, tuple):
+        return tuple(_index_key(k) for k in key)
+    return key
+
+
+# Binary operators: (method, array-array op, array-scalar op, scalar-array op for the reflected
+# form).
+_BINARY = [
+    ("add", "broadcast_add", "_plus_scalar", "_plus_scalar"),
+    ("sub", "broadcast_sub", "_minus_scalar", "_rminus_scalar"),
+    ("mul", "broadcast_mul", "_mul_scalar", "_mul_scalar"),
+    ("truediv", "broadcast_div", "_div_scalar", "_rdiv_scalar"),
+    ("mod", "broadcast_mod", "_mod_scalar", "_rmod_scalar"),
+    ("pow", "broadcast_power", "_power_scalar", "_rpower_scalar"),
+    ("eq", "broadcast_equal", "_equal_scalar", "_equal_scalar"),
+    ("ne", "broadcast_not_equal", "_not_equal_scalar", "_not_equal_scalar"),
+    ("gt", "broadcast_greater", "_greater_scalar", "_lesser_scalar"),
+    ("ge", "broadcast_greater_equal", "_greater_equal_scalar", "_lesser_equal_scalar"),
+    ("lt", "broadcast_lesser", "_lesser_scalar", "_greater_scalar"),
+    ("le", "broadcast_lesser_equal", "_lesser_equal_scalar", "_greater_equal_scalar"),
+]
+_IN_PLACE = {
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "truediv": np.true_divide,
+    "mod": np.mod,
+    "pow": np.power,
+}
+
+
+def binary(lhs: Any, rhs: Any, array_op: str, scalar_op: str, rscalar_op: str) -> Any:
+    """``lhs <op> rhs`` where either side may be a Python number (MXNet's nd.add, nd.subtract,
+    ...).
+    """
+    if isinstance(rhs, numeric_types):
+        if isinstance(lhs, numeric_types):
+            raise HybridError(f"{array_op}: at least one operand must be an array")
+        return invoke(get_op(scalar_op), (lhs,), {"scalar": float(rhs), "is_int": True})
+    if isinstance(lhs, numeric_types):
+        return invoke(get_op(rscalar_op), (rhs,), {"scalar": float(lhs), "is_int": True})
+    if isinstance(rhs, np.ndarray) or isinstance(lhs, np.ndarray):
+        raise HybridError(f"{array_op}: got a numpy array; wrap it with nd.array() first")
+    return invoke(get_op(array_op), (lhs, rhs), {})
+
+
+def _make_operators(method: str, array_op: str, scalar_op: str, rscalar_op: str) -> None:
+    def forward_fn(self: NDArray, other: Any) -> Any:
+        return binary(self, other, array_op, scalar_op, rscalar_op)
+
+    def reflected_fn(self: NDArray, other: Any) -> Any:
+        return binary(other, self, array_op, rscalar_op, scalar_op)
+
+    forward_fn.__name__ = f"__{method}__"
+    setattr(NDArray, forward_fn.__name__, forward_fn)
+    if method not in ("eq", "ne", "gt", "ge", "lt", "le"):
+        reflected_fn.__name__ = f"__r{method}__"
+        setattr(NDArray, reflected_fn.__name__, reflected_fn)
+    if method in _IN_PLACE:
+        ufunc = _IN_PLACE[method]
+
+        def in_place_fn(self: NDArray, other: Any) -> NDArray:
+            if autograd._state.recording and (self._entry is not None or self._grad is not None):
+                raise HybridError(
+                    f"in-place __i{method}__ on an array that autograd is recording; "
+                    f"write y = x {method} ... instead"
+                )
+            ufunc(
+                self._data,
+                other._data if isinstance(other, NDArray) else other,
+                out=self._data,
+                casting="unsafe",
+            )
+            return self
+
+        in_place_fn.__name__ = f"__i{method}__"
+        setattr(NDArray, in_place_fn.__name__, in_place_fn)
+
+
+for _spec in _BINARY:
+    _make_operators(*_spec)
+NDArray.__div__ = NDArray.__truediv__
+NDArray.__rdiv__ = NDArray.__rtruediv__
+NDArray.__idiv__ = NDArray.__itruediv__
+
+registry.array_type = NDArray
+
+
+def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
+    """An NDArray copied from ``source_array``.
+
+    The dtype is ``dtype`` if given, else the source's when it is an NDArray, else float32 (MXNet's
+    rule, which also turns float64 numpy arrays into float32).
+    """
+    if ctx is not None:
+        Context(ctx).check_backend()
+    if isinstance(source_array, NDArray):
+        dtype = dtype or source_array.dtype
+        source_array = source_array._data
+    return NDArray._wrap(np.array(source_array, dtype=dtype or default_dtype))
+
+
+def empty(shape: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
+    if ctx is not None:
+        Context(ctx).check_backend()
+    return NDArray._wrap(np.empty(shape, dtype=dtype or default_dtype))

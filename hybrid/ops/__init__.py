@@ -1,0 +1,21 @@
+"""The op registry and every op family. Importing this package registers all ops."""
+
+from __future__ import annotations
+
+from . import (  # noqa: F401  (each family module registers its ops on import)
+    broadcast,
+    conv,
+    creation,
+    elemwise,
+    indexing,
+    linalg,
+    nn,
+    norm,
+    pooling,
+    random,
+    reduce,
+    shape,
+)
+from .registry import REGISTRY, Op, Sample, all_ops, get_op, invoke, register
+
+__all__ = ["REGISTRY", "Op", "Sample", "all_ops", "get_op", "invoke", "register"]

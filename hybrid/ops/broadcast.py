@@ -1,0 +1,378 @@
+"""Binary elementwise ops: array-array with numpy broadcasting, array-scalar, ``where`` and
+``add_n``.
+
+The array-array and array-scalar forms of each operation are declared from one table row, so the
+math and the gradient of e.g. ``power`` are written once for ``broadcast_power``, ``_power_scalar``
+and ``_rpower_scalar``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..base import ShapeError
+from ._util import broadcast_shapes, same_dtype, unbroadcast
+from .attrs import Attr
+from .registry import Op, Sample, register
+
+Grad = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple]
+
+
+def _pow_grads(a, b, y, gy):
+    ga = gy * b * np.power(a, b - 1)
+    gb = gy * y * np.log(np.where(a > 0, a, 1))
+    return ga, gb
+
+
+# name, MXNet aliases, forward f(a, b), gradients g(a, b, y, gy) -> (ga, gb) or None (comparisons),
+# scalar-op names (lhs array, rhs array), input domain, docstring.
+_TABLE: list[tuple] = [
+    (
+        "broadcast_add",
+        ("elemwise_add", "_plus", "_add", "_Plus", "broadcast_plus"),
+        np.add,
+        lambda a, b, y, gy: (gy, gy),
+        ("_plus_scalar", "_plus_scalar"),
+        (-2, 2),
+        "``y = lhs + rhs``.",
+    ),
+    (
+        "broadcast_sub",
+        ("elemwise_sub", "_minus", "_sub", "_Minus", "broadcast_minus"),
+        np.subtract,
+        lambda a, b, y, gy: (gy, -gy),
+        ("_minus_scalar", "_rminus_scalar"),
+        (-2, 2),
+        "``y = lhs - rhs``.",
+    ),
+    (
+        "broadcast_mul",
+        ("elemwise_mul", "_mul", "_Mul"),
+        np.multiply,
+        lambda a, b, y, gy: (gy * b, gy * a),
+        ("_mul_scalar", "_mul_scalar"),
+        (-2, 2),
+        "``y = lhs * rhs``.",
+    ),
+    (
+        "broadcast_div",
+        ("elemwise_div", "_div", "_Div"),
+        np.true_divide,
+        lambda a, b, y, gy: (gy / b, -gy * y / b),
+        ("_div_scalar", "_rdiv_scalar"),
+        (0.5, 2),
+        "``y = lhs / rhs``.",
+    ),
+    (
+        "broadcast_mod",
+        ("_mod", "_Mod"),
+        None,
+        lambda a, b, y, gy: (gy, -gy * np.floor(a / b)),
+        ("_mod_scalar", "_rmod_scalar"),
+        (0.5, 5),
+        "``y = lhs mod rhs`` with the sign of ``rhs`` (Python's rule); 0 where ``rhs == 0``.",
+    ),
+    (
+        "broadcast_power",
+        ("_power", "_Power", "pow"),
+        np.power,
+        _pow_grads,
+        ("_power_scalar", "_rpower_scalar"),
+        (0.5, 2),
+        "``y = lhs ^ rhs``.",
+    ),
+    (
+        "broadcast_maximum",
+        ("_maximum", "_Maximum"),
+        np.maximum,
+        lambda a, b, y, gy: (gy * (a >= b), gy * (a < b)),
+        ("_maximum_scalar", "_maximum_scalar"),
+        (-2, 2),
+        "``y = max(lhs, rhs)``; ties send the gradient to ``lhs``.",
+    ),
+    (
+        "broadcast_minimum",
+        ("_minimum", "_Minimum"),
+        np.minimum,
+        lambda a, b, y, gy: (gy * (a <= b), gy * (a > b)),
+        ("_minimum_scalar", "_minimum_scalar"),
+        (-2, 2),
+        "``y = min(lhs, rhs)``; ties send the gradient to ``lhs``.",
+    ),
+    (
+        "broadcast_hypot",
+        ("_hypot",),
+        np.hypot,
+        lambda a, b, y, gy: (gy * a / y, gy * b / y),
+        ("_hypot_scalar", "_hypot_scalar"),
+        (0.5, 2),
+        "``y = sqrt(lhs^2 + rhs^2)``.",
+    ),
+    (
+        "broadcast_equal",
+        ("_equal",),
+        np.equal,
+        None,
+        ("_equal_scalar", "_equal_scalar"),
+        (-2, 2),
+        "``y = 1`` where ``lhs == rhs`` else 0, in the input dtype.",
+    ),
+    (
+        "broadcast_not_equal",
+        ("_not_equal",),
+        np.not_equal,
+        None,
+        ("_not_equal_scalar", "_not_equal_scalar"),
+        (-2, 2),
+        "``y = 1`` where ``lhs != rhs`` else 0.",
+    ),
+    (
+        "broadcast_greater",
+        ("_greater",),
+        np.greater,
+        None,
+        ("_greater_scalar", "_lesser_scalar"),
+        (-2, 2),
+        "``y = 1`` where ``lhs > rhs`` else 0.",
+    ),
+    (
+        "broadcast_greater_equal",
+        ("_greater_equal",),
+        np.greater_equal,
+        None,
+        ("_greater_equal_scalar", "_lesser_equal_scalar"),
+        (-2, 2),
+        "``y = 1`` where ``lhs >= rhs`` else 0.",
+    ),
+    (
+        "broadcast_lesser",
+        ("_lesser",),
+        np.less,
+        None,
+        ("_lesser_scalar", "_greater_scalar"),
+        (-2, 2),
+        "``y = 1`` where ``lhs < rhs`` else 0.",
+    ),
+    (
+        "broadcast_lesser_equal",
+        ("_lesser_equal",),
+        np.less_equal,
+        None,
+        ("_lesser_equal_scalar", "_greater_equal_scalar"),
+        (-2, 2),
+        "``y = 1`` where ``lhs <= rhs`` else 0.",
+    ),
+    (
+        "broadcast_logical_and",
+        ("_logical_and",),
+        np.logical_and,
+        None,
+        ("_logical_and_scalar", "_logical_and_scalar"),
+        (-1, 1),
+        "``y = 1`` where both are non-zero.",
+    ),
+    (
+        "broadcast_logical_or",
+        ("_logical_or",),
+        np.logical_or,
+        None,
+        ("_logical_or_scalar", "_logical_or_scalar"),
+        (-1, 1),
+        "``y = 1`` where either is non-zero.",
+    ),
+    (
+        "broadcast_logical_xor",
+        ("_logical_xor",),
+        np.logical_xor,
+        None,
+        ("_logical_xor_scalar", "_logical_xor_scalar"),
+        (-1, 1),
+        "``y = 1`` where exactly one is non-zero.",
+    ),
+]
+
+
+def _mod(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b == 0, 0, np.mod(a, b)).astype(np.result_type(a, b), copy=False)
+
+
+def _as_result(f: Callable, grads: Grad | None) -> Callable:
+    """Comparisons return 0/1 in the input's dtype, as MXNet's do."""
+    if grads is not None:
+        return f
+    return lambda a, b: f(a, b).astype(np.result_type(a, b), copy=False)
+
+
+class Broadcast(Op):
+    """Family base: ``y = f(lhs, rhs)`` with numpy broadcasting."""
+
+    inputs = ("lhs", "rhs")
+    check_eager = False
+
+    def infer(in_shapes, in_dtypes, **attrs):
+        return (
+            in_shapes,
+            [broadcast_shapes("broadcast", *in_shapes)],
+            [same_dtype("broadcast", in_dtypes)],
+        )
+
+
+class Scalar(Op):
+    """Family base: ``y = f(data, scalar)`` (or ``f(scalar, data)`` for the reflected ``_r*``
+    ops).
+    """
+
+    attrs = (Attr("scalar", "float", 1.0), Attr("is_int", "bool", True))
+    check_eager = False
+
+    def infer(in_shapes, in_dtypes, **attrs):
+        return in_shapes, [in_shapes[0]], [in_dtypes[0]]
+
+
+def _declare(name, aliases, f, grads, scalar_names, domain, doc):
+    f = _as_result(_mod if f is None else f, grads)
+    lo, hi = domain
+
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        ctx.y = f(a, b)
+        return ctx.y
+
+    def vjp(ctx, gy):
+        ga, gb = grads(ctx.a, ctx.b, ctx.y, gy)
+        return unbroadcast(ga, ctx.a.shape), unbroadcast(gb, ctx.b.shape)
+
+    def samples(rng):
+        return [
+            Sample([rng.uniform(lo, hi, (3, 4)), rng.uniform(lo, hi, (3, 4))]),
+            Sample([rng.uniform(lo, hi, (2, 3, 4)), rng.uniform(lo, hi, (3, 1))]),
+            Sample([rng.uniform(lo, hi, (1, 4)), rng.uniform(lo, hi, (3, 1))]),
+        ]
+
+    body = {
+        "name": name,
+        "aliases": aliases,
+        "__doc__": doc,
+        "forward": forward,
+        "samples": samples,
+        "differentiable": grads is not None,
+    }
+    if grads is not None:
+        body["vjp"] = vjp
+    register(type(name, (Broadcast,), body))
+    for scalar_name, reflected in zip(scalar_names, (False, True)):
+        if scalar_name in _declared_scalars:
+            continue
+        _declared_scalars.add(scalar_name)
+        _declare_scalar(scalar_name, f, grads, reflected, domain, doc)
+
+
+_declared_scalars: set[str] = set()
+
+
+def _declare_scalar(name, f, grads, reflected, domain, doc):
+    lo, hi = domain
+
+    def forward(ctx, x, scalar, is_int):
+        s = np.asarray(scalar, dtype=x.dtype)
+        ctx.x, ctx.s = x, s
+        ctx.y = f(s, x) if reflected else f(x, s)
+        return ctx.y
+
+    def vjp(ctx, gy, scalar, is_int):
+        if reflected:
+            return (grads(ctx.s, ctx.x, ctx.y, gy)[1],)
+        return (grads(ctx.x, ctx.s, ctx.y, gy)[0],)
+
+    def samples(rng):
+        s = float(np.round(rng.uniform(lo, hi), 2))
+        return [
+            Sample([rng.uniform(lo, hi, (3, 4))], {"scalar": s}),
+            Sample([rng.uniform(lo, hi, (2, 5))], {"scalar": 1.5 if lo > 0 else -0.5}),
+        ]
+
+    left, right = ("scalar", "data") if reflected else ("data", "scalar")
+    body = {
+        "name": name,
+        "__doc__": doc.replace("lhs", left).replace("rhs", right),
+        "forward": forward,
+        "samples": samples,
+        "differentiable": grads is not None,
+    }
+    if grads is not None:
+        body["vjp"] = vjp
+    register(type(name, (Scalar,), body))
+
+
+for _row in _TABLE:
+    _declare(*_row)
+
+
+@register
+class Where(Op):
+    """``y = x`` where ``condition != 0`` else ``y`` (shapes equal, or condition of shape
+    ``(len(x),)``).
+    """
+
+    name = "where"
+    inputs = ("condition", "x", "y")
+
+    def infer(in_shapes, in_dtypes, **attrs):
+        cond, x, y = in_shapes
+        shape = broadcast_shapes("where", x, y)
+        return in_shapes, [shape], [same_dtype("where", in_dtypes[1:])]
+
+    def forward(ctx, cond, x, y):
+        mask = cond != 0
+        if mask.ndim == 1 and x.ndim > 1:
+            mask = mask.reshape((-1,) + (1,) * (x.ndim - 1))
+        ctx.mask = mask
+        return np.where(mask, x, y)
+
+    def vjp(ctx, gy):
+        zero = np.zeros((), gy.dtype)
+        return None, np.where(ctx.mask, gy, zero), np.where(ctx.mask, zero, gy)
+
+    def samples(rng):
+        cond = rng.integers(0, 2, (3, 4)).astype(np.float64)
+        return [
+            Sample([cond, rng.normal(size=(3, 4)), rng.normal(size=(3, 4))], grad=(1, 2)),
+            Sample(
+                [np.array([1.0, 0.0]), rng.normal(size=(2, 3)), rng.normal(size=(2, 3))],
+                grad=(1, 2),
+            ),
+        ]
+
+
+@register
+class AddN(Op):
+    """``y = sum of all inputs`` (same shapes); MXNet's ``add_n`` / ``ElementWiseSum``."""
+
+    name = "add_n"
+    aliases = ("ElementWiseSum", "_grad_add")
+    inputs = ("*args",)
+    attrs = (Attr("num_args", "int", 0),)
+
+    def infer(in_shapes, in_dtypes, **attrs):
+        shape = in_shapes[0]
+        for s in in_shapes[1:]:
+            if s is not None and shape is not None and tuple(s) != tuple(shape):
+                shapes = [None if x is None else tuple(x) for x in in_shapes]
+                raise ShapeError(f"add_n: inputs have shapes {shapes}, expected all equal")
+        return in_shapes, [shape], [same_dtype("add_n", in_dtypes)]
+
+    def forward(ctx, *xs, num_args):
+        ctx.n = len(xs)
+        out = xs[0].copy()
+        for x in xs[1:]:
+            out += x
+        return out
+
+    def vjp(ctx, gy, num_args):
+        return (gy,) * ctx.n
+
+    def samples(rng):
+        return [Sample([rng.normal(size=(3, 4)) for _ in range(3)])]

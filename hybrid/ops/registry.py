@@ -1,0 +1,357 @@
+"""The op registry: the Op record, ``register()``, attribute parsing and the one dispatch function.
+
+Every computation in hybrid is an op declared here once (see STYLE.md, section 1). An op is a class
+used as a record: it is never instantiated, its methods are plain functions (or classmethods in
+family bases).
+
+``invoke`` is the single entry from the ``nd`` namespace, ``NDArray`` operators and the graph
+executor. Given NDArrays it runs ``forward`` and, while ``autograd.record()`` is on and an input
+needs a gradient, appends a tape entry; given Symbols it hands over to the symbol front end, which
+runs ``infer`` and appends a graph node.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .. import autograd
+from ..base import AttrError, HybridError, ShapeError
+from .attrs import REQUIRED, Attr
+
+__all__ = [
+    "Op",
+    "Sample",
+    "register",
+    "REGISTRY",
+    "get_op",
+    "all_ops",
+    "invoke",
+    "build_function",
+    "Ctx",
+    "Attr",
+    "REQUIRED",
+]
+
+Shape = tuple[int, ...]
+
+
+class Sample(NamedTuple):
+    """One representative call of an op, used by every registry-driven test.
+
+    ``inputs`` are float64 (or integer) numpy arrays; ``attrs`` raw attributes; ``grad`` the indices
+    of inputs to check gradients for (None: every floating input); ``train`` the autograd mode to
+    run in.
+    """
+
+    inputs: list
+    attrs: dict = {}
+    grad: tuple | None = None
+    train: bool = False
+
+
+class Ctx:
+    """What one op call keeps for its backward: attributes set by ``forward``, plus
+    ``needs_grad``.
+    """
+
+    needs_grad: tuple = ()
+
+
+class Op:
+    """Declaration of one op. Subclass, set the fields, write the rules, decorate with
+    ``@register``.
+
+    Fields: ``name`` (MXNet's), ``aliases``, ``inputs`` (MXNet argument names; a single ``'*data'``
+    means any number), ``attrs`` (a tuple of :class:`Attr`), ``differentiable``, ``train_aware``
+    (the dispatcher passes ``is_train``, the autograd mode, as an attribute), ``aux_writeback``
+    (input indices whose buffers are updated from the trailing outputs of ``forward``, e.g.
+    BatchNorm's running statistics), ``check_eager`` (run ``infer`` before every eager call to
+    validate shapes; cheap elementwise families turn it off and rely on numpy's own errors, which
+    the dispatcher explains through ``infer``), ``completes`` (indices of inputs whose unknown
+    shapes ``infer`` completes from the others and the attributes, e.g. FullyConnected's weight),
+    ``tolerance`` (per-op test tolerances, with reason) and ``xfail`` (test name -> reason, for
+    known gaps).
+
+    Rules:
+    - ``forward(ctx, *arrays, **attrs)``: numpy in, numpy out (a tuple when there are several
+    outputs).
+    - ``vjp(ctx, *out_grads, **attrs)``: one gradient per input (None where not needed or not
+    defined).
+    - ``infer(in_shapes, in_dtypes, **attrs) -> (in_shapes, out_shapes, out_dtypes)``: the two-way
+    shape and
+      dtype rule. Unknown dims are 0 and an unknown shape is None; it returns the input shapes
+      completed.
+    - ``num_outputs(attrs)``: how many outputs the op shows.
+    - ``samples(rng)``: a list of :class:`Sample`.
+    """
+
+    name: str = ""
+    aliases: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ("data",)
+    attrs: tuple[Attr, ...] = ()
+    differentiable: bool = True
+    train_aware: bool = False
+    aux_writeback: tuple[int, ...] = ()
+    check_eager: bool = True
+    completes: tuple[int, ...] = ()
+    tolerance: dict = {}
+    xfail: dict = {}
+    # Filled by register():
+    attr_specs: dict[str, Attr] = {}
+    default_attrs: dict[str, Any] | None = None
+    variadic: bool = False
+
+    def forward(ctx: Ctx, *arrays: np.ndarray, **attrs: Any) -> np.ndarray | tuple:
+        raise NotImplementedError
+
+    def vjp(ctx: Ctx, *out_grads: np.ndarray, **attrs: Any) -> tuple:
+        raise NotImplementedError
+
+    def infer(in_shapes: list, in_dtypes: list, **attrs: Any) -> tuple[list, list, list]:
+        raise NotImplementedError
+
+    def num_outputs(attrs: dict) -> int:
+        return 1
+
+    def samples(rng: np.random.Generator) -> list[Sample]:
+        return []
+
+    @classmethod
+    def parse_attrs(cls, raw: dict[str, Any]) -> dict[str, Any]:
+        """Clean attribute values from raw ones (Python values or MXNet strings), with defaults
+        filled.
+        """
+        specs = cls.attr_specs
+        unknown = [k for k in raw if k not in specs]
+        if unknown:
+            known = ", ".join(specs) or "none"
+            raise AttrError(f"{cls.name}: unknown attribute {', '.join(unknown)} (known: {known})")
+        attrs = {}
+        for name, spec in specs.items():
+            if name in raw:
+                attrs[name] = spec(cls.name, raw[name])
+            elif spec.default is REQUIRED:
+                raise AttrError(f"{cls.name}: attribute {name} is required")
+            else:
+                attrs[name] = spec.default
+        return attrs
+
+    @classmethod
+    def input_names(cls, n: int) -> list[str]:
+        """Names of the first ``n`` inputs (``data0, data1, ...`` for a variadic op)."""
+        if cls.variadic:
+            return [f"{cls.inputs[0][1:]}{i}" for i in range(n)]
+        return list(cls.inputs[:n])
+
+
+REGISTRY: dict[str, type[Op]] = {}
+_CANONICAL: dict[str, type[Op]] = {}
+_TRAIN_ATTR = Attr("is_train", "bool", False)
+
+
+def register(op: type[Op]) -> type[Op]:
+    """Add an op (under its name and aliases) after checking its declaration."""
+    if not op.name:
+        raise HybridError(f"{op.__qualname__}: an op needs a name")
+    for key in (op.name, *op.aliases):
+        if key in REGISTRY:
+            raise HybridError(f"op name {key!r} is registered twice")
+    specs = {a.name: a for a in op.attrs}
+    if len(specs) != len(op.attrs):
+        raise HybridError(f"{op.name}: duplicate attribute names")
+    if op.train_aware:
+        specs["is_train"] = _TRAIN_ATTR
+    op.attr_specs = specs
+    op.variadic = len(op.inputs) == 1 and op.inputs[0].startswith("*")
+    required = any(a.default is REQUIRED for a in specs.values())
+    op.default_attrs = None if required else {n: a.default for n, a in specs.items()}
+    for key in (op.name, *op.aliases):
+        REGISTRY[key] = op
+    _CANONICAL[op.name] = op
+    return op
+
+
+def get_op(name: str) -> type[Op]:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise HybridError(f"no op named {name!r}") from None
+
+
+def all_ops() -> list[type[Op]]:
+    """Every registered op once, sorted by name."""
+    return [_CANONICAL[k] for k in sorted(_CANONICAL)]
+
+
+# Front ends plug in here: the NDArray class wraps results, the symbol front end takes Symbol
+# inputs.
+array_type: Any = None
+symbol_invoke: Callable[..., Any] | None = None
+
+
+def invoke(op: type[Op], args: Sequence[Any], attrs: dict[str, Any], out: Any = None) -> Any:
+    """Run ``op`` on NDArrays (recording a tape entry when needed), or trace it on Symbols.
+
+    ``attrs`` must already be parsed (``op.parse_attrs``) except for ``is_train``, which is filled
+    here.
+    """
+    try:
+        datas = [a._data for a in args]
+    except AttributeError:
+        return _invoke_other(op, args, attrs, out)
+    if op.train_aware:
+        attrs = {**attrs, "is_train": autograd._state.training}
+    if op.check_eager:
+        op.infer([d.shape for d in datas], [d.dtype for d in datas], **attrs)
+    ctx = Ctx()
+    entry = None
+    if autograd._state.recording and op.differentiable:
+        needs = tuple(a._entry is not None or a._grad is not None for a in args)
+        if True in needs:
+            ctx.needs_grad = needs
+            entry = True
+    try:
+        res = op.forward(ctx, *datas, **attrs)
+    except HybridError:
+        raise
+    except (ValueError, IndexError, TypeError) as e:
+        raise _explain(op, datas, attrs, e) from e
+    outs = res if type(res) is tuple else (res,)
+    if op.aux_writeback:
+        n = len(outs) - len(op.aux_writeback)
+        for i, value in zip(op.aux_writeback, outs[n:]):
+            if value is not None:
+                datas[i][...] = value
+        outs = outs[:n]
+    wrap = array_type._wrap
+    results = [wrap(o) for o in outs]
+    if entry is not None:
+        entry = autograd.TapeEntry(
+            op, ctx, attrs, tuple(args), tuple((o.shape, o.dtype) for o in outs)
+        )
+        for i, r in enumerate(results):
+            r._entry, r._out_index = entry, i
+    if out is not None:
+        return _write_out(op, results, out)
+    return results[0] if len(results) == 1 else results
+
+
+def _invoke_other(op: type[Op], args: Sequence[Any], attrs: dict[str, Any], out: Any) -> Any:
+    if symbol_invoke is not None and any(hasattr(a, "_is_symbol") for a in args):
+        return symbol_invoke(op, args, attrs)
+    bad = [
+        f"{name}: {type(a).__name__}"
+        for name, a in zip(op.input_names(len(args)), args)
+        if not isinstance(a, array_type)
+    ]
+    raise HybridError(
+        f"{op.name}: inputs must be NDArrays (or Symbols when tracing), got {', '.join(bad)}"
+    )
+
+
+def _explain(op: type[Op], datas: list, attrs: dict, error: Exception) -> HybridError:
+    """A failing forward becomes an error naming the op; ``infer`` usually says what is wrong."""
+    try:
+        op.infer([d.shape for d in datas], [d.dtype for d in datas], **attrs)
+    except HybridError as e:
+        return e
+    except Exception:  # noqa: BLE001 - the original error below is the better message
+        pass
+    shapes = ", ".join(f"{n}{tuple(d.shape)}" for n, d in zip(op.input_names(len(datas)), datas))
+    return ShapeError(f"{op.name}: {error} (inputs {shapes})")
+
+
+def _write_out(op: type[Op], results: list, out: Any) -> Any:
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    if len(outs) != len(results):
+        raise HybridError(
+            f"{op.name}: out= has {len(outs)} arrays, the op has {len(results)} outputs"
+        )
+    for o, r in zip(outs, results):
+        if o.shape != r.shape:
+            raise ShapeError(f"{op.name}: out= has shape {o.shape}, expected {r.shape}")
+        o._data[...] = r._data
+        o._entry, o._out_index = r._entry, r._out_index
+    return out
+
+
+def build_function(op: type[Op], call: Callable[..., Any]) -> Callable[..., Any]:
+    """The public function for ``op`` in a namespace (``nd.relu``, ``sym.relu``).
+
+    Positional arguments fill the inputs first (arrays or None for an absent optional input), then
+    the attributes in declared order, as MXNet's generated functions do. ``call(op, inputs, attrs,
+    out, name)`` does the work.
+    """
+    n_in = None if op.variadic else len(op.inputs)
+    attr_order = [n for n in op.attr_specs if n != "is_train"]
+
+    def fn(*args: Any, out: Any = None, name: str | None = None, **kwargs: Any) -> Any:
+        inputs = list(args)
+        if n_in is not None:
+            split = 0
+            while (
+                split < len(args)
+                and split < n_in
+                and (
+                    isinstance(args[split], array_type)
+                    or args[split] is None
+                    or hasattr(args[split], "_is_symbol")
+                )
+            ):
+                split += 1
+            inputs = list(args[:split])
+            for key, value in zip(attr_order, args[split:]):
+                kwargs[key] = value
+            if len(args) - split > len(attr_order):
+                raise AttrError(f"{op.name}: too many positional arguments")
+            for key in op.inputs[len(inputs) :]:
+                if key in kwargs:
+                    inputs.extend([None] * (op.inputs.index(key) - len(inputs)))
+                    inputs.append(kwargs.pop(key))
+        elif "data" in kwargs:
+            inputs.extend(kwargs.pop("data"))
+        kwargs.pop("num_args", None)
+        while inputs and inputs[-1] is None:
+            inputs.pop()
+        # NOTE: `None in inputs` would call NDArray.__eq__; compare identities instead.
+        holes = [i for i, a in enumerate(inputs) if a is None]
+        if holes:
+            missing = op.inputs[holes[0]]
+            raise HybridError(f"{op.name}: input {missing} is missing")
+        attrs = (
+            op.default_attrs
+            if not kwargs and op.default_attrs is not None
+            else op.parse_attrs(kwargs)
+        )
+        return call(op, inputs, attrs, out, name)
+
+    params = [
+        inspect.Parameter(
+            n.lstrip("*"),
+            inspect.Parameter.VAR_POSITIONAL
+            if n.startswith("*")
+            else inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            **({} if n.startswith("*") else {"default": None}),
+        )
+        for n in op.inputs
+    ]
+    kind = (
+        inspect.Parameter.KEYWORD_ONLY if op.variadic else inspect.Parameter.POSITIONAL_OR_KEYWORD
+    )
+    for n in attr_order:
+        spec = op.attr_specs[n]
+        params.append(
+            inspect.Parameter(n, kind, default=None if spec.default is REQUIRED else spec.default)
+        )
+    params += [
+        inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None),
+        inspect.Parameter("name", inspect.Parameter.KEYWORD_ONLY, default=None),
+    ]
+    fn.__signature__ = inspect.Signature(params)
+    fn.__name__ = fn.__qualname__ = op.name
+    fn.__doc__ = op.__doc__
+    return fn
