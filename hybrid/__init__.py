@@ -7,13 +7,29 @@ from __future__ import annotations
 
 import sys as _sys
 
-from . import autograd, ndarray, ops, random  # noqa: F401  (ops: registers every op)
+from . import (  # noqa: F401  (ops: registers every op)  # noqa: F401  (after ops: sym is generated from the registry)
+    autograd,
+    gluon,
+    initializer,
+    lr_scheduler,
+    metric,
+    ndarray,
+    ops,
+    optimizer,
+    random,
+    symbol,
+    viz,
+)
+from . import initializer as init
 from . import ndarray as nd
+from . import symbol as sym
 from .base import HybridError
 from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
 
 # `import hybrid.nd` works as in MXNet, where nd is an alias package of ndarray.
 _sys.modules[__name__ + ".nd"] = ndarray
+_sys.modules[__name__ + ".sym"] = symbol
+_sys.modules[__name__ + ".init"] = initializer
 
 __version__ = "0.1.0"
 __all__ = [
@@ -21,6 +37,15 @@ __all__ = [
     "nd",
     "ndarray",
     "random",
+    "sym",
+    "symbol",
+    "viz",
+    "gluon",
+    "init",
+    "initializer",
+    "lr_scheduler",
+    "metric",
+    "optimizer",
     "HybridError",
     "Context",
     "cpu",

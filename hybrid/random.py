@@ -20,3 +20,13 @@ def seed(seed_state: int, ctx: object = "all") -> None:
 def generator() -> np.random.Generator:
     """The generator random ops draw from (replaced by ``seed``; never cache it)."""
     return _generator
+
+
+def __getattr__(name: str) -> object:
+    """``mx.random.uniform(...)`` and friends are ``mx.nd.random``'s functions, as in MXNet."""
+    from .ndarray import random as nd_random
+
+    try:
+        return getattr(nd_random, name)
+    except AttributeError:
+        raise AttributeError(f"module 'hybrid.random' has no attribute {name!r}") from None

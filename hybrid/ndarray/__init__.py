@@ -4,9 +4,11 @@ registry.
 
 from __future__ import annotations
 
+from ..serialization import load, save
 from . import namespace as _namespace
+from . import random  # noqa: F401  (the nd.random submodule, as in MXNet)
 from .ndarray import NDArray, array, empty
 
-__all__ = ["NDArray", "array", "empty"]
+__all__ = ["NDArray", "array", "empty", "load", "save"]
 
 _namespace.populate(globals(), __all__)

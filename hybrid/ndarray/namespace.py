@@ -50,10 +50,6 @@ def _fluent(fn: Any) -> Any:
     return method
 
 
-def _call(op: Any, inputs: list, attrs: dict, out: Any, name: Any) -> Any:
-    return invoke(op, inputs, attrs, out)
-
-
 def _helper(public: str, ops: tuple[str, str, str]) -> Any:
     def fn(lhs: Any, rhs: Any) -> Any:
         return binary(lhs, rhs, *ops)
@@ -71,7 +67,7 @@ def populate(namespace: dict, public: list[str]) -> None:
     for key, op in REGISTRY.items():
         fn = built.get(id(op))
         if fn is None:
-            fn = built[id(op)] = build_function(op, _call)
+            fn = built[id(op)] = build_function(op, invoke)
         namespace[key] = fn
         if not key.startswith("_"):
             public.append(key)

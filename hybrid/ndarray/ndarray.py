@@ -279,7 +279,7 @@ def _make_operators(method: str, array_op: str, scalar_op: str, rscalar_op: str)
         return binary(self, other, array_op, scalar_op, rscalar_op)
 
     def reflected_fn(self: NDArray, other: Any) -> Any:
-        return binary(other, self, array_op, rscalar_op, scalar_op)
+        return binary(other, self, array_op, scalar_op, rscalar_op)
 
     forward_fn.__name__ = f"__{method}__"
     setattr(NDArray, forward_fn.__name__, forward_fn)

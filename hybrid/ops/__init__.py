@@ -6,6 +6,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     broadcast,
     conv,
     creation,
+    ctc,
     elemwise,
     indexing,
     linalg,

@@ -1,1 +1,398 @@
-"""(being written)"""
+"""Dense and convolution ops: FullyConnected, Convolution and Deconvolution.
+
+Each is one GEMM (per group) through BLAS; convolutions gather their windows with im2col first.
+See Note [Convolution as GEMM] in ``_im2col.py``. float32 inputs stay float32 throughout.
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+from ..base import AttrError, HybridError, ShapeError
+from ._im2col import (
+    Window,
+    batch_major,
+    channel_major,
+    conv_adjoint,
+    conv_out_size,
+    correlate,
+    gemm,
+    window_attrs,
+)
+from ._util import same_dtype
+from .attrs import REQUIRED, Attr
+from .registry import Op, Sample, register
+
+_POSITIVE = (lambda v: v >= 1, "a positive integer")
+_LAYOUTS = (None, "NCW", "NCHW", "NCDHW")
+_TUNE = (None, "off", "limited_workspace", "fastest")
+
+
+def _check_arity(op: str, in_shapes: list, no_bias: bool) -> None:
+    want = 2 if no_bias else 3
+    if len(in_shapes) != want:
+        names = "data, weight" if no_bias else "data, weight, bias"
+        raise HybridError(
+            f"{op}: with no_bias={no_bias} the inputs are ({names}), got {len(in_shapes)} inputs"
+        )
+
+
+def _merge(op: str, name: str, given: tuple | None, expected: tuple, source: str) -> tuple:
+    """``given`` with its unknown (0) dims filled from ``expected``; a ShapeError on a clash."""
+    if given is None:
+        return tuple(expected)
+    given = tuple(given)
+    if len(given) != len(expected) or any(g and e and g != e for g, e in zip(given, expected)):
+        raise ShapeError(
+            f"{op}: {name} has shape {given}, expected {tuple(expected)} from {source}"
+        )
+    return tuple(g or e for g, e in zip(given, expected))
+
+
+def _complete_params(op: str, in_shapes: list, weight: tuple, bias: int, source: str) -> list:
+    """The input shapes with weight and (when present) bias completed or checked."""
+    shapes = [in_shapes[0], _merge(op, "weight", in_shapes[1], weight, source)]
+    if len(in_shapes) == 3:
+        shapes.append(_merge(op, "bias", in_shapes[2], (bias,), source))
+    return shapes
+
+
+def _check_data(op: str, data: tuple | None, win: Window, groups: int) -> None:
+    """Data must be ``(N, C, *spatial)``, as many spatial dims as the kernel, C % groups == 0."""
+    if data is None:
+        return
+    if len(data) != len(win.kernel) + 2:
+        raise ShapeError(
+            f"{op}: data has shape {tuple(data)}, expected {len(win.kernel) + 2} dims "
+            f"(batch, channel, *spatial) for kernel={win.kernel}"
+        )
+    if data[1] and data[1] % groups:
+        raise ShapeError(f"{op}: data has {data[1]} channels, not divisible by num_group={groups}")
+
+
+@register
+class FullyConnected(Op):
+    """Dense layer: ``out = dot(data, weight.T) + bias``.
+
+    Parameters
+    ----------
+    num_hidden : int
+        Number of output units.
+    no_bias : bool, default False
+        Leave out ``bias`` (the op then takes two inputs).
+    flatten : bool, default True
+        Flatten ``data`` to ``(batch_size, in_units)`` first; when False the product applies to
+        the last axis and every leading axis is kept.
+
+    Inputs: ``data`` ``(batch_size, ...)``, ``weight`` ``(num_hidden, in_units)``, ``bias``
+    ``(num_hidden,)``. Output: ``(batch_size, num_hidden)``, or ``data.shape[:-1] +
+    (num_hidden,)`` when ``flatten=False``. The shape rule completes ``weight`` and ``bias`` from
+    ``data`` and ``num_hidden``, as Gluon's deferred initialisation needs.
+    """
+
+    name = "FullyConnected"
+    aliases = ("_npx_fully_connected",)
+    inputs = ("data", "weight", "bias")
+    attrs = (
+        Attr("num_hidden", "int", REQUIRED, check=_POSITIVE),
+        Attr("no_bias", "bool", False),
+        Attr("flatten", "bool", True),
+    )
+    completes = (1, 2)
+
+    def infer(in_shapes, in_dtypes, num_hidden, no_bias, flatten):
+        _check_arity("FullyConnected", in_shapes, no_bias)
+        dtype = same_dtype("FullyConnected", in_dtypes)
+        data = None if in_shapes[0] is None else tuple(in_shapes[0])
+        if data is None:
+            in_units, out = 0, None
+        elif flatten:
+            in_units = prod(data[1:]) if all(data[1:]) else 0
+            out = (data[0], num_hidden)
+        else:
+            in_units, out = data[-1], data[:-1] + (num_hidden,)
+        source = f"data {data} and num_hidden={num_hidden}"
+        shapes = _complete_params(
+            "FullyConnected", in_shapes, (num_hidden, in_units), num_hidden, source
+        )
+        return shapes, [out], [dtype]
+
+    def forward(ctx, x, w, b=None, *, num_hidden, no_bias, flatten):
+        x2 = x.reshape(x.shape[0], -1) if flatten else x.reshape(-1, x.shape[-1])
+        y = x2 @ w.T  # (rows, num_hidden)
+        if b is not None:
+            y += b
+        ctx.x2, ctx.w, ctx.x_shape = x2, w, x.shape
+        return y.reshape((x.shape[0], num_hidden) if flatten else x.shape[:-1] + (num_hidden,))
+
+    def vjp(ctx, gy, *, num_hidden, no_bias, flatten):
+        need = ctx.needs_grad
+        g2 = gy.reshape(-1, num_hidden)
+        grads = (
+            (g2 @ ctx.w).reshape(ctx.x_shape) if need[0] else None,
+            g2.T @ ctx.x2 if need[1] else None,
+        )
+        return grads if no_bias else grads + (g2.sum(axis=0) if need[2] else None,)
+
+    def samples(rng):
+        return [
+            Sample(
+                [rng.normal(size=(4, 3, 2)), rng.normal(size=(5, 6)), rng.normal(size=5)],
+                {"num_hidden": 5},
+            ),
+            Sample(
+                [rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 4))],
+                {"num_hidden": 3, "no_bias": True, "flatten": False},
+            ),
+        ]
+
+
+def _conv_attrs(workspace: int, no_bias: bool) -> tuple[Attr, ...]:
+    """The attributes Convolution and Deconvolution share, with their own defaults."""
+    return (
+        Attr("kernel", "shape", REQUIRED),
+        Attr("stride", "shape", ()),
+        Attr("dilate", "shape", ()),
+        Attr("pad", "shape", ()),
+        Attr("num_filter", "int", REQUIRED, check=_POSITIVE),
+        Attr("num_group", "int", 1, check=_POSITIVE),
+        Attr("workspace", "int", workspace),
+        Attr("no_bias", "bool", no_bias),
+        Attr("cudnn_tune", "str?", None, choices=_TUNE),
+        Attr("cudnn_off", "bool", False),
+        Attr("layout", "str?", None, choices=_LAYOUTS),
+    )
+
+
+def _window(op: str, a: dict) -> Window:
+    win = window_attrs(op, a["kernel"], a["stride"], a["dilate"], a["pad"])
+    if a["num_filter"] % a["num_group"]:
+        raise AttrError(
+            f"{op}: num_filter={a['num_filter']} is not divisible by num_group={a['num_group']}"
+        )
+    return win
+
+
+def _conv_out(data: tuple, win: Window) -> tuple:
+    """Convolution output spatial dims; a ShapeError when the dilated kernel does not fit."""
+    out = []
+    for size, k, s, d, p in zip(data[2:], *win):
+        if size and d * (k - 1) + 1 > size + 2 * p:
+            raise ShapeError(
+                f"Convolution: kernel={win.kernel} (dilate={win.dilate}) exceeds data "
+                f"{tuple(data)} padded by {win.pad}"
+            )
+        out.append(conv_out_size(size, k, s, d, p))
+    return tuple(out)
+
+
+@register
+class Convolution(Op):
+    """N-D convolution (1-D, 2-D, 3-D; channel-first layouts) with groups.
+
+    ``out[n, f] = bias[f] + sum_{c in group(f), k} weight[f, c, k] * pad(data)[n, c, s*o + d*k]``.
+
+    Parameters
+    ----------
+    kernel : shape
+        Window size ``(w,)``, ``(h, w)`` or ``(d, h, w)``.
+    stride, dilate, pad : shape, default ()
+        Per spatial dim; empty means 1, 1 and 0. Padding is zeros on both sides.
+    num_filter : int
+        Output channels.
+    num_group : int, default 1
+        Split channels into groups convolved separately (``num_group = channels``: depthwise).
+    no_bias : bool, default False
+    workspace, cudnn_tune, cudnn_off : accepted for MXNet compatibility and ignored.
+    layout : None, 'NCW', 'NCHW' or 'NCDHW'
+
+    Inputs: ``data`` ``(batch_size, channel, *spatial)``, ``weight``
+    ``(num_filter, channel / num_group, *kernel)``, ``bias`` ``(num_filter,)``. Output
+    ``(batch_size, num_filter, *out)`` with ``out = floor((x + 2p - d(k-1) - 1) / s) + 1``.
+    """
+
+    name = "Convolution"
+    aliases = ("_npx_convolution",)
+    inputs = ("data", "weight", "bias")
+    attrs = _conv_attrs(1024, False)
+    completes = (1, 2)
+
+    def infer(in_shapes, in_dtypes, **a):
+        win = _window("Convolution", a)
+        _check_arity("Convolution", in_shapes, a["no_bias"])
+        dtype = same_dtype("Convolution", in_dtypes)
+        f, g = a["num_filter"], a["num_group"]
+        data = None if in_shapes[0] is None else tuple(in_shapes[0])
+        _check_data("Convolution", data, win, g)
+        c = data[1] if data else 0
+        weight = (f, c // g, *win.kernel)
+        shapes = _complete_params("Convolution", in_shapes, weight, f, f"data {data}")
+        out = None if data is None else (data[0], f, *_conv_out(data, win))
+        return shapes, [out], [dtype]
+
+    def forward(ctx, x, w, b=None, **a):
+        win = _window("Convolution", a)
+        g, f = a["num_group"], a["num_filter"]
+        y, cols = correlate(
+            x, w.reshape(g, f // g, -1), win, win.pad, win.pad, _conv_out(x.shape, win)
+        )
+        if ctx.needs_grad:
+            ctx.cols = cols if ctx.needs_grad[1] else None
+            ctx.w, ctx.x_shape, ctx.win = w, x.shape, win
+        return batch_major(y, b)  # (N, F, *out)
+
+    def vjp(ctx, gy, **a):
+        need, g, f = ctx.needs_grad, a["num_group"], a["num_filter"]
+        gx = gw = None
+        if need[0]:
+            gx = conv_adjoint(gy, ctx.w, g, ctx.win, ctx.win.pad, ctx.x_shape[2:])
+        if need[1] or (not a["no_bias"] and need[2]):
+            gy3 = channel_major(gy).reshape(g, f // g, -1)  # (G, F/G, N * P)
+        if need[1]:
+            gw = gemm(gy3, ctx.cols.transpose(0, 2, 1)).reshape(ctx.w.shape)
+        grads = (gx, gw)
+        if a["no_bias"]:
+            return grads
+        return grads + (gy3.sum(axis=2).reshape(f) if need[2] else None,)
+
+    def samples(rng):
+        def case(x, w, bias=True, **attrs):
+            ins = [rng.normal(size=x), rng.normal(size=w)]
+            ins += [rng.normal(size=w[0])] if bias else []
+            return Sample(ins, {"kernel": w[2:], "num_filter": w[0], "no_bias": not bias, **attrs})
+
+        return [
+            case((2, 3, 6, 5), (4, 3, 3, 2)),
+            case((2, 2, 7, 7), (3, 2, 2, 3), stride=(2, 1), pad=(1, 2), dilate=(2, 1)),
+            case((2, 4, 5, 5), (6, 2, 3, 3), bias=False, num_group=2, pad=(1, 1)),
+            case((1, 3, 5, 4), (3, 1, 3, 3), num_group=3, stride=(2, 2)),
+            case((2, 3, 9), (4, 3, 3), stride=(2,), pad=(1,), dilate=(2,)),
+            case((1, 2, 4, 5, 4), (3, 2, 2, 3, 2), stride=(2, 1, 1), pad=(1, 0, 1)),
+        ]
+
+
+def _deconv_geometry(in_sp: tuple, win: Window, adj: tuple, target: tuple) -> tuple:
+    """(pad before, output spatial dims, size of the col2im buffer) of a Deconvolution.
+
+    The buffer holds the full scatter ``s * (x - 1) + d * (k - 1) + 1``, extended when ``adj``
+    asks for more rows than the padding removes. A ``target_shape`` sets pad and adj as MXNet
+    does: the excess is split with the odd element at the end.
+    """
+    full = tuple(
+        s * (x - 1) + d * (k - 1) + 1
+        for x, k, s, d in zip(in_sp, win.kernel, win.stride, win.dilate)
+    )
+    if target:
+        if any(t > f for t, f in zip(target, full)):
+            raise ShapeError(
+                f"Deconvolution: target_shape={target} is larger than the full "
+                f"output {full} of data with spatial dims {in_sp}"
+            )
+        pad = tuple((f - t + 1) // 2 for f, t in zip(full, target))
+        out = tuple(target)
+    else:
+        pad = win.pad
+        out = tuple(f - 2 * p + j for f, p, j in zip(full, pad, adj))
+    return pad, out, tuple(max(f, p + o) for f, p, o in zip(full, pad, out))
+
+
+def _deconv_extra(op: str, a: dict, nd: int) -> tuple[tuple, tuple]:
+    adj, target = a["adj"] or (0,) * nd, a["target_shape"]
+    if len(adj) != nd or (target and len(target) != nd):
+        raise AttrError(f"{op}: adj={a['adj']} and target_shape={target} need {nd} dims")
+    if min(adj) < 0 or (target and min(target) < 1):
+        raise AttrError(f"{op}: adj must be >= 0 and target_shape > 0, got {adj} and {target}")
+    return adj, target
+
+
+@register
+class Deconvolution(Op):
+    """Transposed convolution: the gradient of :func:`Convolution` with respect to its data.
+
+    ``out = crop(col2im(weight^T @ data)) + bias``: every input pixel scatters ``weight[c]``
+    times its value into the output, strided by ``stride`` and spread by ``dilate``.
+
+    Parameters
+    ----------
+    kernel, stride, dilate, pad : shape
+        As in Convolution; ``pad`` crops the output on both sides.
+    adj : shape, default ()
+        Extra rows/columns added at the end of the output.
+    target_shape : shape, default ()
+        Output spatial size; when set, pad and adj are derived from it (MXNet's rule).
+    num_filter : int
+        Output channels.
+    num_group : int, default 1
+    no_bias : bool, default True
+    workspace, cudnn_tune, cudnn_off : accepted and ignored. layout : channel-first only.
+
+    Inputs: ``data`` ``(batch_size, channel, *spatial)``, ``weight``
+    ``(channel, num_filter / num_group, *kernel)``, ``bias`` ``(num_filter,)``. Output
+    ``(batch_size, num_filter, *out)`` with ``out = s(x - 1) + d(k - 1) + 1 - 2p + adj``.
+    """
+
+    name = "Deconvolution"
+    aliases = ("_npx_deconvolution",)
+    inputs = ("data", "weight", "bias")
+    attrs = (
+        _conv_attrs(512, True)[:4]
+        + (
+            Attr("adj", "shape", ()),
+            Attr("target_shape", "shape", ()),
+        )
+        + _conv_attrs(512, True)[4:]
+    )
+    completes = (1, 2)
+
+    def infer(in_shapes, in_dtypes, **a):
+        win = _window("Deconvolution", a)
+        adj, target = _deconv_extra("Deconvolution", a, len(win.kernel))
+        _check_arity("Deconvolution", in_shapes, a["no_bias"])
+        dtype = same_dtype("Deconvolution", in_dtypes)
+        f, g = a["num_filter"], a["num_group"]
+        data = None if in_shapes[0] is None else tuple(in_shapes[0])
+        _check_data("Deconvolution", data, win, g)
+        weight = (data[1] if data else 0, f // g, *win.kernel)
+        shapes = _complete_params("Deconvolution", in_shapes, weight, f, f"data {data}")
+        if data is None:
+            return shapes, [None], [dtype]
+        _, out, _ = _deconv_geometry(data[2:], win, adj, target)
+        out = tuple(o if x else 0 for o, x in zip(out, data[2:]))
+        if min(out) < 0:
+            raise ShapeError(f"Deconvolution: pad={win.pad} crops data {data} to output {out}")
+        return shapes, [(data[0], f, *out)], [dtype]
+
+    def forward(ctx, x, w, b=None, **a):
+        win = _window("Deconvolution", a)
+        adj, target = _deconv_extra("Deconvolution", a, len(win.kernel))
+        pad, out, buf = _deconv_geometry(x.shape[2:], win, adj, target)
+        if ctx.needs_grad:
+            ctx.x, ctx.w, ctx.geometry = x, w, (win, pad, out, buf)
+        return conv_adjoint(x, w, a["num_group"], win, pad, out, b)
+
+    def vjp(ctx, gy, **a):
+        need, g, (x, w) = ctx.needs_grad, a["num_group"], (ctx.x, ctx.w)
+        win, pad, out, buf = ctx.geometry
+        after = tuple(s - p - o for s, p, o in zip(buf, pad, out))
+        gx3, cols = correlate(gy, w.reshape(g, w.shape[0] // g, -1), win, pad, after, x.shape[2:])
+        gx = batch_major(gx3) if need[0] else None
+        gw = None
+        if need[1]:
+            x3 = channel_major(x).reshape(g, x.shape[1] // g, -1)  # (G, C/G, N * P)
+            gw = gemm(x3, cols.transpose(0, 2, 1)).reshape(w.shape)
+        grads = (gx, gw)
+        if a["no_bias"]:
+            return grads
+        return grads + (gy.sum(axis=(0, *range(2, gy.ndim))) if need[2] else None,)
+
+    def samples(rng):
+        def case(x, w, f, bias=False, **attrs):
+            ins = [rng.normal(size=x), rng.normal(size=w)] + ([rng.normal(size=f)] if bias else [])
+            return Sample(ins, {"kernel": w[2:], "num_filter": f, "no_bias": not bias, **attrs})
+
+        return [
+            case((2, 3, 3, 4), (3, 2, 3, 2), 2, bias=True, stride=(2, 2), pad=(1, 0), adj=(1, 1)),
+            case((2, 4, 5), (4, 3, 2), 6, num_group=2, dilate=(2,), pad=(1,)),
+            case((1, 2, 3, 3), (2, 2, 3, 3), 2, stride=(2, 2), target_shape=(6, 7)),
+            case((1, 2, 2, 3), (2, 3, 2, 2), 3, bias=True, stride=(1, 2), pad=(0, 1), adj=(0, 1)),
+        ]

@@ -104,6 +104,7 @@ class Op:
     attr_specs: dict[str, Attr] = {}
     default_attrs: dict[str, Any] | None = None
     variadic: bool = False
+    plain: bool = False
 
     def forward(ctx: Ctx, *arrays: np.ndarray, **attrs: Any) -> np.ndarray | tuple:
         raise NotImplementedError
@@ -167,6 +168,7 @@ def register(op: type[Op]) -> type[Op]:
         specs["is_train"] = _TRAIN_ATTR
     op.attr_specs = specs
     op.variadic = len(op.inputs) == 1 and op.inputs[0].startswith("*")
+    op.plain = not (op.train_aware or op.check_eager or op.aux_writeback)
     required = any(a.default is REQUIRED for a in specs.values())
     op.default_attrs = None if required else {n: a.default for n, a in specs.items()}
     for key in (op.name, *op.aliases):
@@ -193,27 +195,41 @@ array_type: Any = None
 symbol_invoke: Callable[..., Any] | None = None
 
 
-def invoke(op: type[Op], args: Sequence[Any], attrs: dict[str, Any], out: Any = None) -> Any:
+def invoke(
+    op: type[Op], args: Sequence[Any], attrs: dict[str, Any], out: Any = None, name: Any = None
+) -> Any:
     """Run ``op`` on NDArrays (recording a tape entry when needed), or trace it on Symbols.
 
     ``attrs`` must already be parsed (``op.parse_attrs``) except for ``is_train``, which is filled
-    here.
+    here. ``name`` names the graph node when tracing.
     """
     try:
         datas = [a._data for a in args]
     except AttributeError:
-        return _invoke_other(op, args, attrs, out)
+        return _invoke_other(op, args, attrs, out, name)
+    state = autograd._state
+    if op.plain and out is None and not state.recording:
+        # The common eager call: no mode, no shape check, no aux update, nothing to record.
+        try:
+            res = op.forward(Ctx(), *datas, **attrs)
+        except HybridError:
+            raise
+        except (ValueError, IndexError, TypeError) as e:
+            raise _explain(op, datas, attrs, e) from e
+        if type(res) is tuple:
+            return [array_type._wrap(r) for r in res]
+        return array_type._wrap(res)
     if op.train_aware:
-        attrs = {**attrs, "is_train": autograd._state.training}
+        attrs = {**attrs, "is_train": state.training}
     if op.check_eager:
         op.infer([d.shape for d in datas], [d.dtype for d in datas], **attrs)
     ctx = Ctx()
-    entry = None
-    if autograd._state.recording and op.differentiable:
+    record = False
+    if state.recording and op.differentiable:
         needs = tuple(a._entry is not None or a._grad is not None for a in args)
         if True in needs:
             ctx.needs_grad = needs
-            entry = True
+            record = True
     try:
         res = op.forward(ctx, *datas, **attrs)
     except HybridError:
@@ -229,7 +245,7 @@ def invoke(op: type[Op], args: Sequence[Any], attrs: dict[str, Any], out: Any = 
         outs = outs[:n]
     wrap = array_type._wrap
     results = [wrap(o) for o in outs]
-    if entry is not None:
+    if record:
         entry = autograd.TapeEntry(
             op, ctx, attrs, tuple(args), tuple((o.shape, o.dtype) for o in outs)
         )
@@ -240,9 +256,11 @@ def invoke(op: type[Op], args: Sequence[Any], attrs: dict[str, Any], out: Any = 
     return results[0] if len(results) == 1 else results
 
 
-def _invoke_other(op: type[Op], args: Sequence[Any], attrs: dict[str, Any], out: Any) -> Any:
+def _invoke_other(
+    op: type[Op], args: Sequence[Any], attrs: dict[str, Any], out: Any, name: Any
+) -> Any:
     if symbol_invoke is not None and any(hasattr(a, "_is_symbol") for a in args):
-        return symbol_invoke(op, args, attrs)
+        return symbol_invoke(op, args, attrs, name)
     bad = [
         f"{name}: {type(a).__name__}"
         for name, a in zip(op.input_names(len(args)), args)
@@ -288,8 +306,15 @@ def build_function(op: type[Op], call: Callable[..., Any]) -> Callable[..., Any]
     """
     n_in = None if op.variadic else len(op.inputs)
     attr_order = [n for n in op.attr_specs if n != "is_train"]
+    defaults = op.default_attrs
 
     def fn(*args: Any, out: Any = None, name: str | None = None, **kwargs: Any) -> Any:
+        if not kwargs and len(args) == n_in and defaults is not None:
+            for a in args:
+                if a.__class__ is not array_type:
+                    break
+            else:  # every input given positionally as an NDArray: nothing to sort out
+                return call(op, args, defaults, out, name)
         inputs = list(args)
         if n_in is not None:
             split = 0
@@ -303,6 +328,9 @@ def build_function(op: type[Op], call: Callable[..., Any]) -> Callable[..., Any]
                 )
             ):
                 split += 1
+            if split < min(len(args), n_in) and isinstance(args[split], np.ndarray):
+                raise HybridError(f"{op.name}: input {op.inputs[split]} must be an NDArray, got a "
+                                  "numpy array; wrap it with nd.array() first")
             inputs = list(args[:split])
             for key, value in zip(attr_order, args[split:]):
                 kwargs[key] = value
@@ -322,11 +350,7 @@ def build_function(op: type[Op], call: Callable[..., Any]) -> Callable[..., Any]
         if holes:
             missing = op.inputs[holes[0]]
             raise HybridError(f"{op.name}: input {missing} is missing")
-        attrs = (
-            op.default_attrs
-            if not kwargs and op.default_attrs is not None
-            else op.parse_attrs(kwargs)
-        )
+        attrs = defaults if not kwargs and defaults is not None else op.parse_attrs(kwargs)
         return call(op, inputs, attrs, out, name)
 
     params = [

@@ -15,13 +15,15 @@ from hybrid.ops.registry import all_ops
 from tests.checks import FD_STEP, GRAD_ATOL, GRAD_RTOL, grad_inputs, run, sample_cases, tolerance
 
 DIFFERENTIABLE = [op for op in all_ops() if op.differentiable]
+# Samples that name no input to differentiate exist for forward and shape checks only.
+CASES = [c for c in sample_cases(DIFFERENTIABLE) if grad_inputs(c.values[2])]
 
 
 def _float_outputs(outs: list) -> list:
     return [o for o in outs if o.asnumpy().dtype.kind == "f"]
 
 
-@pytest.mark.parametrize("op,index,sample", sample_cases(DIFFERENTIABLE))
+@pytest.mark.parametrize("op,index,sample", CASES)
 def test_vjp_matches_finite_differences(op, index, sample):
     rng = np.random.default_rng(index + 7)
     inputs = [np.asarray(x) for x in sample.inputs]

@@ -1,0 +1,262 @@
+"""Serving benchmark: hybrid-serve over loopback HTTP next to in-process ONNX Runtime.
+
+Builds a LeNet-shaped ONNX model (Conv 6@5x5, relu, MaxPool 2, Conv 16@5x5, relu, MaxPool 2,
+Flatten, Gemm 120, 84, 10; random weights; input (N, 1, 28, 28)), starts ``python -m
+hybrid.runtime`` on a free 127.0.0.1 port, and drives it with a small asyncio HTTP/1.1 client
+(keep-alive connections, binary tensor data) at concurrency 1 and 64, with and without dynamic
+batching. Every phase stops after a fixed number of requests or a time cap, whichever comes
+first, and the server is always stopped.
+
+Run::
+
+    python benchmarks/serve.py [--requests 2000] [--time-cap 15]
+
+Targets: at concurrency 1 the server's p50 is within 1.5 ms of in-process ONNX Runtime; at
+concurrency 64 dynamic batching gives at least 4x the throughput of no batching.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+HOST = "127.0.0.1"
+
+
+def lenet_onnx(seed: int = 0) -> bytes:
+    """A LeNet-shaped classifier with random weights and a dynamic batch dimension."""
+    rng = np.random.default_rng(seed)
+
+    def weight(name: str, *shape: int) -> onnx.TensorProto:
+        fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else shape[0]
+        values = rng.standard_normal(shape) / np.sqrt(fan_in)
+        return numpy_helper.from_array(values.astype(np.float32), name)
+
+    inits = [weight("c1_w", 6, 1, 5, 5), weight("c1_b", 6), weight("c2_w", 16, 6, 5, 5),
+             weight("c2_b", 16), weight("f1_w", 120, 256), weight("f1_b", 120),
+             weight("f2_w", 84, 120), weight("f2_b", 84), weight("f3_w", 10, 84),
+             weight("f3_b", 10)]
+    node = helper.make_node
+    nodes = [
+        node("Conv", ["data", "c1_w", "c1_b"], ["c1"], kernel_shape=[5, 5]),  # (N, 6, 24, 24)
+        node("Relu", ["c1"], ["r1"]),
+        node("MaxPool", ["r1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2]),  # (N, 6, 12, 12)
+        node("Conv", ["p1", "c2_w", "c2_b"], ["c2"], kernel_shape=[5, 5]),  # (N, 16, 8, 8)
+        node("Relu", ["c2"], ["r2"]),
+        node("MaxPool", ["r2"], ["p2"], kernel_shape=[2, 2], strides=[2, 2]),  # (N, 16, 4, 4)
+        node("Flatten", ["p2"], ["flat"], axis=1),  # (N, 256)
+        node("Gemm", ["flat", "f1_w", "f1_b"], ["f1"], transB=1),
+        node("Relu", ["f1"], ["h1"]),
+        node("Gemm", ["h1", "f2_w", "f2_b"], ["f2"], transB=1),
+        node("Relu", ["f2"], ["h2"]),
+        node("Gemm", ["h2", "f3_w", "f3_b"], ["scores"], transB=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "lenet",
+        [helper.make_tensor_value_info("data", TensorProto.FLOAT, ["batch", 1, 28, 28])],
+        [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["batch", 10])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model, full_check=True)
+    return model.SerializeToString()
+
+
+@dataclass
+class Result:
+    name: str
+    concurrency: int
+    latencies: list[float]
+    seconds: float
+    errors: int = 0
+
+    def row(self) -> str:
+        ms = np.asarray(self.latencies) * 1e3
+        return (f"{self.name:<28} {self.concurrency:>4} {len(ms):>7} "
+                f"{np.percentile(ms, 50):>8.3f} {np.percentile(ms, 99):>8.3f} "
+                f"{len(ms) / self.seconds:>10.0f} {self.errors:>6}")
+
+    @property
+    def p50_ms(self) -> float:
+        return float(np.percentile(self.latencies, 50) * 1e3)
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds
+
+
+def in_process(model: bytes, requests: int, time_cap: float, threads: int) -> Result:
+    """ONNX Runtime called directly, one sample per call, as the concurrency-1 baseline."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(1).standard_normal((1, 1, 28, 28)).astype(np.float32)
+    for _ in range(50):
+        session.run(None, {"data": x})
+    latencies, start = [], time.perf_counter()
+    while len(latencies) < requests and time.perf_counter() - start < time_cap:
+        t = time.perf_counter()
+        session.run(None, {"data": x})
+        latencies.append(time.perf_counter() - t)
+    return Result("in-process onnxruntime", 1, latencies, time.perf_counter() - start)
+
+
+def _request_bytes(model: str, port: int, x: np.ndarray) -> bytes:
+    header = json.dumps({"inputs": [{"name": "data", "shape": list(x.shape), "datatype": "FP32",
+                                     "parameters": {"binary_data_size": x.nbytes}}],
+                         "parameters": {"binary_data_output": True}}).encode()
+    body = header + x.tobytes()
+    head = (f"POST /v2/models/{model}/infer HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+            f"Content-Type: application/octet-stream\r\n"
+            f"Inference-Header-Content-Length: {len(header)}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    return head.encode() + body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    status = int((await reader.readline()).split()[1])
+    headers = {}
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        key, _, value = line.decode().partition(":")
+        headers[key.strip().lower()] = value.strip()
+    return status, headers, await reader.readexactly(int(headers["content-length"]))
+
+
+def _scores(headers: dict[str, str], body: bytes) -> np.ndarray:
+    size = int(headers["inference-header-content-length"])
+    shape = json.loads(body[:size])["outputs"][0]["shape"]
+    return np.frombuffer(body[size:], np.float32).reshape(shape)
+
+
+async def _drive(port: int, request: bytes, concurrency: int, requests: int,
+                 time_cap: float) -> tuple[list[float], float, int, np.ndarray]:
+    latencies: list[float] = []
+    budget = [requests]
+    errors = [0]
+    last: list[np.ndarray] = []
+    deadline = time.perf_counter() + time_cap
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        try:
+            while budget[0] > 0 and time.perf_counter() < deadline:
+                budget[0] -= 1
+                start = time.perf_counter()
+                writer.write(request)
+                status, headers, body = await _read_response(reader)
+                latencies.append(time.perf_counter() - start)
+                if status != 200:
+                    errors[0] += 1
+                elif not last:
+                    last.append(_scores(headers, body))
+        finally:
+            writer.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, time.perf_counter() - start, errors[0], last[0]
+
+
+def over_http(port: int, model: str, label: str, concurrency: int, requests: int,
+              time_cap: float, x: np.ndarray, expected: np.ndarray) -> Result:
+    request = _request_bytes(model, port, x)
+    asyncio.run(_drive(port, request, concurrency, max(200, concurrency * 4), time_cap))  # warm
+    latencies, seconds, errors, scores = asyncio.run(
+        _drive(port, request, concurrency, requests, time_cap))
+    np.testing.assert_allclose(scores, expected, rtol=1e-4, atol=1e-5)  # real work was done
+    return Result(label, concurrency, latencies, seconds, errors)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(repo: Path, log_path: Path, timeout: float = 60.0):
+    """Run hybrid-serve on ``repo``; yields the port and always stops the server."""
+    port = _free_port()
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "hybrid.runtime", "--model-repository", str(repo),
+             "--host", HOST, "--port", str(port), "--no-access-log", "--log-level", "warning"],
+            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("server did not start:\n" + log_path.read_text())
+            with contextlib.suppress(OSError), socket.create_connection((HOST, port), 0.2):
+                break
+            time.sleep(0.05)
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=5)
+
+
+def write_repository(repo: Path, model: bytes, threads: int, delay_us: int) -> None:
+    configs = {
+        "lenet": {"max_batch_size": 64, "intra_op_threads": threads},
+        "lenet_batched": {"max_batch_size": 64, "intra_op_threads": threads,
+                          "dynamic_batching": {"max_queue_delay_microseconds": delay_us}},
+    }
+    for name, config in configs.items():
+        (repo / name / "1").mkdir(parents=True)
+        (repo / name / "1" / "model.onnx").write_bytes(model)
+        (repo / name / "config.json").write_text(json.dumps(config))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=3000, help="requests per phase")
+    parser.add_argument("--time-cap", type=float, default=15.0, help="seconds per phase, at most")
+    parser.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra-op threads")
+    parser.add_argument("--delay-us", type=int, default=2000,
+                        help="max_queue_delay_microseconds of the batched model")
+    args = parser.parse_args(argv)
+    model = lenet_onnx()
+    x = np.random.default_rng(1).standard_normal((1, 1, 28, 28)).astype(np.float32)
+    session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+    expected = session.run(None, {"data": x})[0]
+    results = [in_process(model, args.requests, args.time_cap, args.threads)]
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp) / "repo"
+        write_repository(repo, model, args.threads, args.delay_us)
+        with serving(repo, Path(tmp) / "server.log") as port:
+            for concurrency in (1, 64):
+                for name, label in (("lenet", "server, no batching"),
+                                    ("lenet_batched", "server, dynamic batching")):
+                    results.append(over_http(port, name, label, concurrency, args.requests,
+                                             args.time_cap, x, expected))
+    print(f"{'mode':<28} {'conc':>4} {'reqs':>7} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'req/s':>10} {'errors':>6}")
+    for result in results:
+        print(result.row())
+    base, plain1, _, plain64, batched64 = results
+    print(f"\nconcurrency 1, p50 over in-process: {plain1.p50_ms - base.p50_ms:.3f} ms "
+          f"(target <= 1.5 ms)")
+    print(f"concurrency 64, dynamic batching / no batching throughput: "
+          f"{batched64.throughput / plain64.throughput:.2f}x (target >= 4x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""Lowerings from registry ops to ONNX, one module per op family (mirroring ``hybrid/ops``).
+
+A lowering is registered under the op's name with ``@lowering(name, since=opset)``; when the ONNX
+form depends on the opset, there is one rule per first opset that needs it and the exporter takes
+the newest rule not above the target opset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hybrid.base import HybridError
+
+from ..builder import Builder, Call
+
+__all__ = ["lowering", "lower", "LOWERINGS", "has_lowering"]
+
+Rule = Callable[[Builder, Call], Any]
+LOWERINGS: dict[str, list[tuple[int, Rule]]] = {}
+
+
+def lowering(*names: str, since: int = 1) -> Callable[[Rule], Rule]:
+    """Register ``fn`` as the lowering of the named ops from opset ``since`` on."""
+
+    def add(fn: Rule) -> Rule:
+        for name in names:
+            rules = LOWERINGS.setdefault(name, [])
+            if any(s == since for s, _ in rules):
+                raise HybridError(f"two lowerings of {name} for opset {since}")
+            rules.append((since, fn))
+            rules.sort(key=lambda r: r[0])
+        return fn
+
+    return add
+
+
+def has_lowering(name: str) -> bool:
+    return name in LOWERINGS
+
+
+def lower(ctx: Builder, op_name: str, call: Call) -> list[str]:
+    """Emit ``call`` of ``op_name``; returns the ONNX names of its outputs."""
+    rules = LOWERINGS.get(op_name)
+    if not rules:
+        raise HybridError(f"{op_name}: no ONNX lowering for this op")
+    usable = [fn for since, fn in rules if since <= ctx.opset]
+    if not usable:
+        first = rules[0][0]
+        raise HybridError(f"{op_name}: ONNX lowering needs opset >= {first}, target is {ctx.opset}")
+    ctx.scope(call.name)
+    out = usable[-1](ctx, call)
+    return [out] if isinstance(out, str) else list(out)
+
+
+def _load_families() -> None:
+    from . import broadcast, elemwise  # noqa: F401  (registration)
+
+
+_load_families()

@@ -1,0 +1,22 @@
+"""Gluon: MXNet's imperative/hybrid neural network API (blocks, parameters, layers, training)."""
+
+from __future__ import annotations
+
+from . import data, loss, nn, utils
+from .block import Block, HybridBlock
+from .parameter import Constant, DeferredInitializationError, Parameter, ParameterDict
+from .trainer import Trainer
+
+__all__ = [
+    "Block",
+    "HybridBlock",
+    "Parameter",
+    "Constant",
+    "ParameterDict",
+    "DeferredInitializationError",
+    "Trainer",
+    "data",
+    "loss",
+    "nn",
+    "utils",
+]

@@ -1,0 +1,132 @@
+"""CachedOp: what a hybridized block runs instead of its Python forward; and ``export``.
+
+A call looks up a traced graph by (input shapes, input dtypes, training mode). On a miss the block
+is traced on Symbols (see ``hybrid.graph.tracer``) in that mode; then, per run kind (recording or
+not), the passes optimise a copy of the graph and an executor is prepared. BatchNorm folding needs
+a run that neither trains nor records, so the two run kinds get separately optimised executors of
+one trace.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from .. import autograd
+from ..base import HybridError
+from ..graph.executor import Executor
+from ..graph.passes import optimize
+from ..graph.tracer import Trace, trace, unflatten
+
+__all__ = ["CachedOp", "export_block"]
+
+_BACKENDS = (None, "numpy", "onnxruntime")
+
+
+class CachedOp:
+    """The cached graphs of one hybridized block.
+
+    Parameters
+    ----------
+    block : HybridBlock
+        The block to trace.
+    static_alloc : bool, default False
+        Plan memory (liveness-based slot sharing, early release of intermediates); see
+        ``hybrid.graph.passes.memory_plan``.
+    static_shape : bool, default False
+        Accepted for MXNet compatibility: graphs are always specialised to input shapes.
+    backend : None or 'onnxruntime'
+        ``'onnxruntime'`` serves inference through ONNX Runtime; training falls back to numpy.
+    """
+
+    def __init__(
+        self,
+        block: Any,
+        static_alloc: bool = False,
+        static_shape: bool = False,
+        backend: str | None = None,
+        **kwargs: Any,
+    ):
+        if backend not in _BACKENDS:
+            raise HybridError(
+                f"hybridize: unknown backend {backend!r} for {block.name}, expected one of "
+                f"{', '.join(map(repr, _BACKENDS))}"
+            )
+        self.block, self.static_alloc, self.backend = block, static_alloc, backend
+        self.flags = dict(kwargs, static_alloc=static_alloc, static_shape=static_shape)
+        self._traces: dict[tuple, Trace] = {}
+        self._executors: dict[tuple, Executor] = {}
+        self.last_trace: Trace | None = None
+        self.stats = {"traces": 0, "hits": 0}
+
+    def _executor(self, args: list) -> tuple[Trace, Executor]:
+        training, recording = autograd._state.training, autograd._state.recording
+        key = (tuple((a.shape, a._data.dtype) for a in args), training)
+        run_key = (key, recording)
+        ex = self._executors.get(run_key)
+        if ex is not None:
+            self.stats["hits"] += 1
+            return self._traces[key], ex
+        tr = self._traces.get(key)
+        if tr is None:
+            tr = self._traces[key] = trace(self.block, args)
+            self.stats["traces"] += 1
+        inference = not training and not recording
+        ex = Executor(optimize(tr.graph, inference, self.static_alloc))
+        self._executors[run_key] = ex
+        return tr, ex
+
+    def __call__(self, *args: Any) -> Any:
+        bad = [type(a).__name__ for a in args if not hasattr(a, "_data")]
+        if bad:
+            raise HybridError(
+                f"{self.block.name}: a hybridized block takes NDArrays, got {', '.join(bad)}"
+            )
+        if self.backend == "onnxruntime" and not autograd._state.training:
+            raise HybridError(
+                f"{self.block.name}: hybridize(backend='onnxruntime') needs the ONNX export "
+                "package (hybrid.export), which is not available in this build; hybridize "
+                "without a backend to run on numpy"
+            )
+        tr, ex = self._executor(list(args))
+        self.last_trace = tr
+        recording = autograd._state.recording
+        params = []
+        for p in tr.params:
+            d = p.data()
+            if recording:
+                p._fresh_grad = True
+            params.append(d)
+        outs = ex([*args, *params])
+        return unflatten(tr.structure, outs)
+
+
+def export_block(block: Any, path: str, epoch: int = 0, **kwargs: Any) -> tuple[str, str]:
+    """Write ``path-symbol.json`` (hybrid's graph JSON of the last traced call) and
+    ``path-%04d.params`` (the parameters it reads, keyed ``arg:<name>`` / ``aux:<name>``).
+
+    Returns the two file names. The block must be hybridized and called once, as in MXNet.
+    """
+    from .. import serialization
+
+    cached = getattr(block, "_cached_op", None)
+    tr = None if cached is None else cached.last_trace
+    if tr is None:
+        raise HybridError(
+            f"{block.name}: export needs a traced graph; call hybridize() and run the block "
+            "forward once first"
+        )
+    graph = tr.graph
+    aux = {id(v) for v in graph.aux_inputs()}
+    arrays = {}
+    for p, v in zip(tr.params, graph.inputs[tr.n_data:]):
+        arrays[f"{'aux' if id(v) in aux else 'arg'}:{p.name}"] = p.data()
+    sym_file = f"{path}-symbol.json"
+    params_file = f"{path}-{epoch:04d}.params"
+    directory = os.path.dirname(os.path.abspath(sym_file))
+    os.makedirs(directory, exist_ok=True)
+    with open(sym_file, "w") as f:
+        json.dump(graph.to_json(), f, indent=1)
+    serialization.save(params_file, arrays)
+    return sym_file, params_file

@@ -1,0 +1,31 @@
+"""Data loading, as MXNet 1.9's ``gluon.data``: datasets, samplers, ``DataLoader`` and
+``vision``.
+"""
+
+from __future__ import annotations
+
+from . import vision
+from .dataloader import DataLoader
+from .dataset import ArrayDataset, Dataset, SimpleDataset
+from .sampler import (
+    BatchSampler,
+    FilterSampler,
+    IntervalSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+)
+
+__all__ = [
+    "Dataset",
+    "SimpleDataset",
+    "ArrayDataset",
+    "Sampler",
+    "SequentialSampler",
+    "RandomSampler",
+    "FilterSampler",
+    "BatchSampler",
+    "IntervalSampler",
+    "DataLoader",
+    "vision",
+]

@@ -1,0 +1,457 @@
+"""Gluon parameters: :class:`Parameter`, :class:`Constant` and :class:`ParameterDict` (MXNet 1.9).
+
+Note [Deferred initialization]
+------------------------------
+A layer often does not know its input size until it sees data: ``Dense(120)`` declares its weight
+with shape ``(120, 0)``, 0 meaning unknown. ``initialize()`` on such a parameter only remembers the
+initializer; ``data()`` raises :class:`DeferredInitializationError` until the layer, on its first
+forward, fills the unknown dims through the ``shape`` setter (from its op's two-way ``infer``) and
+calls ``_finish_deferred_init()``, which allocates the array and runs the initializer.
+
+Note [Stale gradients]
+----------------------
+``Trainer.step`` must know which parameters took part in the last recorded forward pass. Reading a
+parameter with ``data()`` while ``autograd`` records sets ``param._fresh_grad = True``; the Trainer
+checks and resets the flag (H's CachedOp sets it for the parameters its graph uses).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import autograd, initializer
+from ..base import HybridError
+from ..context import Context, cpu, current_context
+from ..ndarray.ndarray import NDArray
+
+__all__ = [
+    "DeferredInitializationError",
+    "load_checked",
+    "ParameterNotInitializedError",
+    "Parameter",
+    "Constant",
+    "ParameterDict",
+    "shape_is_known",
+]
+
+_GRAD_REQS = ("write", "add", "null")
+
+
+class DeferredInitializationError(HybridError):
+    """A parameter whose initialization waits for its shape (see Note [Deferred initialization])."""
+
+
+class ParameterNotInitializedError(HybridError, RuntimeError):
+    """A parameter read before ``initialize()`` was called on it."""
+
+
+def shape_is_known(shape: tuple | None) -> bool:
+    """True when ``shape`` is given and has no unknown (0 or -1) dim."""
+    return shape is not None and all(d > 0 for d in shape)
+
+
+def _contexts(ctx: Any) -> list[Context]:
+    ctxs = [current_context()] if ctx is None else ctx if isinstance(ctx, (list, tuple)) else [ctx]
+    ctxs = [Context(c) for c in ctxs]
+    for c in ctxs:
+        c.check_backend()
+    return ctxs
+
+
+class Parameter:
+    """A weight of a Block: its data, its gradient and how to initialize and train it.
+
+    Parameters
+    ----------
+    name : str, default 'weight'
+        Name; layers prefix it with their own (``dense0_weight``).
+    grad_req : {'write', 'add', 'null'}, default 'write'
+        How ``backward`` stores gradients: overwrite, accumulate, or none.
+    shape : int or tuple of int, optional
+        Shape; 0 marks a dim that is only known at the first forward
+        (see Note [Deferred initialization]).
+    dtype : numpy dtype or str, default float32
+    lr_mult, wd_mult : float, default 1.0
+        Multipliers of the optimizer's learning rate and weight decay.
+    init : Initializer or str, optional
+        This parameter's own initializer; it wins over the one given to ``initialize()``.
+    allow_deferred_init : bool, default False
+        Whether ``initialize()`` may wait for an unknown shape instead of raising.
+    differentiable : bool, default True
+        False for values that are not trained (e.g. BatchNorm's running statistics).
+    stype, grad_stype : str, default 'default'
+        Storage types; hybrid stores every array densely.
+
+    Examples
+    --------
+    >>> import hybrid as mx
+    >>> p = mx.gluon.Parameter('w', shape=(2, 3), init='ones')
+    >>> p.initialize()
+    >>> p.data().shape
+    (2, 3)
+    """
+
+    def __init__(
+        self,
+        name: str = "weight",
+        grad_req: str = "write",
+        shape: int | tuple | None = None,
+        dtype: Any = np.float32,
+        lr_mult: float = 1.0,
+        wd_mult: float = 1.0,
+        init: Any = None,
+        allow_deferred_init: bool = False,
+        differentiable: bool = True,
+        stype: str = "default",
+        grad_stype: str = "default",
+    ):
+        self._var = None
+        self._data: NDArray | None = None
+        self._grad: NDArray | None = None
+        self._ctx_list: list[Context] | None = None
+        self._deferred_init: tuple = ()
+        self._differentiable = differentiable
+        self._allow_deferred_init = allow_deferred_init
+        self._grad_req = "null"
+        self._trace_symbol: Any = None
+        self._fresh_grad = False
+        self.name = name
+        self._shape = (
+            (shape,) if isinstance(shape, int) else None if shape is None else tuple(shape)
+        )
+        self.dtype = np.dtype(dtype).type
+        self.lr_mult = lr_mult
+        self.wd_mult = wd_mult
+        self.init = init
+        self._stype = stype
+        self._grad_stype = grad_stype
+        self.grad_req = grad_req
+
+    def __repr__(self) -> str:
+        return f"Parameter {self.name} (shape={self.shape}, dtype={self.dtype})"
+
+    # -- attributes -------------------------------------------------------------------------------
+    @property
+    def grad_req(self) -> str:
+        return self._grad_req
+
+    @grad_req.setter
+    def grad_req(self, req: str) -> None:
+        if req not in _GRAD_REQS:
+            raise HybridError(
+                f"Parameter '{self.name}': grad_req {req!r}, expected one of {_GRAD_REQS}"
+            )
+        if not self._differentiable:
+            req = "null"
+        if self._grad_req == req:
+            return
+        self._grad_req = req
+        if req == "null":
+            self._grad = None
+            if self._data is not None:
+                autograd.mark_variables(self._data, None, "null")
+        elif self._data is not None:
+            self._init_grad()
+
+    @property
+    def shape(self) -> tuple | None:
+        return self._shape
+
+    @shape.setter
+    def shape(self, new_shape: int | tuple) -> None:
+        new_shape = (new_shape,) if isinstance(new_shape, int) else tuple(new_shape)
+        if self._shape is None:
+            self._shape = new_shape
+            return
+        fits = len(new_shape) == len(self._shape) and all(
+            old in (0, -1, new) for new, old in zip(new_shape, self._shape)
+        )
+        if not fits:
+            raise HybridError(
+                f"Parameter '{self.name}': shape {new_shape} does not fit its declared shape "
+                f"{self._shape}"
+            )
+        self._shape = new_shape
+
+    @property
+    def stype(self) -> str:
+        return self._stype
+
+    @property
+    def grad_stype(self) -> str:
+        return self._grad_stype
+
+    # -- initialization ---------------------------------------------------------------------------
+    def initialize(
+        self,
+        init: Any = None,
+        ctx: Any = None,
+        default_init: Any = None,
+        force_reinit: bool = False,
+    ) -> None:
+        """Allocate and fill the data now, or once the shape is known.
+
+        ``init`` (else this parameter's own ``init``, else ``default_init``, whose default is
+        ``Uniform(0.07)``) fills the array (see Note [Initializer dispatch] in hybrid.initializer).
+        A second call without ``force_reinit=True`` warns and keeps the data.
+        """
+        if self._data is not None and not force_reinit:
+            warnings.warn(
+                f"Parameter '{self.name}' is already initialized, ignoring. "
+                "Set force_reinit=True to re-initialize.",
+                stacklevel=2,
+            )
+            return
+        self._data = self._grad = None
+        if default_init is None:
+            default_init = initializer.Uniform()
+        if init is None:
+            init = default_init if self.init is None else self.init
+        self._deferred_init = (init, _contexts(ctx), default_init, None)
+        if shape_is_known(self._shape):
+            self._finish_deferred_init()
+        elif not self._allow_deferred_init:
+            self._deferred_init = ()
+            raise HybridError(
+                f"Parameter '{self.name}': cannot initialize, its shape {self._shape} is not "
+                "known. Give the full shape (e.g. in_units, in_channels) or allow deferred init."
+            )
+
+    def _finish_deferred_init(self) -> None:
+        """Allocate and initialize once the shape is complete (see Note [Deferred
+        initialization]).
+        """
+        if not self._deferred_init:
+            return
+        init, ctxs, default_init, data = self._deferred_init
+        if not shape_is_known(self._shape):
+            raise DeferredInitializationError(
+                f"Parameter '{self.name}': cannot initialize, its shape {self._shape} is still "
+                "unknown. Specify in_units, in_channels, etc. for the Block that owns it."
+            )
+        with autograd.pause():
+            if data is None:
+                buf = NDArray._wrap(np.zeros(self._shape, dtype=self.dtype))
+                self._fill(buf, init, default_init)
+            else:
+                buf = NDArray._wrap(np.array(getattr(data, "_data", data), dtype=self.dtype))
+        self._deferred_init = ()
+        self._init_impl(buf, ctxs)
+
+    def _fill(self, buf: NDArray, init: Any, default_init: Any) -> None:
+        """Run the initializer on ``buf``: the own/explicit ``init`` wins, as in MXNet."""
+        desc = initializer.InitDesc(self.name, {"__init__": init})
+        initializer.create(default_init)(desc, buf)
+
+    def _init_impl(self, data: NDArray, ctxs: list[Context]) -> None:
+        self._ctx_list = list(ctxs)
+        self._data = data
+        self._init_grad()
+
+    def _init_grad(self) -> None:
+        if self._grad_req == "null":
+            self._grad = None
+            return
+        self._grad = NDArray._wrap(np.zeros_like(self._data._data))
+        autograd.mark_variables(self._data, self._grad, self._grad_req)
+
+    def _load_init(
+        self, data: Any, ctx: Any = None, cast_dtype: bool = False, dtype_source: str = "current"
+    ) -> None:
+        """Take ``data`` (an NDArray read from a file) as this parameter's value."""
+        arr = self._check_loadable(data, cast_dtype, dtype_source)
+        if cast_dtype and dtype_source == "saved":
+            self.dtype = arr.dtype.type
+        self.shape = arr.shape
+        if self._data is not None and self._data._data.dtype == arr.dtype:
+            self._data._data[...] = arr
+            return
+        ctxs = _contexts(ctx) if ctx is not None else self._deferred_ctxs()
+        self._deferred_init = ()
+        self._init_impl(NDArray._wrap(arr.copy()), ctxs)
+
+    def _deferred_ctxs(self) -> list[Context]:
+        if self._deferred_init:
+            return self._deferred_init[1]
+        return self._ctx_list or [cpu()]
+
+    def _check_loadable(self, data: Any, cast_dtype: bool, dtype_source: str) -> np.ndarray:
+        """The array to load, after checking shape and dtype; raises before anything changes."""
+        arr = np.asarray(getattr(data, "_data", data))
+        if self._shape is not None:
+            fits = len(arr.shape) == len(self._shape) and all(
+                old in (0, -1, new) for new, old in zip(arr.shape, self._shape)
+            )
+            if not fits:
+                raise HybridError(
+                    f"Failed loading Parameter '{self.name}' from saved params: shape "
+                    f"incompatible, expected {self._shape} vs saved {arr.shape}"
+                )
+        if dtype_source not in ("current", "saved"):
+            raise HybridError(f"dtype_source {dtype_source!r}, expected 'current' or 'saved'")
+        if arr.dtype != np.dtype(self.dtype):
+            if not cast_dtype:
+                raise HybridError(
+                    f"Failed loading Parameter '{self.name}' from saved params: dtype "
+                    f"incompatible, expected {np.dtype(self.dtype)} vs saved {arr.dtype}. "
+                    "Set cast_dtype=True to cast the dtype of saved params."
+                )
+            if dtype_source == "current":
+                arr = arr.astype(self.dtype)
+        return arr
+
+    # -- access -----------------------------------------------------------------------------------
+    def _check_and_get(self, ctx: Any) -> NDArray:
+        if self._data is not None:
+            if ctx is not None and Context(ctx) not in self._ctx_list:
+                raise HybridError(
+                    f"Parameter '{self.name}' was not initialized on context {ctx}. "
+                    f"It was only initialized on {self._ctx_list}."
+                )
+            return self._data
+        if self._deferred_init:
+            raise DeferredInitializationError(
+                f"Parameter '{self.name}' has not been initialized yet because initialization "
+                "was deferred. Actual initialization happens during the first forward pass. "
+                "Please pass one batch of data through the network before accessing Parameters. "
+                "You can also avoid deferred initialization by specifying in_units, "
+                "num_features, etc., for network layers."
+            )
+        raise ParameterNotInitializedError(
+            f"Parameter '{self.name}' has not been initialized. Note that you should initialize "
+            "parameters and create Trainer with Block.collect_params() instead of Block.params "
+            "because the later does not include Parameters of nested child Blocks"
+        )
+
+    def data(self, ctx: Any = None) -> Any:
+        """This parameter's value (an NDArray; a Symbol while a tracer runs the block).
+
+        Raises :class:`DeferredInitializationError` before the shape is known.
+        """
+        if self._trace_symbol is not None:
+            return self._trace_symbol
+        data = self._check_and_get(ctx)
+        if autograd._state.recording:
+            self._fresh_grad = True
+        return data
+
+    def list_data(self) -> list[NDArray]:
+        """The value on every context (one on hybrid's CPU-only backend)."""
+        return [self.data()]
+
+    def grad(self, ctx: Any = None) -> NDArray:
+        """The gradient buffer that ``backward`` writes into."""
+        self._check_and_get(ctx)
+        if self._grad is None:
+            raise HybridError(
+                f"Cannot get gradient array for Parameter '{self.name}' because grad_req='null'"
+            )
+        return self._grad
+
+    def list_grad(self) -> list[NDArray]:
+        return [self.grad()]
+
+    def list_ctx(self) -> list[Context]:
+        if self._data is None:
+            if self._deferred_init:
+                return self._deferred_init[1]
+            raise ParameterNotInitializedError(f"Parameter '{self.name}' has not been initialized")
+        return self._ctx_list
+
+    def reset_ctx(self, ctx: Any) -> None:
+        """Move to ``ctx`` (a no-op copy on the CPU)."""
+        ctxs = _contexts(ctx)
+        if self._data is not None:
+            self._ctx_list = ctxs
+        elif self._deferred_init:
+            self._deferred_init = self._deferred_init[:1] + (ctxs,) + self._deferred_init[2:]
+
+    def set_data(self, data: Any) -> None:
+        """Write ``data`` into the parameter (before a deferred init: remember it as the value)."""
+        arr = np.asarray(getattr(data, "_data", data))
+        self.shape = arr.shape
+        if self._data is None:
+            if not self._deferred_init:
+                raise ParameterNotInitializedError(
+                    f"Parameter '{self.name}' has not been initialized"
+                )
+            self._deferred_init = self._deferred_init[:3] + (arr,)
+            return
+        self._data._data[...] = arr
+
+    def zero_grad(self) -> None:
+        """Set the gradient buffer to 0 (in place, so autograd keeps writing into it)."""
+        if self._grad is not None:
+            self._grad._data[...] = 0
+
+    def _reduce(self) -> NDArray:
+        """The value to save: a copy of the data."""
+        return NDArray._wrap(self._check_and_get(None)._data.copy())
+
+    def cast(self, dtype: Any) -> None:
+        """Change the dtype of the data and gradient."""
+        self.dtype = np.dtype(dtype).type
+        if self._data is None:
+            return
+        self._data = NDArray._wrap(self._data._data.astype(self.dtype))
+        self._init_grad()
+
+    def var(self) -> Any:
+        """A Symbol variable named after this parameter, for tracing ``hybrid_forward``."""
+        if self._var is None:
+            from .. import symbol
+
+            self._var = symbol.var(
+                self.name,
+                shape=self.shape,
+                dtype=self.dtype,
+                lr_mult=self.lr_mult,
+                wd_mult=self.wd_mult,
+                init=self.init,
+                stype=self._stype,
+            )
+        return self._var
+
+
+class Constant(Parameter):
+    """A parameter that is never trained (``grad_req='null'``), holding a fixed value.
+
+    Accepts MXNet 1.9's ``Constant(name, value)`` and the shorter ``Constant(value)``.
+
+    Examples
+    --------
+    >>> import hybrid as mx
+    >>> c = mx.gluon.Constant('c', mx.nd.array([1, 2]))
+    >>> c.initialize()
+    >>> c.data().asnumpy()
+    array([1., 2.], dtype=float32)
+    """
+
+    def __init__(self, name: Any, value: Any = None):
+        if value is None and not isinstance(name, str):
+            name, value = "const", name
+        if not isinstance(value, NDArray):
+            value = NDArray._wrap(np.array(value, dtype=np.float32))
+        self.value = value
+        super().__init__(
+            name,
+            grad_req="null",
+            shape=value.shape,
+            dtype=value.dtype,
+            init="zeros",
+            differentiable=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"Constant {self.name} (shape={self.shape}, dtype={self.dtype})"
+
+    def _fill(self, buf: NDArray, init: Any, default_init: Any) -> None:
+        buf._data[...] = self.value._data
+
+
+# ParameterDict lives in its own module and imports Parameter from here; re-exported for
+# `from hybrid.gluon.parameter import ParameterDict`, as in MXNet.
+from .parameter_dict import ParameterDict, load_checked  # noqa: E402

@@ -1,0 +1,116 @@
+"""Gluon helpers, as MXNet 1.9's ``gluon.utils``: splitting batches across contexts and clipping
+gradients by their global norm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..base import HybridError
+from ..ndarray import NDArray, array
+
+__all__ = ["split_data", "split_and_load", "clip_global_norm", "check_sha1"]
+
+
+def split_data(
+    data: NDArray, num_slice: int, batch_axis: int = 0, even_split: bool = True
+) -> list[NDArray]:
+    """Split ``data`` into ``num_slice`` slices along ``batch_axis``.
+
+    Parameters
+    ----------
+    data : NDArray
+        A batch of data.
+    num_slice : int
+        Number of slices.
+    batch_axis : int, default 0
+        The axis to split along.
+    even_split : bool, default True
+        Whether the batch size must divide evenly; otherwise the first ``size % num_slice``
+        slices get one extra sample.
+
+    Returns
+    -------
+    list of NDArray
+        The slices, views of ``data`` (recorded by autograd like any indexing).
+
+    Examples
+    --------
+    >>> import hybrid as mx
+    >>> [s.shape for s in mx.gluon.utils.split_data(mx.nd.zeros((5, 2)), 2, even_split=False)]
+    [(3, 2), (2, 2)]
+    """
+    size = data.shape[batch_axis]
+    if size < num_slice:
+        raise HybridError(
+            f"split_data: too many slices ({num_slice}) for data with shape {data.shape} "
+            f"along axis {batch_axis}"
+        )
+    if even_split and size % num_slice != 0:
+        raise HybridError(
+            f"split_data: data with shape {data.shape} cannot be evenly split into {num_slice} "
+            f"slices along axis {batch_axis}. Use a batch size that's a multiple of {num_slice} "
+            f"or set even_split=False to allow uneven partitioning of data."
+        )
+    if num_slice == 1:
+        return [data]
+    each, extras = divmod(size, num_slice)
+    sizes = [each + 1] * extras + [each] * (num_slice - extras)
+    bounds = np.cumsum([0] + sizes)
+    lead = (slice(None),) * batch_axis
+    return [data[lead + (slice(int(a), int(b)),)] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def split_and_load(
+    data: Any, ctx_list: Sequence[Any], batch_axis: int = 0, even_split: bool = True
+) -> list[NDArray]:
+    """Split ``data`` into ``len(ctx_list)`` slices along ``batch_axis`` and load one slice on
+    each context. ``data`` may be an NDArray or anything ``nd.array`` accepts.
+    """
+    if not isinstance(data, NDArray):
+        data = array(data, ctx=ctx_list[0])
+    if len(ctx_list) == 1:
+        return [data.as_in_context(ctx_list[0])]
+    slices = split_data(data, len(ctx_list), batch_axis, even_split)
+    return [s.as_in_context(ctx) for s, ctx in zip(slices, ctx_list)]
+
+
+def clip_global_norm(
+    arrays: Sequence[NDArray], max_norm: float, check_isfinite: bool = True
+) -> float | NDArray:
+    """Rescale ``arrays`` in place so that the 2-norm of their concatenation is at most
+    ``max_norm``: each is multiplied by ``min(1, max_norm / (total_norm + 1e-8))``.
+
+    Returns the total norm before clipping: a float when ``check_isfinite`` (which also warns
+    when the norm is nan or inf, since the clipped values are then undefined), else an NDArray
+    of shape ``(1,)``. Typically applied to gradients, outside ``autograd.record()``.
+    """
+    if not arrays:
+        raise HybridError("clip_global_norm: arrays must not be empty")
+    dtype = arrays[0]._data.dtype
+    total = np.sqrt(sum(np.vdot(a._data, a._data) for a in arrays)).astype(dtype)
+    if check_isfinite and not np.isfinite(total):
+        warnings.warn(
+            UserWarning("nan or inf is detected. Clipping results will be undefined."),
+            stacklevel=2,
+        )
+    scale = min(dtype.type(1.0), dtype.type(max_norm) / (total + dtype.type(1e-8)))
+    for a in arrays:
+        a._data *= scale
+    if check_isfinite:
+        return float(total)
+    return NDArray._wrap(np.array([total], dtype=dtype))
+
+
+def check_sha1(filename: str, sha1_hash: str) -> bool:
+    """Whether the SHA-1 digest of the file ``filename`` equals ``sha1_hash``."""
+    sha1 = hashlib.sha1()
+    with open(filename, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            sha1.update(chunk)
+    return sha1.hexdigest() == sha1_hash

@@ -1,0 +1,182 @@
+"""Runs a :class:`~hybrid.graph.ir.Graph`: a flat list of prepared op calls over numbered slots.
+
+Preparation happens once: each node becomes a :class:`_Step` holding the op's forward function,
+its parsed attributes and the slot numbers of its inputs and outputs, so a run is a loop of plain
+calls with no dict lookups or attribute parsing. While ``autograd.record()`` is on and an input
+needs a gradient, :meth:`Executor.__call__` appends ONE tape entry for the whole run; its VJP
+walks the steps backward calling each op's VJP (see :class:`GraphOp`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import autograd
+from ..base import HybridError
+from ..ops.registry import Ctx, array_type
+from .ir import Graph
+
+__all__ = ["Executor", "GraphOp"]
+
+
+class _Step:
+    __slots__ = ("op", "forward", "vjp", "ins", "outs", "ins_v", "outs_v", "attrs", "n_vis",
+                 "aux", "release", "name")
+
+
+class Executor:
+    """A graph prepared for repeated runs on numpy arrays.
+
+    ``graph.meta['memory_plan']`` (from :func:`hybrid.graph.passes.memory_plan`), when present,
+    maps values to shared slots and lists the slots to release after each step; otherwise every
+    value has its own slot and lives to the end of the run.
+    """
+
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        vid: dict[int, int] = {}
+        for v in [*graph.inputs, *graph.constants]:
+            vid[id(v)] = len(vid)
+        for node in graph.nodes:
+            for v in node.outputs:
+                vid[id(v)] = len(vid)
+        self.n_values = len(vid)
+        plan = graph.meta.get("memory_plan")
+        slot = vid if plan is None else plan["slot"]
+        self.n_slots = self.n_values if plan is None else plan["n_slots"]
+        self.in_slots = [slot[id(v)] for v in graph.inputs]
+        self.in_vids = [vid[id(v)] for v in graph.inputs]
+        self.consts = [(slot[id(v)], a) for v, a in graph.constants.items()]
+        self.out_slots = [slot[id(v)] for v in graph.outputs]
+        self.out_vids = [vid[id(v)] for v in graph.outputs]
+        self.out_types = [(v.shape, v.dtype) for v in graph.outputs]
+        releases = [()] * len(graph.nodes) if plan is None else plan["release"]
+        self.steps = []
+        for node, release in zip(graph.nodes, releases):
+            s = _Step()
+            s.op, s.name, s.attrs = node.op, node.name, node.attrs
+            s.forward = node.op.forward
+            s.vjp = node.op.vjp if node.op.differentiable else None
+            s.ins = [slot[id(v)] for v in node.inputs]
+            s.outs = [slot[id(v)] for v in node.outputs]
+            s.ins_v = [vid[id(v)] for v in node.inputs]
+            s.outs_v = [vid[id(v)] for v in node.outputs]
+            s.n_vis = len(node.outputs)
+            s.aux = node.op.aux_writeback
+            s.release = tuple(release)
+            self.steps.append(s)
+        self._needs_cache: dict[tuple, list] = {}
+
+    # -- forward -------------------------------------------------------------------------------
+    def run(self, arrays: list[np.ndarray], needs: tuple | None = None) -> tuple[list, list]:
+        """Outputs for input ``arrays``; with ``needs`` (which inputs need gradients) it also
+        returns each step's saved context for :meth:`backward` (None for steps that need none).
+        """
+        env: list[Any] = [None] * self.n_slots
+        for s, a in zip(self.in_slots, arrays):
+            env[s] = a
+        for s, a in self.consts:
+            env[s] = a
+        step_needs = None if needs is None else self._step_needs(needs)
+        ctxs: list[Any] = []
+        for i, step in enumerate(self.steps):
+            ctx = Ctx()
+            if step_needs is not None:
+                ctx.needs_grad = step_needs[i]
+            res = step.forward(ctx, *[env[s] for s in step.ins], **step.attrs)
+            if type(res) is not tuple:
+                env[step.outs[0]] = res
+            else:
+                if step.aux:
+                    n = len(res) - len(step.aux)
+                    for k, value in zip(step.aux, res[n:]):
+                        if value is not None:
+                            env[step.ins[k]][...] = value
+                for s, r in zip(step.outs, res):
+                    env[s] = r
+            if step_needs is None:
+                for s in step.release:
+                    env[s] = None
+            elif True in step_needs[i] and step.vjp is not None:
+                ctx._out_types = [(env[s].shape, env[s].dtype) for s in step.outs]
+                ctxs.append(ctx)
+            else:
+                ctxs.append(None)
+        return [env[s] for s in self.out_slots], ctxs
+
+    def _step_needs(self, needs: tuple) -> list:
+        """Per step, which inputs need gradients, given which graph inputs do (cached per mask)."""
+        cached = self._needs_cache.get(needs)
+        if cached is not None:
+            return cached
+        flags = [False] * self.n_values
+        for v, n in zip(self.in_vids, needs):
+            flags[v] = n
+        result = []
+        for step in self.steps:
+            mask = tuple(flags[v] for v in step.ins_v)
+            result.append(mask)
+            if step.vjp is not None and True in mask:
+                for v in step.outs_v:
+                    flags[v] = True
+        self._needs_cache[needs] = result
+        return result
+
+    # -- backward ------------------------------------------------------------------------------
+    def backward(self, ctxs: list, out_grads: tuple) -> list:
+        """Gradients for the graph inputs from gradients of the outputs (None where none)."""
+        grads: list[Any] = [None] * self.n_values
+        for v, g in zip(self.out_vids, out_grads):
+            grads[v] = g if grads[v] is None else grads[v] + g
+        for step, ctx in zip(reversed(self.steps), reversed(ctxs)):
+            if ctx is None:
+                continue
+            gys = [grads[v] for v in step.outs_v]
+            if all(g is None for g in gys):
+                continue
+            gys = [
+                np.zeros(shape, dtype) if g is None else g
+                for g, (shape, dtype) in zip(gys, ctx._out_types)
+            ]
+            in_grads = step.vjp(ctx, *gys, **step.attrs)
+            for v, g, need in zip(step.ins_v, in_grads, ctx.needs_grad):
+                if g is not None and need:
+                    grads[v] = g if grads[v] is None else grads[v] + g
+            for v in step.outs_v:
+                grads[v] = None
+        return [grads[v] for v in self.in_vids]
+
+    # -- on NDArrays ---------------------------------------------------------------------------
+    def __call__(self, inputs: list) -> list:
+        """Run on NDArrays; while recording, the run becomes one tape entry over ``inputs``."""
+        datas = [a._data for a in inputs]
+        needs = None
+        if autograd._state.recording:
+            needs = tuple(a._entry is not None or a._grad is not None for a in inputs)
+            if True not in needs:
+                needs = None
+        outs, ctxs = self.run(datas, needs)
+        wrap = array_type._wrap if array_type is not None else None
+        results = [wrap(o) for o in outs]
+        if needs is not None:
+            entry_ctx = Ctx()
+            entry_ctx.executor, entry_ctx.ctxs = self, ctxs
+            entry = autograd.TapeEntry(
+                GraphOp, entry_ctx, {}, tuple(inputs), tuple((o.shape, o.dtype) for o in outs)
+            )
+            for i, r in enumerate(results):
+                r._entry, r._out_index = entry, i
+        return results
+
+
+class GraphOp:
+    """Stands in the tape for one graph run: its VJP runs the graph's steps backward."""
+
+    name = "CachedOp"
+
+    def vjp(ctx: Any, *out_grads: np.ndarray) -> tuple:
+        if ctx.ctxs is None:
+            raise HybridError("CachedOp: backward through a freed graph run")
+        return tuple(ctx.executor.backward(ctx.ctxs, out_grads))

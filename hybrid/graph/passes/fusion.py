@@ -1,0 +1,186 @@
+"""Fusion of a linear op (FullyConnected, Convolution) with what follows it.
+
+Two rewrites produce one :class:`FusedLinear` node:
+
+- BatchNorm folding (inference only: applied to graphs run neither in training mode nor while
+  recording). ``BatchNorm(Conv(x, w, b))`` with the running statistics equals ``Conv(x, w * s,
+  (b - mean) * s + beta)`` with ``s = gamma / sqrt(var + eps)`` per output channel, so the
+  normalisation pass over the activations disappears; the folded weight is computed on every run
+  from the current parameters (cheap next to the convolution), so later training is seen.
+- Bias + activation (training and inference): ``relu``/``tanh``/``sigmoid`` (or ``Activation``)
+  right after the linear op runs on the linear op's freshly allocated output in place, saving one
+  array and one pass; the VJP applies the activation's derivative and then the linear op's VJP.
+
+A node is fused only when its output feeds that single consumer and is not a graph output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...base import HybridError
+from ...ops.elemwise import sigmoid
+from ...ops.registry import Op
+from ..ir import Graph, Node, Value
+from ._common import rewrite
+
+__all__ = ["fusion", "FusedLinear"]
+
+_LINEAR = ("FullyConnected", "Convolution")
+
+
+def _relu(y: np.ndarray) -> np.ndarray:
+    return np.maximum(y, 0, out=y)
+
+
+def _tanh(y: np.ndarray) -> np.ndarray:
+    return np.tanh(y, out=y)
+
+
+# act_type -> (forward on the linear output, in place where exact; gradient from output y).
+_ACTS = {
+    "relu": (_relu, lambda gy, y: gy * (y > 0)),
+    "tanh": (_tanh, lambda gy, y: gy * (1 - y * y)),
+    "sigmoid": (sigmoid, lambda gy, y: gy * y * (1 - y)),
+}
+
+
+class FusedLinear(Op):
+    """``act(linear(x, w', b'))``: a linear op with an optional folded BatchNorm and activation.
+
+    Attributes: ``base`` (the FullyConnected or Convolution op), ``base_attrs``, ``n_base`` (how
+    many of the inputs are the linear op's), ``bn`` (None, or BatchNorm's ``eps`` and
+    ``fix_gamma``: the inputs then continue with gamma, beta, moving mean and moving variance) and
+    ``act`` (None or an activation name). Not registered: fusion creates it, only in optimised
+    graphs, which are never serialised.
+    """
+
+    name = "_fused_linear"
+
+    def infer(in_shapes, in_dtypes, base, base_attrs, n_base, bn, act):
+        _, outs, dtypes = base.infer(in_shapes[:n_base], in_dtypes[:n_base], **base_attrs)
+        return in_shapes, outs, dtypes
+
+    def forward(ctx, *arrays, base, base_attrs, n_base, bn, act):
+        args = arrays[:n_base]
+        if bn is not None:
+            args, base_attrs = _fold(args, arrays[n_base:], bn, base_attrs)
+        y = base.forward(ctx, *args, **base_attrs)
+        if act is not None:
+            y = ctx.act_y = _ACTS[act][0](y)
+        return y
+
+    def vjp(ctx, gy, base, base_attrs, n_base, bn, act):
+        if bn is not None:
+            raise HybridError("_fused_linear: a folded BatchNorm has no gradient (inference only)")
+        if act is not None:
+            gy = _ACTS[act][1](gy, ctx.act_y)
+        return base.vjp(ctx, gy, **base_attrs)
+
+
+def _fold(args: tuple, stats: tuple, bn: dict, base_attrs: dict) -> tuple[tuple, dict]:
+    """Weight and bias with BatchNorm's inference-mode affine map folded in."""
+    x, w = args[0], args[1]
+    gamma, beta, mean, var = stats
+    inv = 1.0 / np.sqrt(var.astype(x.dtype) + x.dtype.type(bn["eps"]))
+    s = inv if bn["fix_gamma"] else gamma.astype(x.dtype) * inv  # (F,)
+    w2 = w * s.reshape((-1,) + (1,) * (w.ndim - 1))
+    b = args[2] if len(args) > 2 else np.zeros_like(s)
+    b2 = (b - mean.astype(x.dtype)) * s + beta.astype(x.dtype)
+    return (x, w2, b2), {**base_attrs, "no_bias": False}
+
+
+def _single_use(graph: Graph) -> dict[int, Node]:
+    """id(value) -> its only consumer, for node outputs read once and not graph outputs."""
+    outputs = {id(v) for v in graph.outputs}
+    return {
+        k: users[0]
+        for k, users in graph.consumers().items()
+        if len(users) == 1 and k not in outputs
+    }
+
+
+def _fuse_pairs(graph: Graph, match, build) -> Graph:
+    """Rewrite each (producer, consumer) pair where ``match(producer, consumer)`` holds into the
+    node ``build(producer, producer_inputs, consumer, consumer_inputs)``.
+    """
+    single = _single_use(graph)
+    absorbed: dict[int, Node] = {}
+    for node in graph.nodes:
+        consumer = single.get(id(node.outputs[0])) if len(node.outputs) == 1 else None
+        if consumer is not None and consumer.inputs[0] is node.outputs[0] and match(node, consumer):
+            absorbed[id(consumer)] = node
+    producer_inputs: dict[int, list[Value]] = {}
+
+    def replace(node: Node, inputs: list[Value]) -> tuple | None:
+        if any(p is node for p in absorbed.values()):
+            producer_inputs[id(node)] = inputs
+            return [], node.outputs
+        producer = absorbed.get(id(node))
+        if producer is None:
+            return None
+        fused = build(producer, producer_inputs[id(producer)], node, inputs)
+        return [fused], fused.outputs
+
+    return rewrite(graph, replace)
+
+
+def _fused_node(name: str, inputs: list[Value], attrs: dict, like: Node) -> Node:
+    node = Node(FusedLinear, name, inputs, attrs)
+    node.outputs = [Value(node, 0, like.outputs[0].shape, like.outputs[0].dtype, like.name)]
+    return node
+
+
+def _is_linear(node: Node) -> bool:
+    return node.op.name in _LINEAR or (node.op is FusedLinear and node.attrs["act"] is None)
+
+
+def _linear_attrs(node: Node, inputs: list[Value]) -> dict:
+    if node.op is FusedLinear:
+        return dict(node.attrs)
+    return {"base": node.op, "base_attrs": node.attrs, "n_base": len(inputs), "bn": None,
+            "act": None}
+
+
+def _act_type(node: Node) -> str | None:
+    if node.op.name in _ACTS:
+        return node.op.name
+    if node.op.name == "Activation" and node.attrs["act_type"] in _ACTS:
+        return node.attrs["act_type"]
+    return None
+
+
+def _bn_foldable(producer: Node, bn: Node) -> bool:
+    """BatchNorm in inference over the linear op's output channels: the channel axis is 1 for a
+    convolution and the last axis for FullyConnected (where the weight's rows are the channels).
+    """
+    shape, a = producer.outputs[0].shape, bn.attrs
+    if producer.op.name not in _LINEAR or bn.op.name != "BatchNorm" or not shape:
+        return False
+    channel = 1 if producer.op.name == "Convolution" else len(shape) - 1
+    return not a["is_train"] and not a["output_mean_var"] and a["axis"] % len(shape) == channel
+
+
+def fusion(graph: Graph, inference: bool) -> Graph:
+    """The graph with linear ops fused with a following BatchNorm (``inference`` only) and with a
+    following activation.
+    """
+    if inference:
+        graph = _fuse_pairs(
+            graph,
+            _bn_foldable,
+            lambda p, p_in, c, c_in: _fused_node(
+                p.name,
+                p_in + c_in[1:],
+                {**_linear_attrs(p, p_in),
+                 "bn": {"eps": c.attrs["eps"], "fix_gamma": c.attrs["fix_gamma"]}},
+                c,
+            ),
+        )
+    return _fuse_pairs(
+        graph,
+        lambda p, c: _is_linear(p) and _act_type(c) is not None,
+        lambda p, p_in, c, c_in: _fused_node(
+            p.name, p_in, {**_linear_attrs(p, p_in), "act": _act_type(c)}, c
+        ),
+    )

@@ -1,0 +1,118 @@
+"""The tracer: runs a block once on Symbols and returns the graph it built.
+
+Inputs become variables ``data``, ``data1``, ... with the call's shapes and dtypes; every
+parameter's ``_trace_symbol`` is set to a variable named after it (unknown dims as 0), so both
+``hybrid_forward(F, x, **params)`` and a plain ``forward(x)`` reading ``param.data()`` build graph
+nodes. Train-aware ops take ``is_train`` from the autograd mode during the trace, which the caller
+sets from its cache key. Deferred parameter shapes are completed from the shapes the ops inferred.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any
+
+from ..base import HybridError
+from ..symbol import symbol as _symbol
+from .ir import Graph, Value
+
+__all__ = ["Trace", "trace", "flatten", "unflatten"]
+
+
+class Trace:
+    """A traced block: the graph (data variables first, then the parameters it reads), the
+    parameters in graph-input order, and the output structure.
+    """
+
+    def __init__(self, graph: Graph, params: list, n_data: int, structure: Any):
+        self.graph, self.params, self.n_data, self.structure = graph, params, n_data, structure
+
+
+def input_names(n: int) -> list[str]:
+    """MXNet's names for a traced block's inputs: data, data1, data2, ..."""
+    return ["data" if i == 0 else f"data{i}" for i in range(n)]
+
+
+def flatten(out: Any) -> tuple[list[Value], Any]:
+    """(values, structure) of a block's output: a Symbol (one or several outputs) or nested
+    lists/tuples of them.
+    """
+    if hasattr(out, "_is_symbol"):
+        n = len(out._outputs)
+        return list(out._outputs), ("sym", n)
+    if isinstance(out, (list, tuple)):
+        values, parts = [], []
+        for o in out:
+            v, s = flatten(o)
+            values.extend(v)
+            parts.append(s)
+        return values, (type(out), parts)
+    raise HybridError(
+        "hybridize: a traced block must return Symbols (or lists of them), got "
+        f"{type(out).__name__}"
+    )
+
+
+def unflatten(structure: Any, arrays: list) -> Any:
+    """The output structure rebuilt from the flat list of arrays (a multi-output Symbol becomes
+    a list, as a multi-output op returns one eagerly).
+    """
+    it = iter(arrays)
+
+    def build(s: Any) -> Any:
+        if s[0] == "sym":
+            items = [next(it) for _ in range(s[1])]
+            return items[0] if s[1] == 1 else items
+        return s[0](build(p) for p in s[1])
+
+    return build(structure)
+
+
+@contextmanager
+def _tracing(block: Any, params: list, variables: list) -> Any:
+    prev = (_symbol._TraceState.names, _symbol._TraceState.block)
+    _symbol._TraceState.names = _symbol._Names()
+    _symbol._TraceState.block = getattr(block, "name", type(block).__name__)
+    for p, v in zip(params, variables):
+        p._trace_symbol = v
+    try:
+        yield
+    finally:
+        for p in params:
+            p._trace_symbol = None
+        _symbol._TraceState.names, _symbol._TraceState.block = prev
+
+
+def trace(block: Any, args: list) -> Trace:
+    """Trace ``block`` on Symbol stand-ins for the NDArrays ``args``."""
+    data = [
+        _symbol.var(n, shape=a.shape, dtype=a.dtype) for n, a in zip(input_names(len(args)), args)
+    ]
+    params = list(block.collect_params().values())
+    pvars = [
+        _symbol.var(p.name, shape=p.shape, dtype=p.dtype, lr_mult=p.lr_mult, wd_mult=p.wd_mult)
+        for p in params
+    ]
+    with _tracing(block, params, pvars):
+        out = block(*data)
+    values, structure = flatten(out)
+    reachable = {id(v) for v in Graph.from_outputs(values).inputs}
+    used = [(p, s._outputs[0]) for p, s in zip(params, pvars) if id(s._outputs[0]) in reachable]
+    inputs = [s._outputs[0] for s in data] + [v for _, v in used]
+    graph = Graph.from_outputs(values, inputs=inputs)
+    for p, v in used:
+        _complete_param(p, v)
+    return Trace(graph, [p for p, _ in used], len(data), structure)
+
+
+def _complete_param(param: Any, v: Value) -> None:
+    """Give a deferred parameter the shape the graph inferred for it, then allocate it."""
+    if not param._deferred_init:
+        return
+    if v.shape is None or 0 in v.shape:
+        raise HybridError(
+            f"hybridize: cannot infer the shape of parameter '{param.name}' from the traced graph "
+            f"(got {v.shape}); give its full shape when creating the layer"
+        )
+    param.shape = v.shape
+    param._finish_deferred_init()

@@ -1,0 +1,362 @@
+"""Symbol: a handle on graph values, with MXNet's Symbol API.
+
+Calling an op on Symbols appends a graph node instead of computing (``symbol_invoke`` is the
+symbol front end of the one dispatch in ``hybrid.ops.registry``). Shapes propagate at construction
+through each op's two-way ``infer``, so unknown dims of variables (a FullyConnected weight) are
+completed as soon as the data shape is known.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .. import autograd
+from ..base import HybridError
+from ..graph.infer import infer_graph
+from ..graph.ir import Graph, Value, make_node, variable
+from ..ndarray.ndarray import _BINARY, binary
+from ..ops import registry
+from ..ops.registry import get_op
+
+__all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json", "symbol_invoke"]
+
+
+class _Names:
+    """Automatic node names, ``<op lowercased><n>``, as MXNet's NameManager makes them."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def get(self, name: str | None, hint: str) -> str:
+        if name:
+            return name
+        hint = hint.lower().lstrip("_")
+        n = self.counts.get(hint, 0)
+        self.counts[hint] = n + 1
+        return f"{hint}{n}"
+
+
+class _TraceState:
+    """Which block is being traced (for error messages) and the name manager in use."""
+
+    names = _Names()
+    block: str | None = None
+
+
+def _static_only(what: str) -> HybridError:
+    where = f"block {_TraceState.block}" if _TraceState.block else "a Symbol"
+    hint = (
+        f"; call hybridize(False) on {_TraceState.block} to run it eagerly"
+        if _TraceState.block
+        else ""
+    )
+    return HybridError(
+        f"{where}: {what} needs the value of a Symbol, which is unknown while tracing; "
+        f"hybridized code must be shape-static (no Python control flow on array values){hint}"
+    )
+
+
+class Symbol:
+    """A symbolic output list: one or more graph values (MXNet's ``Symbol``)."""
+
+    _is_symbol = True
+    __array_priority__ = 1001.0
+
+    def __init__(self, outputs: list[Value]):
+        self._outputs = list(outputs)
+
+    # -- identity ------------------------------------------------------------------------------
+    @property
+    def name(self) -> str | None:
+        if len(self._outputs) != 1:
+            return None
+        v = self._outputs[0]
+        return v.name if v.node is None else v.node.name
+
+    def attr(self, key: str) -> Any:
+        """An attribute of this symbol's single node (variables: ``__shape__``, ``lr_mult``...)."""
+        v = self._single("attr")
+        if v.node is None:
+            if key == "__shape__":
+                return None if v.shape is None else str(v.shape)
+            value = v.attrs.get(key, v.attrs.get(f"__{key.strip('_')}__"))
+        else:
+            value = v.node.attrs.get(key)
+        return None if value is None else str(value)
+
+    def list_attr(self) -> dict[str, str]:
+        v = self._single("list_attr")
+        src = v.attrs if v.node is None else v.node.attrs
+        return {k: str(a) for k, a in src.items()}
+
+    @property
+    def shape(self) -> tuple | None:
+        """The inferred shape of the single output (static while tracing)."""
+        return self._single("shape").shape
+
+    @property
+    def dtype(self) -> Any:
+        d = self._single("dtype").dtype
+        return None if d is None else d.type
+
+    @property
+    def ndim(self) -> int:
+        shape = self.shape
+        if shape is None:
+            raise _static_only("ndim of a Symbol of unknown shape")
+        return len(shape)
+
+    def _single(self, what: str) -> Value:
+        if len(self._outputs) != 1:
+            raise HybridError(f"Symbol.{what}: the symbol has {len(self._outputs)} outputs")
+        return self._outputs[0]
+
+    # -- structure -----------------------------------------------------------------------------
+    def _graph(self) -> Graph:
+        return Graph.from_outputs(self._outputs)
+
+    def list_inputs(self) -> list[str]:
+        return [v.name for v in self._graph().inputs]
+
+    def list_arguments(self) -> list[str]:
+        g = self._graph()
+        aux = {id(v) for v in g.aux_inputs()}
+        return [v.name for v in g.inputs if id(v) not in aux]
+
+    def list_auxiliary_states(self) -> list[str]:
+        return [v.name for v in self._graph().aux_inputs()]
+
+    def list_outputs(self) -> list[str]:
+        return [v.name for v in self._outputs]
+
+    def get_internals(self) -> Symbol:
+        """Every variable and node output of the graph, as one grouped symbol."""
+        g = self._graph()
+        values = list(g.inputs)
+        for node in sorted(g.nodes, key=lambda n: n.uid):
+            values.extend(node.outputs)
+        return Symbol(values)
+
+    def get_children(self) -> Symbol | None:
+        v = self._single("get_children")
+        return None if v.node is None else Symbol(v.node.inputs)
+
+    def __len__(self) -> int:
+        return len(self._outputs)
+
+    def __iter__(self) -> Iterator[Symbol]:
+        if len(self._outputs) == 1:
+            raise _static_only("iterating over the rows of a Symbol")
+        return (Symbol([v]) for v in self._outputs)
+
+    def __getitem__(self, key: Any) -> Symbol:
+        if isinstance(key, str):
+            for v in self._outputs:
+                if v.name == key or (v.node is not None and v.name == f"{key}_output"):
+                    return Symbol([v])
+            raise HybridError(f"Symbol: no output named {key!r} in {self.list_outputs()}")
+        if isinstance(key, (int, np.integer)) and len(self._outputs) > 1:
+            return Symbol([self._outputs[key]])
+        # NOTE: on a single output, indexing selects rows as on an NDArray (what traced Gluon code
+        # means by x[0]), not MXNet 1.x's output selection, which would return x itself.
+        return symbol_invoke(get_op("_getitem"), [self], {"key": key})
+
+    # -- shapes and types ----------------------------------------------------------------------
+    def infer_shape(self, *args: Any, **kwargs: Any) -> tuple:
+        """(arg_shapes, out_shapes, aux_shapes) from given input shapes; Nones when incomplete."""
+        res = self.infer_shape_partial(*args, **kwargs)
+        flat = [s for group in res for s in group]
+        if any(s is None or 0 in s for s in flat):
+            return None, None, None
+        return res
+
+    def infer_shape_partial(self, *args: Any, **kwargs: Any) -> tuple:
+        g = self._graph()
+        known = _by_name(self.list_arguments(), args, kwargs)
+        shapes, _ = infer_graph(g, {k: tuple(s) for k, s in known.items()}, {})
+        return self._grouped(g, shapes)
+
+    def infer_type(self, *args: Any, **kwargs: Any) -> tuple:
+        """(arg_types, out_types, aux_types) as numpy types; unknown inputs default to float32."""
+        g = self._graph()
+        known = _by_name(self.list_arguments(), args, kwargs)
+        _, dtypes = infer_graph(g, {}, {k: np.dtype(d) for k, d in known.items()})
+        return tuple(
+            [None if d is None else d.type for d in group] for group in self._grouped(g, dtypes)
+        )
+
+    def _grouped(self, g: Graph, table: dict) -> tuple:
+        aux = g.aux_inputs()
+        aux_ids = {id(v) for v in aux}
+        args = [table.get(id(v)) for v in g.inputs if id(v) not in aux_ids]
+        return args, [table.get(id(v)) for v in self._outputs], [table.get(id(v)) for v in aux]
+
+    # -- serialisation and evaluation ----------------------------------------------------------
+    def tojson(self) -> str:
+        return json.dumps(self._graph().to_json(), indent=1)
+
+    def save(self, fname: str) -> None:
+        with open(fname, "w") as f:
+            f.write(self.tojson())
+
+    def eval(self, ctx: Any = None, **kwargs: Any) -> list:
+        """Run the graph on NDArrays given by variable name; a list of NDArray outputs."""
+        from ..graph.executor import Executor
+
+        g = self._graph()
+        missing = [v.name for v in g.inputs if v.name not in kwargs]
+        if missing:
+            raise HybridError(f"Symbol.eval: missing inputs {missing}")
+        return Executor(g)([kwargs[v.name] for v in g.inputs])
+
+    def __repr__(self) -> str:
+        if len(self._outputs) == 1:
+            return f"<Symbol {self.name}>"
+        return f"<Symbol group [{', '.join(self.list_outputs())}]>"
+
+    # -- value-dependent Python: not traceable -------------------------------------------------
+    def __bool__(self) -> bool:
+        raise _static_only("bool()")
+
+    def __float__(self) -> float:
+        raise _static_only("float()")
+
+    def __int__(self) -> int:
+        raise _static_only("int()")
+
+    def __index__(self) -> int:
+        raise _static_only("using a Symbol as an index")
+
+    def asnumpy(self) -> np.ndarray:
+        raise _static_only("asnumpy()")
+
+    def asscalar(self) -> Any:
+        raise _static_only("asscalar()")
+
+    def __array__(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        raise _static_only("converting to a numpy array")
+
+    __hash__ = object.__hash__
+
+    # -- methods shared with NDArray -----------------------------------------------------------
+    def reshape(self, *shape: Any, **kwargs: Any) -> Symbol:
+        if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
+            shape = tuple(shape[0])
+        if "shape" in kwargs:
+            shape = kwargs.pop("shape")
+        op = get_op("Reshape")
+        return symbol_invoke(op, [self], op.parse_attrs({"shape": shape, **kwargs}))
+
+    def astype(self, dtype: Any, copy: bool = True) -> Symbol:
+        return symbol_invoke(get_op("Cast"), [self], {"dtype": np.dtype(dtype)})
+
+    def __neg__(self) -> Symbol:
+        return symbol_invoke(get_op("negative"), [self], {})
+
+    def __abs__(self) -> Symbol:
+        return symbol_invoke(get_op("abs"), [self], {})
+
+    def __pos__(self) -> Symbol:
+        return self
+
+    @property
+    def T(self) -> Symbol:
+        return self.transpose()
+
+
+def _by_name(names: list[str], args: tuple, kwargs: dict) -> dict:
+    known = dict(zip(names, args))
+    for k, v in kwargs.items():
+        if v is not None:
+            known[k] = v
+    return {k: v for k, v in known.items() if v is not None}
+
+
+def _make_operators(method: str, array_op: str, scalar_op: str, rscalar_op: str) -> None:
+    def forward_fn(self: Symbol, other: Any) -> Any:
+        return binary(self, other, array_op, scalar_op, rscalar_op)
+
+    def reflected_fn(self: Symbol, other: Any) -> Any:
+        return binary(other, self, array_op, rscalar_op, scalar_op)
+
+    forward_fn.__name__ = f"__{method}__"
+    setattr(Symbol, forward_fn.__name__, forward_fn)
+    if method not in ("eq", "ne", "gt", "ge", "lt", "le"):
+        reflected_fn.__name__ = f"__r{method}__"
+        setattr(Symbol, reflected_fn.__name__, reflected_fn)
+
+
+for _spec in _BINARY:
+    _make_operators(*_spec)
+Symbol.__div__ = Symbol.__truediv__
+Symbol.__rdiv__ = Symbol.__rtruediv__
+
+
+def symbol_invoke(op: Any, args: list, attrs: dict, name: str | None = None) -> Symbol:
+    """Append a node applying ``op`` to Symbol inputs (the registry's symbol front end)."""
+    values = []
+    for arg_name, a in zip(op.input_names(len(args)), args):
+        if not hasattr(a, "_is_symbol"):
+            raise HybridError(
+                f"{op.name}: input {arg_name} is a {type(a).__name__} while tracing with Symbols;"
+                " every input must be a Symbol (use F.* on the block's arguments and parameters)"
+            )
+        if len(a._outputs) != 1:
+            raise HybridError(
+                f"{op.name}: input {arg_name} is a group of {len(a._outputs)} outputs; "
+                "pick one with [index]"
+            )
+        values.append(a._outputs[0])
+    if op.train_aware:
+        attrs = {**attrs, "is_train": autograd._state.training}
+    node = make_node(op, values, attrs, _TraceState.names.get(name, op.name))
+    return Symbol(node.outputs)
+
+
+def var(
+    name: str,
+    attr: dict | None = None,
+    shape: Any = None,
+    lr_mult: float | None = None,
+    wd_mult: float | None = None,
+    dtype: Any = None,
+    init: Any = None,
+    stype: str | None = None,
+    **kwargs: Any,
+) -> Symbol:
+    """A variable (graph input) named ``name``, optionally with a (partly known) shape."""
+    if not isinstance(name, str):
+        raise HybridError(f"var: name must be a string, got {type(name).__name__}")
+    attrs = dict(attr or {})
+    for key, value in (("__lr_mult__", lr_mult), ("__wd_mult__", wd_mult)):
+        if value is not None:
+            attrs[key] = float(value)
+    if init is not None:
+        attrs["__init__"] = init if isinstance(init, str) else init.dumps()
+    attrs.update({f"__{k}__": v for k, v in kwargs.items()})
+    return Symbol([variable(name, shape, dtype, attrs)])
+
+
+Variable = var
+
+
+def Group(symbols: list[Symbol]) -> Symbol:
+    """One symbol with the outputs of all ``symbols``."""
+    return Symbol([v for s in symbols for v in s._outputs])
+
+
+def load_json(json_str: str) -> Symbol:
+    """A symbol from :meth:`Symbol.tojson`'s text."""
+    return Symbol(Graph.from_json(json.loads(json_str)).outputs)
+
+
+def load(fname: str) -> Symbol:
+    with open(fname) as f:
+        return load_json(f.read())
+
+
+registry.symbol_invoke = symbol_invoke

@@ -1,0 +1,300 @@
+"""The KServe v2 / Open Inference Protocol as plain functions: bytes in, arrays out, and back.
+
+Nothing here touches a socket: the HTTP adapter in ``server.py`` reads the body and headers, calls
+these functions, and writes what they return. Every malformed request raises an
+:class:`~hybrid.runtime.errors.InferenceError` whose ``status`` is the HTTP code to answer with.
+
+Note [Binary tensor data]
+    With the binary tensor data extension a body is a JSON header followed by raw tensors. The
+    ``Inference-Header-Content-Length`` header gives the JSON part's length; each input with
+    ``parameters.binary_data_size`` takes that many bytes, in the order inputs are listed, as
+    little-endian row-major values. Outputs are sent the same way when the request asks for it
+    per output (``outputs[i].parameters.binary_data``) or for all outputs
+    (``parameters.binary_data_output``).
+"""
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import InvalidInputError, PayloadTooLargeError
+from .spec import KSERVE_DTYPES, Signature, check_datatype, check_names, check_shapes
+
+__all__ = [
+    "InferRequest",
+    "RequestedOutput",
+    "decode_content",
+    "parse_json",
+    "parse_infer_request",
+    "encode_infer_response",
+    "model_metadata",
+    "error_body",
+]
+
+_DATATYPE_OF = {dtype: name for name, dtype in KSERVE_DTYPES.items()}
+# numpy kinds JSON values may arrive as, per target kind: ints for floats, never floats for ints.
+_JSON_KINDS = {"f": "iuf", "i": "iu", "u": "iu", "b": "b"}
+
+
+@dataclass
+class RequestedOutput:
+    """One entry of a request's ``outputs`` list."""
+
+    name: str
+    binary: bool | None = None
+
+
+@dataclass
+class InferRequest:
+    """A parsed and validated inference request."""
+
+    inputs: dict[str, np.ndarray]
+    outputs: list[RequestedOutput] = field(default_factory=list)
+    id: str | None = None
+    binary_output: bool = False
+
+    @property
+    def batch_size(self) -> int:
+        """The first dimension shared by the inputs (1 for inputs without one)."""
+        first = next(iter(self.inputs.values()))
+        return int(first.shape[0]) if first.ndim else 1
+
+
+def error_body(message: str) -> bytes:
+    """The protocol's error body: ``{"error": message}``."""
+    return json.dumps({"error": message}).encode()
+
+
+def decode_content(body: bytes, encoding: str | None, limit: int) -> bytes:
+    """Undo a gzip or deflate ``Content-Encoding``, refusing output larger than ``limit`` bytes."""
+    encoding = (encoding or "identity").strip().lower()
+    if encoding == "identity":
+        return body
+    wbits = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}.get(encoding)
+    if wbits is None:
+        raise InvalidInputError(f"unsupported Content-Encoding {encoding!r}; "
+                                "use gzip, deflate or none")
+    inflater = zlib.decompressobj(wbits)
+    try:
+        out = inflater.decompress(body, limit + 1)
+    except zlib.error as err:
+        raise InvalidInputError(f"request body is not valid {encoding} data: {err}") from err
+    if len(out) > limit:
+        raise PayloadTooLargeError(f"decompressed request body exceeds the limit of {limit} bytes")
+    if not inflater.eof:
+        raise InvalidInputError(f"request body is truncated {encoding} data")
+    return out
+
+
+def parse_json(body: bytes, what: str = "request") -> dict[str, Any]:
+    """Parse a JSON object, raising a 400 error that says what was wrong."""
+    try:
+        value = json.loads(body) if body.strip() else {}
+    except (UnicodeDecodeError, ValueError) as err:
+        raise InvalidInputError(f"{what} body is not valid JSON: {err}") from err
+    if not isinstance(value, dict):
+        raise InvalidInputError(f"{what} body must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def parse_infer_request(body: bytes, header_length: str | None, sig: Signature) -> InferRequest:
+    """Parse an inference request body and validate it against the model's signature.
+
+    Parameters
+    ----------
+    body : bytes
+        The whole (decoded) request body.
+    header_length : str or None
+        The ``Inference-Header-Content-Length`` header, present when binary data follows the JSON.
+    sig : Signature
+        The model version the request is for.
+    """
+    header, binary = _split_body(body, header_length)
+    label = sig.label
+    doc = parse_json(header, f"{label}: inference request")
+    request_id = doc.get("id")
+    if request_id is not None and not isinstance(request_id, str):
+        raise InvalidInputError(f"{label}: request 'id' must be a string, got {request_id!r}")
+    params = _params(label, doc, "request")
+    entries = doc.get("inputs")
+    if not isinstance(entries, list) or not entries:
+        raise InvalidInputError(f"{label}: request needs a non-empty 'inputs' list")
+    specs = {s.name: s for s in sig.inputs}
+    names = [_entry_name(label, e, "input") for e in entries]
+    _no_duplicates(label, names, "input")
+    check_names(label, sig.inputs, names)
+    inputs, offset = {}, 0
+    for name, entry in zip(names, entries):
+        inputs[name], offset = _decode_input(label, specs[name], entry, binary, offset)
+    if offset != len(binary):
+        raise InvalidInputError(f"{label}: request carries {len(binary)} bytes of binary data "
+                                f"but its inputs declare {offset}")
+    check_shapes(label, sig.inputs, {k: v.shape for k, v in inputs.items()})
+    _check_batch(sig, inputs)
+    return InferRequest(inputs, _requested_outputs(sig, doc.get("outputs")), request_id,
+                        _flag(label, params, "binary_data_output"))
+
+
+def encode_infer_response(sig: Signature, request: InferRequest,
+                          results: dict[str, np.ndarray]) -> tuple[bytes, int | None]:
+    """Build the response body; returns ``(body, json_header_length or None)``.
+
+    The header length is not ``None`` exactly when binary output follows the JSON header and
+    must be sent as ``Inference-Header-Content-Length``.
+    """
+    wanted = request.outputs or [RequestedOutput(s.name) for s in sig.outputs]
+    outputs, blobs = [], []
+    for out in wanted:
+        array = np.asarray(results[out.name])
+        entry = {"name": out.name, "datatype": _DATATYPE_OF[array.dtype],
+                 "shape": list(array.shape)}
+        if request.binary_output if out.binary is None else out.binary:
+            blob = np.ascontiguousarray(array, array.dtype.newbyteorder("<")).tobytes()
+            entry["parameters"] = {"binary_data_size": len(blob)}
+            blobs.append(blob)
+        else:
+            entry["data"] = array.reshape(-1).tolist()
+        outputs.append(entry)
+    doc = {"model_name": sig.name, "model_version": sig.version, "outputs": outputs}
+    if request.id is not None:
+        doc["id"] = request.id
+    header = json.dumps(doc, separators=(",", ":")).encode()
+    if not blobs:
+        return header, None
+    return header + b"".join(blobs), len(header)
+
+
+def model_metadata(sig: Signature, versions: list[str]) -> dict[str, Any]:
+    """The model metadata response for ``GET /v2/models/{name}[/versions/{v}]``."""
+    def tensors(specs):
+        return [{"name": s.name, "datatype": s.datatype, "shape": s.kserve_shape} for s in specs]
+    return {"name": sig.name, "versions": versions, "platform": "onnxruntime_onnx",
+            "inputs": tensors(sig.inputs), "outputs": tensors(sig.outputs)}
+
+
+def _split_body(body: bytes, header_length: str | None) -> tuple[bytes, memoryview]:
+    if header_length is None:
+        return body, memoryview(b"")
+    try:
+        size = int(header_length)
+    except ValueError:
+        size = -1
+    if not 0 <= size <= len(body):
+        raise InvalidInputError(f"Inference-Header-Content-Length {header_length!r} must be an "
+                                f"integer between 0 and the body length {len(body)}")
+    view = memoryview(body)
+    return bytes(view[:size]), view[size:]
+
+
+def _decode_input(label: str, spec, entry: dict, binary: memoryview,
+                  offset: int) -> tuple[np.ndarray, int]:
+    where = f"{label}: input '{spec.name}'"
+    shape = entry.get("shape")
+    if not isinstance(shape, list) or not all(_is_count(d) for d in shape):
+        raise InvalidInputError(f"{where}: 'shape' must be a list of non-negative integers, "
+                                f"got {shape!r}")
+    dtype = check_datatype(label, spec, entry.get("datatype"))
+    count = int(np.prod(shape, dtype=np.int64))
+    size = _params(label, entry, f"input '{spec.name}'").get("binary_data_size")
+    if size is None:
+        if "data" not in entry:
+            raise InvalidInputError(f"{where}: needs 'data' or parameters.binary_data_size")
+        return _from_json(where, entry["data"], dtype, count).reshape(shape), offset
+    want = count * dtype.itemsize
+    if not _is_count(size) or size != want:
+        raise InvalidInputError(f"{where}: shape {shape} of {entry['datatype']} needs {want} "
+                                f"bytes, but binary_data_size is {size!r}")
+    if offset + size > len(binary):
+        raise InvalidInputError(f"{where}: binary_data_size {size} runs past the end of the "
+                                f"body ({len(binary) - offset} bytes left)")
+    raw = np.frombuffer(binary, dtype.newbyteorder("<"), count, offset)
+    return raw.astype(dtype, copy=False).reshape(shape), offset + size
+
+
+def _from_json(where: str, data: Any, dtype: np.dtype, count: int) -> np.ndarray:
+    try:
+        values = np.asarray(data)
+    except (ValueError, TypeError) as err:  # ragged nesting
+        raise InvalidInputError(f"{where}: 'data' is not a regular array: {err}") from err
+    if values.size == 0:
+        values = values.astype(dtype)
+    if values.dtype.kind not in _JSON_KINDS.get(dtype.kind, ""):
+        raise InvalidInputError(f"{where}: 'data' holds {values.dtype} values, which do not fit "
+                                f"datatype {_DATATYPE_OF[dtype]}")
+    if values.size != count:
+        raise InvalidInputError(f"{where}: shape needs {count} elements, but 'data' has "
+                                f"{values.size}")
+    if dtype.kind in "iu" and values.size:
+        info = np.iinfo(dtype)
+        if values.min() < info.min or values.max() > info.max:
+            raise InvalidInputError(f"{where}: 'data' has values outside the range of "
+                                    f"{_DATATYPE_OF[dtype]} [{info.min}, {info.max}]")
+    return values.astype(dtype).reshape(-1)
+
+
+def _check_batch(sig: Signature, inputs: dict[str, np.ndarray]) -> None:
+    if sig.max_batch_size <= 0:
+        return
+    sizes = {name: (a.shape[0] if a.ndim else None) for name, a in inputs.items()}
+    if None in sizes.values() or len(set(sizes.values())) != 1:
+        raise InvalidInputError(f"{sig.label}: inputs must share the batch dimension, got "
+                                f"first dims {sizes}")
+    batch = next(iter(sizes.values()))
+    if batch > sig.max_batch_size:
+        raise InvalidInputError(f"{sig.label}: batch size {batch} exceeds the model's "
+                                f"max_batch_size {sig.max_batch_size}")
+
+
+def _requested_outputs(sig: Signature, entries: Any) -> list[RequestedOutput]:
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise InvalidInputError(f"{sig.label}: 'outputs' must be a list, got {entries!r}")
+    wanted = []
+    for entry in entries:
+        name = _entry_name(sig.label, entry, "output")
+        params = _params(sig.label, entry, f"output '{name}'")
+        if params.get("class_count"):
+            raise InvalidInputError(f"{sig.label}: output '{name}': the classification "
+                                    "extension (class_count) is not supported")
+        binary = _flag(sig.label, params, "binary_data") if "binary_data" in params else None
+        wanted.append(RequestedOutput(name, binary))
+    names = [w.name for w in wanted]
+    _no_duplicates(sig.label, names, "output")
+    check_names(sig.label, sig.outputs, names, kind="output", require_all=False)
+    return wanted
+
+
+def _entry_name(label: str, entry: Any, kind: str) -> str:
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        raise InvalidInputError(f"{label}: each {kind} must be an object with a string 'name', "
+                                f"got {entry!r:.200}")
+    return entry["name"]
+
+
+def _params(label: str, doc: dict, where: str) -> dict:
+    params = doc.get("parameters", {})
+    if not isinstance(params, dict):
+        raise InvalidInputError(f"{label}: {where} 'parameters' must be an object")
+    return params
+
+
+def _flag(label: str, params: dict, key: str) -> bool:
+    value = params.get(key, False)
+    if not isinstance(value, bool):
+        raise InvalidInputError(f"{label}: parameter '{key}' must be true or false, got {value!r}")
+    return value
+
+
+def _no_duplicates(label: str, names: list[str], kind: str) -> None:
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InvalidInputError(f"{label}: {kind} {', '.join(map(repr, repeated))} given twice")
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

@@ -1,0 +1,245 @@
+"""Hybridized blocks equal eager ones: outputs, parameter gradients and running statistics, for an
+MLP, LeNet, a ResNet basic block, a depthwise-separable block and an attention encoder block;
+plus the trace cache, the error for value-dependent control flow and the backend switch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hybrid as mx
+from hybrid import autograd, initializer
+from hybrid.base import HybridError
+from hybrid.gluon import nn
+from hybrid.gluon.block import HybridBlock
+
+
+class LeNet(HybridBlock):
+    """The seed example's Net as a HybridBlock (Gluon 2 style forward)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.conv1 = nn.Conv2D(6, kernel_size=5)
+            self.pool1 = nn.MaxPool2D(pool_size=(2, 2))
+            self.conv2 = nn.Conv2D(16, kernel_size=5)
+            self.pool2 = nn.MaxPool2D(pool_size=(2, 2))
+            self.fc1 = nn.Dense(120)
+            self.fc2 = nn.Dense(84)
+            self.fc3 = nn.Dense(10)
+
+    def forward(self, x):
+        x = self.pool1(mx.nd.relu(self.conv1(x)))
+        x = self.pool2(mx.nd.relu(self.conv2(x)))
+        x = x.reshape((0, -1))
+        x = mx.nd.relu(self.fc1(x))
+        x = mx.nd.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+class BasicBlock(HybridBlock):
+    """ResNet V1 basic block with a projection shortcut (Gluon 1 style hybrid_forward)."""
+
+    def __init__(self, channels, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.body = nn.HybridSequential()
+            self.body.add(nn.Conv2D(channels, 3, 1, 1, use_bias=False), nn.BatchNorm(),
+                          nn.Activation("relu"), nn.Conv2D(channels, 3, 1, 1, use_bias=False),
+                          nn.BatchNorm())
+            self.downsample = nn.HybridSequential()
+            self.downsample.add(nn.Conv2D(channels, 1, use_bias=False), nn.BatchNorm())
+
+    def hybrid_forward(self, F, x):
+        return F.Activation(self.body(x) + self.downsample(x), act_type="relu")
+
+
+class SeparableBlock(HybridBlock):
+    """Depthwise 3x3 convolution (groups = channels), then pointwise 1x1, BatchNorm, relu."""
+
+    def __init__(self, channels, out_channels, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.depthwise = nn.Conv2D(channels, 3, padding=1, groups=channels,
+                                       in_channels=channels)
+            self.pointwise = nn.Conv2D(out_channels, 1)
+            self.bn = nn.BatchNorm()
+
+    def hybrid_forward(self, F, x):
+        return F.relu(self.bn(self.pointwise(self.depthwise(x))))
+
+
+class Encoder(HybridBlock):
+    """Single-head self-attention (batch_dot, softmax) plus a feed-forward layer, residuals and
+    LayerNorm, and Dropout.
+    """
+
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        with self.name_scope():
+            self.qkv = nn.Dense(3 * units, flatten=False)
+            self.proj = nn.Dense(units, flatten=False)
+            self.ffn = nn.Dense(units, flatten=False, activation="relu")
+            self.norm1, self.norm2 = nn.LayerNorm(), nn.LayerNorm()
+            self.drop = nn.Dropout(0.1)
+
+    def hybrid_forward(self, F, x):
+        q, k, v = F.split(self.qkv(x), num_outputs=3, axis=-1)
+        scores = F.batch_dot(q, k, transpose_b=True) / np.sqrt(self.units)
+        att = F.batch_dot(self.drop(F.softmax(scores, axis=-1)), v)
+        h = self.norm1(x + self.proj(att))
+        return self.norm2(h + self.ffn(h))
+
+
+def _mlp():
+    net = nn.HybridSequential()
+    net.add(nn.Dense(16, activation="relu"), nn.Dropout(0.3), nn.Dense(8, activation="tanh"),
+            nn.Dense(3))
+    return net
+
+
+def _snapshot(net):
+    return {k: p.data().asnumpy().copy() for k, p in net.collect_params().items()}
+
+
+def _step(net, x, train, seed=7):
+    """Outputs, gradients and parameter values after one recorded forward/backward."""
+    params = net.collect_params()
+    params.zero_grad()
+    mx.random.seed(seed)
+    with autograd.record(train_mode=train):
+        out = net(x)
+        u = np.random.default_rng(1).normal(size=out.shape).astype(np.float32)
+        loss = (out * mx.nd.array(u)).sum()
+    loss.backward()
+    grads = {k: p.grad().asnumpy().copy() for k, p in params.items() if p.grad_req != "null"}
+    return out.asnumpy(), grads, _snapshot(net)
+
+
+def _check_equal(net, x, train=True, rtol=0.0, **flags):
+    net.initialize(initializer.Xavier())
+    net(x)  # eager: finishes deferred initialisation
+    start = _snapshot(net)
+    eager = _step(net, x, train)
+    for k, p in net.collect_params().items():
+        p.set_data(mx.nd.array(start[k]))
+    net.hybridize(**flags)
+    hybrid = _step(net, x, train)
+    np.testing.assert_allclose(hybrid[0], eager[0], rtol=rtol, atol=rtol)
+    for part in (1, 2):  # gradients, then parameters after the step (running statistics)
+        assert hybrid[part].keys() == eager[part].keys()
+        for k in eager[part]:
+            np.testing.assert_allclose(hybrid[part][k], eager[part][k], rtol=rtol, atol=rtol,
+                                       err_msg=k)
+    return net
+
+
+def _data(*shape):
+    return mx.nd.array(np.random.default_rng(0).normal(size=shape))
+
+
+@pytest.mark.parametrize("static_alloc", [False, True])
+def test_mlp_with_dropout_equals_eager(static_alloc):
+    _check_equal(_mlp(), _data(5, 7), static_alloc=static_alloc)
+
+
+def test_lenet_equals_eager():
+    _check_equal(LeNet(), _data(4, 1, 28, 28), static_alloc=True)
+
+
+def test_resnet_basic_block_in_training_equals_eager():
+    _check_equal(BasicBlock(4), _data(2, 3, 8, 8), train=True)
+
+
+def test_resnet_basic_block_in_inference_matches_eager_with_folded_batchnorm():
+    net = BasicBlock(4)
+    net.initialize(initializer.Xavier())
+    x = _data(2, 3, 8, 8)
+    for p in net.collect_params(".*running_var").values():
+        p.set_data(mx.nd.array(np.linspace(0.5, 2.0, 4)))
+    eager = net(x).asnumpy()
+    net.hybridize(static_alloc=True)
+    np.testing.assert_allclose(net(x).asnumpy(), eager, rtol=1e-5, atol=1e-5)
+
+
+def test_depthwise_separable_block_equals_eager():
+    _check_equal(SeparableBlock(4, 6), _data(2, 4, 6, 6), train=True)
+
+
+def test_attention_encoder_equals_eager():
+    _check_equal(Encoder(8), _data(2, 5, 8), train=True, rtol=1e-6)
+
+
+def test_retrace_on_new_batch_size_and_mode_then_cache_hits():
+    net = _mlp()
+    net.initialize()
+    net.hybridize()
+    x4, x6 = _data(4, 7), _data(6, 7)
+    net(x4)
+    net(x4)
+    cached = net._cached_op
+    assert cached.stats == {"traces": 1, "hits": 1}
+    assert net(x6).shape == (6, 3)
+    assert cached.stats["traces"] == 2
+    with autograd.train_mode():
+        net(x4)
+    assert cached.stats["traces"] == 3
+    with autograd.predict_mode():
+        net(x4)
+        net(x6)
+    assert cached.stats == {"traces": 3, "hits": 3}
+
+
+class _Branchy(HybridBlock):
+    def __init__(self, use, **kwargs):
+        super().__init__(**kwargs)
+        self.use = use
+
+    def forward(self, x):
+        s = x.sum()
+        if self.use == "bool" and s > 0:
+            return x
+        if self.use == "float":
+            return x * float(s)
+        if self.use == "asnumpy":
+            return x * float(s.asnumpy().sum())
+        if self.use == "asscalar":
+            return x * s.asscalar()
+        return sum(row for row in x)
+
+
+@pytest.mark.parametrize("use", ["bool", "float", "asnumpy", "asscalar", "iterate"])
+def test_value_dependent_control_flow_raises_a_clear_error(use):
+    net = _Branchy(use)
+    x = _data(3, 4)
+    net(x)  # eager is fine
+    net.hybridize()
+    with pytest.raises(HybridError, match=r"_branchy\d+.*shape-static.*hybridize\(False\)"):
+        net(x)
+
+
+def test_onnxruntime_backend_needs_the_export_package_for_inference():
+    net = _mlp()
+    net.initialize()
+    net.hybridize(backend="onnxruntime")
+    x = _data(2, 7)
+    with pytest.raises(HybridError, match="ONNX export package"):
+        net(x)
+    with autograd.record():
+        assert net(x).shape == (2, 3)  # training falls back to the numpy executor
+
+
+def test_viz_summary_of_a_traced_lenet(capsys):
+    net = LeNet()
+    net.initialize()
+    net.hybridize()
+    net(_data(1, 1, 28, 28))
+    graph = net._cached_op.last_trace.graph
+    mx.viz.print_summary(mx.sym.Group([mx.sym.Symbol(graph.outputs)]),
+                         shape={"data": (1, 1, 28, 28)})
+    text = capsys.readouterr().out
+    assert "(1, 120)" in text and "Convolution" in text
+    # conv1 150+6, conv2 2400+16, fc1 256*120+120, fc2 120*84+84, fc3 84*10+10
+    assert "Total params: 44426" in text

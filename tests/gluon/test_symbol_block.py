@@ -1,0 +1,97 @@
+"""export() and SymbolBlock.imports: a bit-exact round trip that runs eagerly, trains and
+hybridizes; SymbolBlock built from Symbols.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import hybrid as mx
+from hybrid import autograd, sym
+from hybrid.base import HybridError
+from hybrid.gluon import Trainer, nn
+from hybrid.gluon.symbol_block import SymbolBlock
+
+
+def _net():
+    net = nn.HybridSequential()
+    net.add(nn.Conv2D(4, 3, in_channels=2), nn.BatchNorm(), nn.Activation("relu"),
+            nn.Flatten(), nn.Dense(5))
+    net.initialize()
+    return net
+
+
+def _x():
+    return mx.nd.array(np.random.default_rng(0).normal(size=(3, 2, 6, 6)))
+
+
+def test_export_imports_round_trip_is_bit_exact(tmp_path):
+    net, x = _net(), _x()
+    net.hybridize()
+    hybridized = net(x).asnumpy()
+    sym_file, params_file = net.export(str(tmp_path / "model"), epoch=3)
+    net.hybridize(False)
+    eager = net(x).asnumpy()
+    assert sym_file.endswith("model-symbol.json") and params_file.endswith("model-0003.params")
+    saved = mx.nd.load(params_file)
+    assert any(k.startswith("aux:") and k.endswith("running_mean") for k in saved)
+    assert any(k.startswith("arg:") and k.endswith("weight") for k in saved)
+    assert json.load(open(sym_file))["format"] == "hybrid-graph"
+    block = SymbolBlock.imports(sym_file, ["data"], params_file)
+    np.testing.assert_array_equal(block(x).asnumpy(), eager)
+    block.hybridize()  # the same graph and passes (BatchNorm folded) as the exporting block
+    np.testing.assert_array_equal(block(x).asnumpy(), hybridized)
+
+
+def test_imported_block_trains_and_updates_running_statistics(tmp_path):
+    net, x = _net(), _x()
+    net.hybridize()
+    net(x)
+    block = SymbolBlock.imports(*net.export(str(tmp_path / "m"))[:1], ["data"],
+                                str(tmp_path / "m-0000.params"))
+    params = block.collect_params()
+    mean = [p for k, p in params.items() if k.endswith("running_mean")][0]
+    assert mean.grad_req == "null"
+    before = mean.data().asnumpy().copy()
+    trainer = Trainer(params, "sgd", {"learning_rate": 0.1})
+    losses = []
+    for _ in range(5):
+        with autograd.record():
+            loss = (block(x) ** 2).mean()
+        loss.backward()
+        trainer.step(1)
+        losses.append(float(loss.asscalar()))
+    assert losses[-1] < losses[0]
+    assert not np.array_equal(mean.data().asnumpy(), before)
+
+
+def test_symbol_block_from_symbols_with_shared_and_inferred_parameters():
+    data = sym.var("data")
+    out = sym.FullyConnected(data, sym.var("w"), sym.var("b"), num_hidden=3)
+    block = SymbolBlock(out, data)
+    assert sorted(block.collect_params().keys()) == ["b", "w"]
+    block.initialize()
+    x = mx.nd.array(np.ones((2, 4)))
+    y = block(x)  # deferred shapes completed from the input
+    assert y.shape == (2, 3) and block.collect_params()["w"].shape == (3, 4)
+    w, b = block.collect_params()["w"].data(), block.collect_params()["b"].data()
+    np.testing.assert_allclose(y.asnumpy(), x.asnumpy() @ w.asnumpy().T + b.asnumpy(),
+                               rtol=1e-6)
+
+
+def test_export_before_a_traced_call_is_an_error(tmp_path):
+    net = _net()
+    with pytest.raises(HybridError, match="hybridize"):
+        net.export(str(tmp_path / "m"))
+
+
+def test_imports_with_an_unknown_input_name(tmp_path):
+    net, x = _net(), _x()
+    net.hybridize()
+    net(x)
+    sym_file, _ = net.export(str(tmp_path / "m"))
+    with pytest.raises(HybridError, match="not variables"):
+        SymbolBlock.imports(sym_file, ["images"])

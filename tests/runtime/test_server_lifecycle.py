@@ -1,0 +1,116 @@
+"""Loading and unloading at run time, SIGTERM draining, and the command line."""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import numpy as np
+from hybrid.runtime import cli
+
+from . import models
+from .serving import SLOW_BATCHING, put_model, running_server
+
+PAIR = {"inputs": [{"name": k, "shape": [1, 2], "datatype": "FP32", "data": [1.0, 2.0]}
+                   for k in "ab"]}
+
+
+def test_unload_and_load_again(http):
+    assert http.post("/v2/repository/models/spare/unload").status_code == 200
+    try:
+        response = http.post("/v2/models/spare/infer", json=PAIR)
+        assert response.status_code == 400 and "not loaded" in response.json()["error"]
+        assert http.get("/v2/models/spare/ready").status_code == 400
+        index = http.post("/v2/repository/index", json={}).json()
+        assert {"name": "spare", "state": "UNAVAILABLE", "reason": "unloaded"} in index
+        ready = http.post("/v2/repository/index", json={"ready": True}).json()
+        assert all(r["state"] == "READY" for r in ready)
+        assert not any(r["name"] == "spare" for r in ready)
+    finally:
+        assert http.post("/v2/repository/models/spare/load").status_code == 200
+    response = http.post("/v2/models/spare/infer", json=PAIR)
+    assert response.json()["outputs"][0]["data"] == [2.0, 4.0]
+
+
+def test_load_a_model_added_at_run_time_with_a_config(repository, http):
+    name = f"late{time.monotonic_ns()}"
+    put_model(repository, name, 1, models.classifier(0))
+    assert http.get(f"/v2/models/{name}").status_code == 400  # on disk, not loaded yet
+    config = json.dumps({"max_batch_size": 2})
+    response = http.post(f"/v2/repository/models/{name}/load",
+                         json={"parameters": {"config": config}})
+    assert response.status_code == 200, response.text
+    assert http.get(f"/v2/models/{name}/config").json()["max_batch_size"] == 2
+    x = {"name": "x", "shape": [3, 4], "datatype": "FP32", "data": [0.0] * 12}
+    response = http.post(f"/v2/models/{name}/infer", json={"inputs": [x]})
+    assert response.status_code == 400 and "max_batch_size 2" in response.json()["error"]
+    x["shape"], x["data"] = [2, 4], [0.0] * 8
+    assert http.post(f"/v2/models/{name}/infer", json={"inputs": [x]}).status_code == 200
+
+
+def test_failed_loads_explain_and_others_keep_serving(http):
+    response = http.post("/v2/repository/models/broken/load")
+    assert response.status_code == 400 and "INVALID_PROTOBUF" in response.json()["error"]
+    response = http.post("/v2/repository/models/nothing/load")
+    assert response.status_code == 404 and "unknown model 'nothing'" in response.json()["error"]
+    response = http.post("/v2/repository/models/spare/load",
+                         json={"parameters": {"file:1/model.onnx": "AAAA"}})
+    assert response.status_code == 400 and "not supported" in response.json()["error"]
+    response = http.post("/v2/repository/models/spare/load",
+                         json={"parameters": {"config": "{oops"}})
+    assert response.status_code == 400 and "not valid JSON" in response.json()["error"]
+    assert http.post("/v2/models/elementwise/infer", json=PAIR).status_code == 200
+
+
+def test_sigterm_drains_requests_in_flight(tmp_path):
+    repo = tmp_path / "repo"
+    put_model(repo, "slow", 1, models.elementwise(), SLOW_BATCHING)  # waits 1 s to batch
+    with running_server(repo, tmp_path / "server.log") as server:
+        result: dict[str, httpx.Response] = {}
+
+        def send() -> None:
+            with httpx.Client(base_url=server.url, timeout=10.0) as client:
+                result["response"] = client.post("/v2/models/slow/infer", json=PAIR)
+
+        thread = threading.Thread(target=send)
+        thread.start()
+        time.sleep(0.4)  # the request is now waiting in the batcher
+        server.process.send_signal(signal.SIGTERM)
+        thread.join(10)
+        assert server.process.wait(timeout=10) == 0
+        response = result["response"]
+        assert response.status_code == 200, response.text
+        assert response.json()["outputs"][0]["data"] == [2.0, 4.0]
+        assert '"POST /v2/models/slow/infer" 200' in server.log()
+
+
+def test_help_documents_every_option():
+    done = subprocess.run([sys.executable, "-m", "hybrid.runtime", "--help"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0
+    for action in cli.build_parser()._actions:
+        assert action.help, action.dest
+        for option in action.option_strings:
+            assert option in done.stdout
+
+
+def test_missing_repository_exits_with_a_message(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "hybrid.runtime", "--model-repository",
+                           str(tmp_path / "nowhere"), "--port", "1"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "is not a directory" in done.stderr
+
+
+def test_broken_model_at_start_does_not_stop_the_others(http):
+    index = http.post("/v2/repository/index").json()
+    broken = [r for r in index if r["name"] == "broken"]
+    assert broken and broken[0]["state"] == "UNAVAILABLE" and broken[0]["reason"]
+    x = np.ones((1, 4), np.float32)
+    body = {"inputs": [{"name": "x", "shape": [1, 4], "datatype": "FP32",
+                        "data": x.ravel().tolist()}]}
+    assert http.post("/v2/models/classifier/infer", json=body).status_code == 200

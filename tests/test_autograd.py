@@ -1,0 +1,157 @@
+"""Autograd: recording scopes, modes, backward rules, grad_req, freed graphs, grad(), Function."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hybrid as mx
+from hybrid import autograd
+from hybrid.base import HybridError
+
+
+def _var(values, grad_req="write"):
+    x = mx.nd.array(values)
+    x.attach_grad(grad_req)
+    return x
+
+
+def test_scopes_set_and_restore_recording_and_mode():
+    assert not autograd.is_recording() and not autograd.is_training()
+    with autograd.record():
+        assert autograd.is_recording() and autograd.is_training()
+        with autograd.pause():
+            assert not autograd.is_recording() and not autograd.is_training()
+        with autograd.predict_mode():
+            assert autograd.is_recording() and not autograd.is_training()
+    with autograd.record(train_mode=False):
+        assert not autograd.is_training()
+    with autograd.train_mode():
+        assert autograd.is_training() and not autograd.is_recording()
+    assert not autograd.is_recording() and not autograd.is_training()
+
+
+def test_backward_of_non_scalar_head_uses_ones():
+    x = _var([1.0, 2.0, 3.0])
+    with autograd.record():
+        y = x * x
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [2.0, 4.0, 6.0])
+
+
+def test_head_grads_weight_the_backward_pass():
+    x = _var([1.0, 2.0])
+    with autograd.record():
+        y = x * 3
+    y.backward(mx.nd.array([10.0, -1.0]))
+    np.testing.assert_allclose(x.grad.asnumpy(), [30.0, -3.0])
+
+
+def test_diamond_graph_accumulates_both_paths():
+    x = _var([0.5, -1.5])
+    with autograd.record():
+        a = mx.nd.exp(x)
+        b = a * x
+        y = a + b
+    y.backward()
+    xn = np.array([0.5, -1.5], dtype=np.float32)
+    np.testing.assert_allclose(x.grad.asnumpy(), np.exp(xn) * (2 + xn), rtol=1e-6)
+
+
+def test_grad_req_write_overwrites_and_add_accumulates():
+    w = _var([1.0, 2.0], "write")
+    a = _var([1.0, 2.0], "add")
+    for _ in range(2):
+        with autograd.record():
+            y = w * 2 + a * 3
+        y.backward()
+    np.testing.assert_allclose(w.grad.asnumpy(), [2.0, 2.0])
+    np.testing.assert_allclose(a.grad.asnumpy(), [6.0, 6.0])
+
+
+def test_grad_req_null_gets_no_gradient():
+    x = _var([1.0], "null")
+    assert x.grad is None
+    with autograd.record():
+        y = x * 2
+    with pytest.raises(HybridError, match="attach_grad"):
+        y.backward()
+
+
+def test_second_backward_through_freed_graph_raises():
+    x = _var([1.0, 2.0])
+    with autograd.record():
+        y = mx.nd.exp(x)
+    y.backward()
+    with pytest.raises(HybridError, match="retain_graph"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = _var([1.0, 2.0], "add")
+    with autograd.record():
+        y = mx.nd.exp(x)
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), 2 * np.exp([1.0, 2.0]), rtol=1e-6)
+
+
+def test_grad_returns_gradients_without_touching_dot_grad():
+    x = _var([1.0, 2.0])
+    with autograd.record():
+        y = x * x * x
+    (gx,) = autograd.grad(y, [x])
+    np.testing.assert_allclose(gx.asnumpy(), [3.0, 12.0])
+    np.testing.assert_allclose(x.grad.asnumpy(), [0.0, 0.0])
+
+
+def test_create_graph_is_refused_with_reason():
+    x = _var([1.0])
+    with autograd.record():
+        y = x * x
+    with pytest.raises(HybridError, match="first-order"):
+        autograd.grad(y, [x], create_graph=True)
+
+
+def test_ops_outside_record_are_not_taped():
+    x = _var([1.0])
+    y = x * 2
+    assert y._entry is None
+
+
+def test_mark_variables_uses_given_gradient_buffers():
+    x = mx.nd.array([1.0, 2.0])
+    g = mx.nd.zeros((2,))
+    autograd.mark_variables([x], [g])
+    with autograd.record():
+        y = x * 5
+    y.backward()
+    np.testing.assert_allclose(g.asnumpy(), [5.0, 5.0])
+
+
+def test_custom_function_forward_and_backward():
+    class Sigmoid(autograd.Function):
+        def forward(self, x):
+            y = 1 / (1 + mx.nd.exp(-x))
+            self.save_for_backward(y)
+            return y
+
+        def backward(self, dy):
+            (y,) = self.saved_tensors
+            return dy * y * (1 - y)
+
+    x = _var([0.0, 1.0])
+    with autograd.record():
+        y = Sigmoid()(x)
+        z = y * 2
+    z.backward()
+    s = 1 / (1 + np.exp(-np.array([0.0, 1.0])))
+    np.testing.assert_allclose(y.asnumpy(), s, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.asnumpy(), 2 * s * (1 - s), rtol=1e-6)
+
+
+def test_in_place_update_of_recorded_array_is_refused():
+    x = _var([1.0])
+    with autograd.record():
+        with pytest.raises(HybridError, match="in-place"):
+            x += 1

@@ -1,0 +1,120 @@
+"""NDArray: creation dtypes, printing, views and in-place updates, operators, nd functions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hybrid as mx
+from hybrid.base import HybridError
+from hybrid.ndarray.namespace import FLUENT
+
+
+def test_array_defaults_to_float32_like_mxnet():
+    assert mx.nd.array(np.zeros(3, dtype=np.float64)).dtype == np.float32
+    assert mx.nd.array([1, 2]).dtype == np.float32
+    assert mx.nd.array([1, 2], dtype="int32").dtype == np.int32
+    assert mx.nd.array(mx.nd.array([1], dtype="int64")).dtype == np.int64
+
+
+def test_repr_shows_values_shape_and_context():
+    text = repr(mx.nd.array([[1, 2], [3, 4]]))
+    assert "<NDArray 2x2 @cpu(0)>" in text and "[[1. 2.]" in text
+
+
+def test_slice_is_a_view_so_parameter_updates_happen_in_place():
+    p = mx.nd.array([1.0, 2.0, 3.0])
+    g = mx.nd.array([1.0, 1.0, 1.0])
+    p[:] -= 0.5 * g
+    np.testing.assert_allclose(p.asnumpy(), [0.5, 1.5, 2.5])
+    p[1] = 7
+    assert p.asnumpy()[1] == 7
+
+
+def test_scalar_operators_keep_integer_dtype():
+    x = mx.nd.array([1, 2, 3], dtype="int32")
+    assert (x + 1).dtype == np.int32
+    assert (x * 2).asnumpy().tolist() == [2, 4, 6]
+
+
+def test_reflected_operators():
+    x = mx.nd.array([1.0, 2.0, 4.0])
+    np.testing.assert_allclose((1 - x).asnumpy(), [0, -1, -3])
+    np.testing.assert_allclose((8 / x).asnumpy(), [8, 4, 2])
+    np.testing.assert_allclose((2**x).asnumpy(), [2, 4, 16])
+    np.testing.assert_allclose((np.float32(3) * x).asnumpy(), [3, 6, 12])
+
+
+def test_comparisons_return_zero_one_in_input_dtype():
+    x = mx.nd.array([1.0, 2.0, 3.0])
+    y = x > 1.5
+    assert y.dtype == np.float32
+    assert y.asnumpy().tolist() == [0.0, 1.0, 1.0]
+    assert (2 < x).asnumpy().tolist() == [0.0, 0.0, 1.0]
+
+
+def test_broadcasting_between_arrays():
+    a = mx.nd.ones((2, 3))
+    b = mx.nd.array([[1.0], [2.0]])
+    np.testing.assert_allclose((a * b).asnumpy(), [[1, 1, 1], [2, 2, 2]])
+
+
+def test_incompatible_shapes_name_the_op_and_shapes():
+    with pytest.raises(HybridError, match=r"broadcast.*\(2, 3\).*\(1, 4\)"):
+        mx.nd.ones((2, 3)) + mx.nd.ones((4,))
+
+
+def test_numpy_inputs_are_refused_with_a_hint():
+    with pytest.raises(HybridError, match="nd.array"):
+        mx.nd.ones((2,)) + np.ones(2)
+    with pytest.raises(HybridError, match="NDArray"):
+        mx.nd.relu(np.ones(2))
+
+
+def test_truth_value_and_scalars():
+    assert bool(mx.nd.array([1.0]))
+    with pytest.raises(HybridError, match="ambiguous"):
+        bool(mx.nd.array([1.0, 2.0]))
+    assert mx.nd.array([2.5]).asscalar() == pytest.approx(2.5)
+    with pytest.raises(HybridError, match="single element"):
+        mx.nd.ones((2,)).asscalar()
+
+
+def test_attributes_given_positionally_like_mxnet():
+    x = mx.nd.array([-2.0, 0.5, 2.0])
+    np.testing.assert_allclose(mx.nd.clip(x, -1, 1).asnumpy(), [-1, 0.5, 1])
+    np.testing.assert_allclose(mx.nd.clip(x, a_min=0, a_max=1).asnumpy(), [0, 0.5, 1])
+
+
+def test_unknown_and_missing_attributes_are_named():
+    with pytest.raises(HybridError, match="clip: attribute a_min is required"):
+        mx.nd.clip(mx.nd.ones((2,)), a_max=1)
+    with pytest.raises(HybridError, match="clip: unknown attribute bogus"):
+        mx.nd.clip(mx.nd.ones((2,)), 0, 1, bogus=3)
+
+
+def test_out_argument_writes_into_the_given_array():
+    x = mx.nd.array([1.0, -1.0])
+    out = mx.nd.zeros((2,))
+    res = mx.nd.relu(x, out=out)
+    assert res is out
+    np.testing.assert_allclose(out.asnumpy(), [1.0, 0.0])
+
+
+def test_every_fluent_method_exists():
+    missing = [name for name in FLUENT if not hasattr(mx.nd.NDArray, name)]
+    assert not missing, f"NDArray lacks fluent methods {missing}"
+
+
+def test_gpu_context_is_refused_clearly():
+    with pytest.raises(HybridError, match="no GPU backend"):
+        mx.nd.array([1.0], ctx=mx.gpu(0))
+
+
+def test_copy_astype_and_detach():
+    x = mx.nd.array([1.5, 2.5])
+    y = x.copy()
+    y[0] = 0
+    assert x.asnumpy()[0] == 1.5
+    assert x.astype("int32").dtype == np.int32
+    assert x.detach()._entry is None
