@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys as _sys
 
-from . import (  # noqa: F401  (ops: registers every op)  # noqa: F401  (after ops: sym is generated from the registry)
+from . import (  # noqa: F401  (ops registers every op on import)
     autograd,
     gluon,
     initializer,

@@ -85,6 +85,8 @@ def train(
     accuracy = metric.Accuracy()
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}
     for epoch in range(epochs):
+        # Decaying the step size settles the last epochs (steadier test accuracy across seeds).
+        trainer.set_learning_rate(learning_rate * 0.8**epoch)
         accuracy.reset()
         total, count = 0.0, 0
         bar = tqdm(train_data, desc=f"epoch {epoch + 1}/{epochs}", leave=False, file=sys.stderr)

@@ -28,17 +28,20 @@ def tolerance(op: type[Op], key: str, default: float) -> float:
     return op.tolerance.get(key, default)
 
 
-def sample_cases(ops: list[type[Op]]) -> list[Any]:
-    """(op, index, sample) for every sample of every op, with ids ``<OpName>-<index>``."""
+def sample_cases(ops: list[type[Op]], xfail_key: str | None = None) -> list[Any]:
+    """(op, index, sample) for every sample of every op, with ids ``<OpName>-<index>``.
+
+    ``op.xfail`` keys ``"all"`` and ``"<index>"`` mark cases in every test; a test passing
+    ``xfail_key`` (e.g. ``"onnx"``) also honours ``"<xfail_key>"`` and ``"<xfail_key>-<index>"``.
+    """
     import pytest
 
     cases = []
     for op in ops:
         for i, s in enumerate(op.samples(np.random.default_rng(SAMPLE_SEED))):
+            keys = ("all", f"{i}") + ((xfail_key, f"{xfail_key}-{i}") if xfail_key else ())
             marks = [
-                pytest.mark.xfail(strict=True, reason=op.xfail[k])
-                for k in op.xfail
-                if k in ("all", f"{i}")
+                pytest.mark.xfail(strict=True, reason=op.xfail[k]) for k in op.xfail if k in keys
             ]
             cases.append(pytest.param(op, i, s, id=f"{op.name}-{i}", marks=marks))
     return cases

@@ -5,11 +5,13 @@ from __future__ import annotations
 from . import data, loss, nn, utils
 from .block import Block, HybridBlock
 from .parameter import Constant, DeferredInitializationError, Parameter, ParameterDict
+from .symbol_block import SymbolBlock
 from .trainer import Trainer
 
 __all__ = [
     "Block",
     "HybridBlock",
+    "SymbolBlock",
     "Parameter",
     "Constant",
     "ParameterDict",

@@ -6,8 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from ..base import HybridError
-
 __all__ = ["print_summary"]
 
 _RULE = 80
@@ -56,12 +54,14 @@ def _collect_rows(block: Any, inputs: tuple) -> list[dict]:
         rows.append(row)
 
     handles = []
+    hybridized = []
 
     def attach(layer: Any) -> None:
+        # A hybridized block runs its cached graph and skips its children's hooks, so the
+        # summary's one forward pass runs eagerly; the flags come back afterwards.
         if getattr(layer, "_active", False):
-            raise HybridError(
-                f"summary: '{layer.name}' is hybridized; call summary() before hybridize()"
-            )
+            hybridized.append(layer)
+            layer._active = False
         if not _is_container(layer):
             handles.append(layer.register_forward_hook(on_forward))
 
@@ -71,6 +71,8 @@ def _collect_rows(block: Any, inputs: tuple) -> list[dict]:
     finally:
         for handle in handles:
             handle.detach()
+        for layer in hybridized:
+            layer._active = True
     return rows
 
 

@@ -274,43 +274,50 @@ def binary(lhs: Any, rhs: Any, array_op: str, scalar_op: str, rscalar_op: str) -
     return invoke(get_op(array_op), (lhs, rhs), {})
 
 
-def _make_operators(method: str, array_op: str, scalar_op: str, rscalar_op: str) -> None:
-    def forward_fn(self: NDArray, other: Any) -> Any:
+def add_operators(cls: type) -> None:
+    """Give ``cls`` (NDArray, Symbol) MXNet's arithmetic and comparison operators from _BINARY."""
+    for method, array_op, scalar_op, rscalar_op in _BINARY:
+        _add_operator(cls, method, array_op, scalar_op, rscalar_op)
+    cls.__div__ = cls.__truediv__
+    cls.__rdiv__ = cls.__rtruediv__
+
+
+def _add_operator(cls: type, method: str, array_op: str, scalar_op: str, rscalar_op: str) -> None:
+    def forward_fn(self: Any, other: Any) -> Any:
         return binary(self, other, array_op, scalar_op, rscalar_op)
 
-    def reflected_fn(self: NDArray, other: Any) -> Any:
+    def reflected_fn(self: Any, other: Any) -> Any:
         return binary(other, self, array_op, scalar_op, rscalar_op)
 
     forward_fn.__name__ = f"__{method}__"
-    setattr(NDArray, forward_fn.__name__, forward_fn)
+    setattr(cls, forward_fn.__name__, forward_fn)
     if method not in ("eq", "ne", "gt", "ge", "lt", "le"):
         reflected_fn.__name__ = f"__r{method}__"
-        setattr(NDArray, reflected_fn.__name__, reflected_fn)
-    if method in _IN_PLACE:
-        ufunc = _IN_PLACE[method]
+        setattr(cls, reflected_fn.__name__, reflected_fn)
 
-        def in_place_fn(self: NDArray, other: Any) -> NDArray:
-            if autograd._state.recording and (self._entry is not None or self._grad is not None):
-                raise HybridError(
-                    f"in-place __i{method}__ on an array that autograd is recording; "
-                    f"write y = x {method} ... instead"
-                )
-            ufunc(
-                self._data,
-                other._data if isinstance(other, NDArray) else other,
-                out=self._data,
-                casting="unsafe",
+
+def _add_in_place_operator(method: str, ufunc: np.ufunc) -> None:
+    def in_place_fn(self: NDArray, other: Any) -> NDArray:
+        if autograd._state.recording and (self._entry is not None or self._grad is not None):
+            raise HybridError(
+                f"in-place __i{method}__ on an array that autograd is recording; "
+                f"write y = x {method} ... instead"
             )
-            return self
+        ufunc(
+            self._data,
+            other._data if isinstance(other, NDArray) else other,
+            out=self._data,
+            casting="unsafe",
+        )
+        return self
 
-        in_place_fn.__name__ = f"__i{method}__"
-        setattr(NDArray, in_place_fn.__name__, in_place_fn)
+    in_place_fn.__name__ = f"__i{method}__"
+    setattr(NDArray, in_place_fn.__name__, in_place_fn)
 
 
-for _spec in _BINARY:
-    _make_operators(*_spec)
-NDArray.__div__ = NDArray.__truediv__
-NDArray.__rdiv__ = NDArray.__rtruediv__
+add_operators(NDArray)
+for _method, _ufunc in _IN_PLACE.items():
+    _add_in_place_operator(_method, _ufunc)
 NDArray.__idiv__ = NDArray.__itruediv__
 
 registry.array_type = NDArray

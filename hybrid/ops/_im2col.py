@@ -207,16 +207,18 @@ def conv_adjoint(
 
     Convolution's data gradient and Deconvolution's forward. With stride 1 it is itself a
     correlation, of ``gy`` padded by the dilated kernel span with the flipped kernel (one im2col
-    and one GEMM); otherwise one GEMM then col2im.
+    and one GEMM); otherwise, or when ``gy`` has many more channels than the result (its columns
+    would dwarf the result's), one GEMM then col2im.
     """
     n, f, out = gy.shape[0], gy.shape[1], gy.shape[2:]
     span = tuple(d * (k - 1) for k, d in zip(win.kernel, win.dilate))
     left = tuple(sp - b for sp, b in zip(span, before))
     right = tuple(sz + sp - lo - o for sz, sp, lo, o in zip(size, span, left, out))
-    if max(win.stride) == 1 and min(left + right) >= 0:
+    c = w.shape[1] * groups
+    # NOTE: the crossover of the two routes, measured: F <= 1.5 C favours the correlation.
+    if max(win.stride) == 1 and min(left + right) >= 0 and 2 * f <= 3 * c:
         y, _ = correlate(gy, _flipped(w, groups), win, left, right, size)  # (C, N, *size)
         return batch_major(y, bias)
-    c = w.shape[1] * groups
     w3 = w.reshape(groups, f // groups, -1)  # (G, F/G, C/G * K)
     gy3 = channel_major(gy).reshape(groups, f // groups, -1)  # (G, F/G, N * P)
     gcols = gemm(w3.transpose(0, 2, 1), gy3).reshape(c, *win.kernel, n, *out)  # (C, *k, N, *out)

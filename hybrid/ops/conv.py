@@ -262,7 +262,7 @@ class Convolution(Op):
             return Sample(ins, {"kernel": w[2:], "num_filter": w[0], "no_bias": not bias, **attrs})
 
         return [
-            case((2, 3, 6, 5), (4, 3, 3, 2)),
+            case((2, 2, 6, 5), (4, 2, 3, 2), pad=(1, 0)),
             case((2, 2, 7, 7), (3, 2, 2, 3), stride=(2, 1), pad=(1, 2), dilate=(2, 1)),
             case((2, 4, 5, 5), (6, 2, 3, 3), bias=False, num_group=2, pad=(1, 1)),
             case((1, 3, 5, 4), (3, 1, 3, 3), num_group=3, stride=(2, 2)),
@@ -335,12 +335,10 @@ class Deconvolution(Op):
     aliases = ("_npx_deconvolution",)
     inputs = ("data", "weight", "bias")
     attrs = (
-        _conv_attrs(512, True)[:4]
-        + (
-            Attr("adj", "shape", ()),
-            Attr("target_shape", "shape", ()),
-        )
-        + _conv_attrs(512, True)[4:]
+        *_conv_attrs(512, True)[:4],
+        Attr("adj", "shape", ()),
+        Attr("target_shape", "shape", ()),
+        *_conv_attrs(512, True)[4:],
     )
     completes = (1, 2)
 
@@ -373,10 +371,12 @@ class Deconvolution(Op):
     def vjp(ctx, gy, **a):
         need, g, (x, w) = ctx.needs_grad, a["num_group"], (ctx.x, ctx.w)
         win, pad, out, buf = ctx.geometry
-        after = tuple(s - p - o for s, p, o in zip(buf, pad, out))
-        gx3, cols = correlate(gy, w.reshape(g, w.shape[0] // g, -1), win, pad, after, x.shape[2:])
-        gx = batch_major(gx3) if need[0] else None
-        gw = None
+        gx = gw = None
+        if need[0] or need[1]:
+            after = tuple(s - p - o for s, p, o in zip(buf, pad, out))
+            w3 = w.reshape(g, w.shape[0] // g, -1)  # (G, C/G, F/G * K)
+            gx3, cols = correlate(gy, w3, win, pad, after, x.shape[2:])  # (C, N, *in)
+            gx = batch_major(gx3) if need[0] else None
         if need[1]:
             x3 = channel_major(x).reshape(g, x.shape[1] // g, -1)  # (G, C/G, N * P)
             gw = gemm(x3, cols.transpose(0, 2, 1)).reshape(w.shape)

@@ -126,6 +126,7 @@ class CTCLoss(Op):
         Attr("use_label_lengths", "bool", False),
         Attr("blank_label", "str", "first", choices=("first", "last")),
     )
+    xfail = {"onnx": "ONNX has no CTC operator: the CTCLoss lowering raises by design"}
 
     def infer(in_shapes, in_dtypes, use_data_lengths, use_label_lengths, blank_label):
         expected = 2 + use_data_lengths + use_label_lengths

@@ -73,8 +73,8 @@ class Op:
     validate shapes; cheap elementwise families turn it off and rely on numpy's own errors, which
     the dispatcher explains through ``infer``), ``completes`` (indices of inputs whose unknown
     shapes ``infer`` completes from the others and the attributes, e.g. FullyConnected's weight),
-    ``tolerance`` (per-op test tolerances, with reason) and ``xfail`` (test name -> reason, for
-    known gaps).
+    ``deterministic`` (False for ops whose outputs are random draws), ``tolerance`` (per-op test
+    tolerances, with reason) and ``xfail`` (test name -> reason, for known gaps).
 
     Rules:
     - ``forward(ctx, *arrays, **attrs)``: numpy in, numpy out (a tuple when there are several
@@ -98,6 +98,7 @@ class Op:
     aux_writeback: tuple[int, ...] = ()
     check_eager: bool = True
     completes: tuple[int, ...] = ()
+    deterministic: bool = True
     tolerance: dict = {}
     xfail: dict = {}
     # Filled by register():

@@ -18,7 +18,7 @@ from .. import autograd
 from ..base import HybridError
 from ..graph.infer import infer_graph
 from ..graph.ir import Graph, Value, make_node, variable
-from ..ndarray.ndarray import _BINARY, binary
+from ..ndarray.ndarray import add_operators
 from ..ops import registry
 from ..ops.registry import get_op
 
@@ -276,24 +276,7 @@ def _by_name(names: list[str], args: tuple, kwargs: dict) -> dict:
     return {k: v for k, v in known.items() if v is not None}
 
 
-def _make_operators(method: str, array_op: str, scalar_op: str, rscalar_op: str) -> None:
-    def forward_fn(self: Symbol, other: Any) -> Any:
-        return binary(self, other, array_op, scalar_op, rscalar_op)
-
-    def reflected_fn(self: Symbol, other: Any) -> Any:
-        return binary(other, self, array_op, rscalar_op, scalar_op)
-
-    forward_fn.__name__ = f"__{method}__"
-    setattr(Symbol, forward_fn.__name__, forward_fn)
-    if method not in ("eq", "ne", "gt", "ge", "lt", "le"):
-        reflected_fn.__name__ = f"__r{method}__"
-        setattr(Symbol, reflected_fn.__name__, reflected_fn)
-
-
-for _spec in _BINARY:
-    _make_operators(*_spec)
-Symbol.__div__ = Symbol.__truediv__
-Symbol.__rdiv__ = Symbol.__rtruediv__
+add_operators(Symbol)
 
 
 def symbol_invoke(op: Any, args: list, attrs: dict, name: str | None = None) -> Symbol:

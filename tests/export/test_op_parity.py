@@ -2,9 +2,16 @@
 
 Each op sample becomes a one-op ONNX model whose inputs are the sample's inputs; the model must pass
 ``onnx.checker`` with full checks and match eager inference-mode output within the op's tolerance.
+Random ops (``deterministic = False``) cannot match value for value: their outputs must have the
+eager shapes and dtypes and lie in the distribution's support (``op.in_support``). Ops whose
+lowering raises by design declare ``xfail = {"onnx": reason}``.
+
+``HYBRID_TEST_OPSET=<n>`` runs the parity cases at opset ``n`` instead of the default.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import onnx
@@ -18,7 +25,7 @@ from onnx import helper
 from hybrid.ops.registry import all_ops
 from tests.checks import ATOL, RTOL, run, sample_cases, tolerance
 
-OPSET = default_opset()
+OPSET = int(os.environ.get("HYBRID_TEST_OPSET") or default_opset())
 
 
 def _float32(x):
@@ -63,7 +70,7 @@ def _one_op_model(op, sample, inputs, outs) -> onnx.ModelProto:
     return model
 
 
-@pytest.mark.parametrize("op,index,sample", sample_cases(all_ops()))
+@pytest.mark.parametrize("op,index,sample", sample_cases(all_ops(), xfail_key="onnx"))
 def test_onnx_runtime_matches_eager(op, index, sample):
     inputs = [_float32(x) for x in sample.inputs]
     _, outs = run(op, sample._replace(train=False), inputs)
@@ -71,11 +78,15 @@ def test_onnx_runtime_matches_eager(op, index, sample):
     model = _one_op_model(op, sample, inputs, outs)
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     got = session.run(None, {f"in{i}": x for i, x in enumerate(inputs)})
+    assert len(got) == len(outs)
     for expected, actual in zip(outs, got):
         assert actual.shape == expected.shape and actual.dtype == expected.dtype
-        np.testing.assert_allclose(
-            actual, expected, rtol=tolerance(op, "rtol", RTOL), atol=tolerance(op, "atol", ATOL)
-        )
+        if op.deterministic:
+            np.testing.assert_allclose(actual, expected, rtol=tolerance(op, "rtol", RTOL),
+                                       atol=tolerance(op, "atol", ATOL))
+    if not op.deterministic:
+        assert op.in_support(got, inputs, op.parse_attrs(sample.attrs)), (
+            f"{op.name}: ONNX Runtime drew values outside the distribution's support")
 
 
 @pytest.mark.parametrize("op", all_ops(), ids=lambda o: o.name)

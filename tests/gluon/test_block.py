@@ -362,3 +362,26 @@ def test_zero_grad_on_block():
     assert np.abs(net.conv1.weight.grad().asnumpy()).sum() > 0
     net.zero_grad()
     assert all(np.all(p.grad().asnumpy() == 0) for p in net.collect_params().values())
+
+
+def test_export_delegates_to_cached(monkeypatch):
+    import hybrid.gluon.cached as cached
+
+    calls = []
+    monkeypatch.setattr(cached, "export_block", lambda *a, **k: calls.append((a, k)) or "done")
+    block = nn.Dense(2, in_units=3)
+    assert block.export("model", epoch=3) == "done"
+    assert calls == [((block, "model", 3), {})]
+
+
+def test_summary_works_on_a_hybridized_block(capsys):
+    net = nn.HybridSequential()
+    net.add(nn.Dense(4, activation="relu"), nn.Dense(2))
+    net.initialize()
+    net.hybridize()
+    x = nd.ones((3, 5))
+    net(x)
+    net.summary(x)
+    text = capsys.readouterr().out
+    assert "Dense-3" in text and "Total params: 34" in text
+    assert net._active

@@ -19,7 +19,7 @@ __all__ = [
 ]
 
 
-def asas_tuple(layer: str, name: str, value: Any, n: int) -> tuple:
+def as_tuple(layer: str, name: str, value: Any, n: int) -> tuple:
     """An int repeated ``n`` times, or a tuple checked to have ``n`` entries."""
     if isinstance(value, numeric_types):
         return (int(value),) * n

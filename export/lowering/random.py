@@ -1,0 +1,3 @@
+"""Lowerings (in progress)."""
+
+from __future__ import annotations

@@ -1,0 +1,200 @@
+"""Lowerings of the shape ops (``hybrid/ops/shape.py``), and the run-time shape helpers that the
+other tensor-manipulation lowerings share.
+
+Note [Dynamic dims in lowerings]
+The exporter gives graph inputs a symbolic batch axis, while ``Call`` carries the traced shapes.
+Wherever an op's output copies a dim from an input (MXNet's reshape codes 0, -1, -2, -3,
+``reshape_like``, ``*_like`` ops, the length of a whole axis), the lowering reads that dim at run
+time with ``Shape`` instead of baking the traced value into a constant; constants are only used
+for dims the op's attributes fix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hybrid.ops._util import normalize_axis
+from hybrid.ops.shape import _permutation
+
+from ..builder import Builder, Call, onnx_type
+from . import lowering
+
+INT_MAX = np.iinfo(np.int64).max
+INT_MIN = np.iinfo(np.int64).min
+
+
+def shape_of(ctx: Builder, x: str, start: int = 0, end: int | None = None) -> str:
+    """``x.shape[start:end]`` at run time, as an int64 1-D tensor."""
+    if ctx.opset >= 15:
+        # Shape takes start/end from opset 15 on; before it, slice the whole shape.
+        return ctx.node("Shape", [x], start=start or None, end=end)
+    s = ctx.node("Shape", [x])
+    if start == 0 and end is None:
+        return s
+    return ctx.node("Slice", [s, ctx.ints([start]), ctx.ints([INT_MAX if end is None else end])])
+
+
+def dims_at(ctx: Builder, x: str, axes: list[int]) -> str:
+    """``[x.shape[a] for a in axes]`` at run time, as an int64 1-D tensor."""
+    if len(axes) == 1:
+        return shape_of(ctx, x, axes[0], axes[0] + 1)
+    return ctx.node("Gather", [ctx.node("Shape", [x]), ctx.ints(axes)])
+
+
+def dim_scalar(ctx: Builder, x: str, axis: int) -> str:
+    """``x.shape[axis]`` at run time, as an int64 0-d tensor (for Clip/Mod bounds)."""
+    return ctx.node("Gather", [ctx.node("Shape", [x]), ctx.const(np.int64(axis))])
+
+
+def reshape(ctx: Builder, x: str, in_shape: tuple, target: list[int]) -> str:
+    """``Reshape(x, target)`` with ONNX codes (0 copies, -1 infers), or ``x`` when the shape
+    stays the same.
+    """
+    if tuple(in_shape) == tuple(target):
+        return x
+    return ctx.node("Reshape", [x, ctx.ints(target)])
+
+
+def cast(ctx: Builder, x: str, from_dtype: np.dtype, to_dtype: np.dtype) -> str:
+    """``Cast(x)``, or ``x`` when the dtype does not change."""
+    if np.dtype(from_dtype) == np.dtype(to_dtype):
+        return x
+    return ctx.node("Cast", [x], to=onnx_type(to_dtype))
+
+
+def _reshape_terms(codes: tuple[int, ...], ndim: int, reverse: bool) -> list:
+    """MXNet's reshape codes as output terms (see Note [Reshape codes] in hybrid/ops/shape.py):
+    ``d > 0`` a fixed dim, ``-1`` to infer, ``("dim", j)`` input dim j, ``("prod", j)`` dims j and
+    j+1 merged, ``("div", j, c)`` input dim j divided by c. ``infer`` already validated the codes.
+    """
+    seq = list(codes[::-1] if reverse else codes)
+
+    def src(j: int) -> int:
+        return ndim - 1 - j if reverse else j
+
+    out: list = []
+    j = i = 0
+    while i < len(seq):
+        c = seq[i]
+        if c > 0 or c == -1:
+            out.append(c)
+            j += 1
+        elif c == 0:
+            out.append(("dim", src(j)))
+            j += 1
+        elif c == -2:
+            out += [("dim", src(k)) for k in range(j, ndim)]
+            j = ndim
+        elif c == -3:
+            out.append(("prod", min(src(j), src(j + 1))))
+            j += 2
+        else:  # -4, d1, d2: split dim j; a -1 half is the dim divided by the other half.
+            d1, d2 = seq[i + 1 : i + 3]
+            div = ("div", src(j), d2 if d1 == -1 else d1)
+            out += [div, d2] if d1 == -1 else [d1, div if d2 == -1 else d2]
+            j, i = j + 1, i + 2
+        i += 1
+    return out[::-1] if reverse else out
+
+
+def _term_tensor(ctx: Builder, x: str, term: tuple) -> str:
+    """One run-time output dim of a reshape, as an int64 1-D tensor of one element."""
+    if term[0] == "dim":
+        return dims_at(ctx, x, [term[1]])
+    if term[0] == "prod":
+        return ctx.node("ReduceProd", [shape_of(ctx, x, term[1], term[1] + 2)], keepdims=1)
+    return ctx.node("Div", [dims_at(ctx, x, [term[1]]), ctx.ints([term[2]])])
+
+
+@lowering("Reshape")
+def _reshape(ctx: Builder, n: Call) -> str:
+    x, shape = n.inputs[0], n.in_shapes[0]
+    if tuple(shape) == tuple(n.out_shapes[0]):
+        return x
+    terms = _reshape_terms(n.attrs["shape"], len(shape), n.attrs["reverse"])
+    # ONNX's own 0 copies the input dim at the same position: enough when every copied dim
+    # stays in place; otherwise assemble the target from run-time dims.
+    if all(isinstance(t, int) or t == ("dim", i) for i, t in enumerate(terms)):
+        target = [0 if isinstance(t, tuple) else t for t in terms]
+        return ctx.node("Reshape", [x, ctx.ints(target)])
+    pieces, fixed = [], []
+    for t in terms:
+        if isinstance(t, int):
+            fixed.append(t)
+            continue
+        if fixed:
+            pieces.append(ctx.ints(fixed))
+            fixed = []
+        pieces.append(_term_tensor(ctx, x, t))
+    if fixed:
+        pieces.append(ctx.ints(fixed))
+    return ctx.node("Reshape", [x, ctx.node("Concat", pieces, axis=0)])
+
+
+@lowering("reshape_like")
+def _reshape_like(ctx: Builder, n: Call) -> str:
+    (lhs, rhs), (ls, rs) = n.inputs, n.in_shapes
+    if tuple(ls) == tuple(n.out_shapes[0]):
+        return lhs
+    a = n.attrs
+    l0, l1 = slice(a["lhs_begin"], a["lhs_end"]).indices(len(ls))[:2]
+    r0, r1 = slice(a["rhs_begin"], a["rhs_end"]).indices(len(rs))[:2]
+    parts = [(lhs, 0, l0, len(ls)), (rhs, r0, r1, len(rs)), (lhs, l1, len(ls), len(ls))]
+    pieces = [shape_of(ctx, t, b, None if e == nd else e) for t, b, e, nd in parts if e > b]
+    target = pieces[0] if len(pieces) == 1 else ctx.node("Concat", pieces, axis=0)
+    return ctx.node("Reshape", [lhs, target])
+
+
+@lowering("Flatten")
+def _flatten(ctx: Builder, n: Call) -> str:
+    if len(n.in_shapes[0]) == 2:
+        return n.inputs[0]
+    return ctx.node("Flatten", n.inputs, axis=1)
+
+
+@lowering("expand_dims")
+def _expand_dims(ctx: Builder, n: Call) -> str:
+    axis = normalize_axis("expand_dims", n.attrs["axis"], len(n.in_shapes[0]) + 1)
+    return ctx.node("Unsqueeze", [n.inputs[0], ctx.ints([axis])])
+
+
+@lowering("squeeze")
+def _squeeze(ctx: Builder, n: Call) -> str:
+    x, shape, axis = n.inputs[0], n.in_shapes[0], n.attrs["axis"]
+    if axis is None:
+        axes = [i for i, d in enumerate(shape) if d == 1]
+    else:
+        axes = sorted({normalize_axis("squeeze", a, len(shape)) for a in np.atleast_1d(axis)})
+    if not axes:
+        return x
+    if len(axes) == len(shape):
+        # Every axis goes: MXNet keeps one, so the result is (1,) rather than a 0-d tensor.
+        return reshape(ctx, x, shape, [1])
+    return ctx.node("Squeeze", [x, ctx.ints(axes)])
+
+
+def transpose(ctx: Builder, x: str, perm: list[int]) -> str:
+    """``Transpose(x, perm)``, or ``x`` for the identity permutation."""
+    if list(perm) == sorted(perm):
+        return x
+    return ctx.node("Transpose", [x], perm=list(perm))
+
+
+@lowering("transpose")
+def _transpose(ctx: Builder, n: Call) -> str:
+    return transpose(ctx, n.inputs[0], list(_permutation(n.attrs["axes"], len(n.in_shapes[0]))))
+
+
+@lowering("SwapAxis")
+def _swap_axis(ctx: Builder, n: Call) -> str:
+    ndim = len(n.in_shapes[0])
+    a, b = (normalize_axis("SwapAxis", n.attrs[k], ndim) for k in ("dim1", "dim2"))
+    perm = list(range(ndim))
+    perm[a], perm[b] = b, a
+    return transpose(ctx, n.inputs[0], perm)
+
+
+@lowering("Cast")
+def _cast(ctx: Builder, n: Call) -> str:
+    return cast(ctx, n.inputs[0], n.in_dtypes[0], n.attrs["dtype"])
+
