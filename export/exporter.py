@@ -23,6 +23,7 @@ from hybrid import autograd
 from hybrid.base import HybridError
 from hybrid.graph.ir import Graph, Value
 from hybrid.graph.passes import constant_folding, dead_code
+from hybrid.serialization import write_atomic
 
 from .builder import Builder, Call, onnx_type
 from .lowering import lower
@@ -47,6 +48,7 @@ def to_onnx(
     params: dict[str, Any] | None = None,
     doc_string: str = "",
     metadata: dict[str, str] | None = None,
+    weights_as_inputs: bool = False,
 ) -> onnx.ModelProto:
     """Export a HybridBlock (or a Symbol with its ``params``) to ONNX.
 
@@ -68,6 +70,9 @@ def to_onnx(
         For a Symbol: parameter values by variable name; other variables become inputs.
     doc_string, metadata : optional
         Model documentation and extra ``metadata_props`` entries (e.g. preprocessing).
+    weights_as_inputs : bool, default False
+        Make parameters graph inputs after the data inputs instead of initializers; used by
+        ``hybridize(backend='onnxruntime')``, which feeds the live parameters at every call.
 
     Returns
     -------
@@ -75,7 +80,7 @@ def to_onnx(
         The model, which has passed ``onnx.checker`` (full check) and ONNX shape inference.
     """
     opset = _check_opset(opset)
-    graph, data, arrays, params_by_value = _graph_of(
+    graph, data, params_by_value = _graph_of(
         block_or_symbol, input_shapes, example_inputs, dtype, params
     )
     names_in = list(input_names or [v.name for v in data])
@@ -93,7 +98,7 @@ def to_onnx(
         names_in,
         names_out,
         params_by_value,
-        arrays,
+        weights_as_inputs,
         opset,
         dynamic_batch,
         doc_string or _doc_of(block_or_symbol),
@@ -122,8 +127,8 @@ def _doc_of(obj: Any) -> str:
 
 def _graph_of(
     obj: Any, input_shapes: Any, example_inputs: Any, dtype: Any, params: dict | None
-) -> tuple[Graph, list[Value], list[np.ndarray], dict]:
-    """(graph, data variables, their example arrays, {id(param value): array})."""
+) -> tuple[Graph, list[Value], dict]:
+    """(graph, data variables, {id(parameter value): array})."""
     if hasattr(obj, "_is_symbol"):
         return _symbol_graph(obj, params or {}, input_shapes, dtype)
     from hybrid.graph.tracer import trace
@@ -141,12 +146,12 @@ def _graph_of(
     graph = dead_code(constant_folding(dead_code(tr.graph)))
     data = graph.inputs[: tr.n_data]
     by_value = {id(v): p.data().asnumpy() for p, v in zip(tr.params, graph.inputs[tr.n_data :])}
-    return graph, data, [a.asnumpy() for a in args], by_value
+    return graph, data, by_value
 
 
 def _symbol_graph(
     sym: Any, params: dict, input_shapes: Any, dtype: Any
-) -> tuple[Graph, list[Value], list, dict]:
+) -> tuple[Graph, list[Value], dict]:
     graph = dead_code(constant_folding(dead_code(Graph.from_outputs(list(sym._outputs)))))
     values = {k: np.asarray(getattr(v, "_data", v)) for k, v in params.items()}
     data = [v for v in graph.inputs if v.name not in values]
@@ -159,7 +164,7 @@ def _symbol_graph(
             )
         v.dtype = v.dtype or np.dtype(dtype)
     by_value = {id(v): values[v.name] for v in graph.inputs if v.name in values}
-    return graph, data, [np.zeros(v.shape, v.dtype) for v in data], by_value
+    return graph, data, by_value
 
 
 def _value_info(name: str, v: Value, dynamic_batch: bool) -> onnx.ValueInfoProto:
@@ -175,7 +180,7 @@ def _build(
     names_in: list[str],
     names_out: list[str],
     params_by_value: dict,
-    arrays: list,
+    weights_as_inputs: bool,
     opset: int,
     dynamic_batch: bool,
     doc_string: str,
@@ -185,9 +190,13 @@ def _build(
     onnx_name: dict[int, str] = {}
     for v, name in zip(data, names_in):
         onnx_name[id(v)] = ctx.reserve(name)
-    for v in graph.inputs:
-        if id(v) in params_by_value:
-            onnx_name[id(v)] = ctx.const(params_by_value[id(v)], name=v.name)
+    weights = [v for v in graph.inputs if id(v) in params_by_value]
+    for v in weights:
+        onnx_name[id(v)] = (
+            ctx.reserve(v.name)
+            if weights_as_inputs
+            else ctx.const(params_by_value[id(v)], name=v.name)
+        )
     for v, array in graph.constants.items():
         onnx_name[id(v)] = ctx.const(array, name=None)
     for node in graph.nodes:
@@ -206,7 +215,8 @@ def _build(
     onnx_graph = helper.make_graph(
         ctx.nodes,
         "hybrid",
-        [_value_info(n, v, dynamic_batch) for v, n in zip(data, names_in)],
+        [_value_info(n, v, dynamic_batch) for v, n in zip(data, names_in)]
+        + [_value_info(v.name, v, False) for v in weights if weights_as_inputs],
         [_value_info(n, v, dynamic_batch) for v, n in zip(graph.outputs, outputs)],
         ctx.initializers,
     )
@@ -262,25 +272,24 @@ def check_model(model: onnx.ModelProto | str) -> None:
 
 def save_model(model: onnx.ModelProto, path: str) -> None:
     """Write ``model`` to ``path`` atomically; weights go to ``<path>.data`` past 2 GB."""
+    if sum(t.ByteSize() for t in model.graph.initializer) <= EXTERNAL_DATA_BYTES:
+        write_atomic(path, model.SerializeToString())
+        return
+    # onnx writes the side file next to the model file it saves, so save under a temporary name
+    # in the same folder and move it into place.
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    external = sum(t.ByteSize() for t in model.graph.initializer) > EXTERNAL_DATA_BYTES
     fd, tmp = tempfile.mkstemp(dir=directory, suffix=".onnx.tmp")
     os.close(fd)
     try:
-        if external:
-            location = os.path.basename(path) + ".data"
-            onnx.save_model(
-                model,
-                tmp,
-                save_as_external_data=True,
-                all_tensors_to_one_file=True,
-                location=location,
-                size_threshold=1024,
-            )
-        else:
-            with open(tmp, "wb") as f:
-                f.write(model.SerializeToString())
+        onnx.save_model(
+            model,
+            tmp,
+            save_as_external_data=True,
+            all_tensors_to_one_file=True,
+            location=os.path.basename(path) + ".data",
+            size_threshold=1024,
+        )
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -20,7 +20,8 @@ from __future__ import annotations
 import os
 import tempfile
 import zipfile
-from typing import Any
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -81,15 +82,22 @@ def save(fname: str | os.PathLike, data: Any) -> None:
         arrays = {str(i): _as_numpy(str(i), v) for i, v in enumerate(items)}
         fmt = _LIST_FORMAT
     arrays[FORMAT_KEY] = np.array(fmt)
-    _write_atomic(os.fspath(fname), arrays)
+    write_atomic(fname, lambda f: np.savez(f, **arrays))
 
 
-def _write_atomic(fname: str, arrays: dict[str, np.ndarray]) -> None:
+def write_atomic(fname: str | os.PathLike, payload: bytes | Callable[[BinaryIO], None]) -> None:
+    """Write ``payload`` (bytes, or a function writing to a binary file) to ``fname`` through a
+    temporary file in the same folder and ``os.replace``: readers see the old file or the new one.
+    """
     directory = os.path.dirname(os.path.abspath(fname))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".npz")
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            if callable(payload):
+                payload(f)
+            else:
+                f.write(payload)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, fname)
@@ -100,16 +108,25 @@ def _write_atomic(fname: str, arrays: dict[str, np.ndarray]) -> None:
 
 
 def load(fname: str | os.PathLike) -> list | dict:
-    """Load what :func:`save` wrote: a list or a dict of NDArrays.
+    """Load what :func:`save` wrote, or a file written by MXNet 1.x: a list or a dict of NDArrays.
+
+    MXNet's binary files (``nd.save``, ``save_parameters``, ``export``) are told apart by their
+    magic and read by :mod:`hybrid.mxnet_format`; as in MXNet, a file with names gives a dict.
 
     Raises
     ------
     ParameterFileError
-        The file is missing, truncated, corrupted or not a hybrid array file; names the file.
+        The file is missing, truncated, corrupted or not an array file; names the file.
     """
+    from . import mxnet_format
     from .ndarray.ndarray import NDArray
 
     fname = os.fspath(fname)
+    if mxnet_format.is_mxnet_file(fname):
+        values, names = mxnet_format.read(fname)
+        if names:
+            return {k: NDArray._wrap(v) for k, v in zip(names, values)}
+        return [NDArray._wrap(v) for v in values]
     arrays = _read_all(fname)
     fmt = arrays.pop(FORMAT_KEY, None)
     fmt = None if fmt is None or fmt.dtype.kind != "U" else str(fmt)

@@ -55,8 +55,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not args.access_log:
-        logging.getLogger("hybrid.runtime.access").setLevel(logging.WARNING)
     # Imported here so that `hybrid-serve --help` works, and fails clearly, without the extra.
     try:
         import uvicorn
@@ -73,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     for model in repository.load_all():
         (log.info if model.versions else log.warning)("%s", model.describe())
-    app = create_app(repository, args.max_request_bytes)
+    app = create_app(repository, args.max_request_bytes, access_log=args.access_log)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_config=None,
                             access_log=False, lifespan="on",
                             timeout_graceful_shutdown=args.drain_timeout)

@@ -149,8 +149,8 @@ class _Handlers:
         return protocol.decode_content(body, request.headers.get("content-encoding"), self.limit)
 
 
-def create_app(repository: ModelRepository,
-               max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> Starlette:
+def create_app(repository: ModelRepository, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+               access_log: bool = True) -> Starlette:
     """Build the ASGI application serving ``repository`` (whose models should be loaded).
 
     Parameters
@@ -159,6 +159,8 @@ def create_app(repository: ModelRepository,
         The models to serve; the app closes it (draining queued requests) at shutdown.
     max_request_bytes : int
         Larger request bodies, before or after decompression, are refused with 413.
+    access_log : bool
+        Log one line per request to the ``hybrid.runtime.access`` logger.
     """
     h = _Handlers(repository, max_request_bytes)
     model, version = "/v2/models/{model}", "/v2/models/{model}/versions/{version}"
@@ -187,7 +189,7 @@ def create_app(repository: ModelRepository,
     handlers = {InferenceError: _inference_error, HTTPException: _http_error,
                 Exception: _unexpected_error}
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers,
-                     middleware=[Middleware(_AccessLog)])
+                     middleware=[Middleware(_AccessLog)] if access_log else [])
 
 
 class _AccessLog:

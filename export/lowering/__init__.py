@@ -55,8 +55,23 @@ def lower(ctx: Builder, op_name: str, call: Call) -> list[str]:
 
 def _load_families() -> None:
     from . import (  # noqa: F401  (registration)
-        broadcast, conv, creation, ctc, elemwise, expand, indexing, join, linalg, nn, norm,
-        pooling, random, reduce, shape, sort)
+        broadcast,
+        conv,
+        creation,
+        ctc,
+        elemwise,
+        expand,
+        indexing,
+        join,
+        linalg,
+        nn,
+        norm,
+        pooling,
+        random,
+        reduce,
+        shape,
+        sort,
+    )
 
 
 _load_families()

@@ -8,7 +8,7 @@ for ConvTranspose.
 
 from __future__ import annotations
 
-from hybrid.ops.conv import _deconv_extra, _window
+from hybrid.ops.conv import _deconv_extra, _deconv_geometry, _window
 
 from ..builder import Builder, Call
 from . import lowering
@@ -29,14 +29,14 @@ def _fully_connected(ctx: Builder, n: Call) -> str:
     return ctx.node("Add", [y, bias[0]]) if bias else y
 
 
-def _window_attrs(n: Call, pad: tuple) -> dict:
+def _window_attrs(n: Call, before: tuple, after: tuple) -> dict:
     """kernel_shape, strides, dilations, pads and group of a (de)convolution call."""
     win = _window(n.name, n.attrs)
     return {
         "kernel_shape": list(win.kernel),
         "strides": list(win.stride),
         "dilations": list(win.dilate),
-        "pads": list(pad) + list(pad),
+        "pads": [*before, *after],
         "group": n.attrs["num_group"],
     }
 
@@ -44,19 +44,21 @@ def _window_attrs(n: Call, pad: tuple) -> dict:
 @lowering("Convolution")
 def _convolution(ctx: Builder, n: Call) -> str:
     win = _window(n.name, n.attrs)
-    return ctx.node("Conv", n.inputs, **_window_attrs(n, win.pad))
+    return ctx.node("Conv", n.inputs, **_window_attrs(n, win.pad, win.pad))
 
 
 @lowering("Deconvolution")
 def _deconvolution(ctx: Builder, n: Call) -> str:
     win = _window(n.name, n.attrs)
     adj, target = _deconv_extra(n.name, n.attrs, len(win.kernel))
-    attrs = _window_attrs(n, win.pad)
-    if target:
-        # NOTE: with output_shape ONNX derives the pads (pads attribute ignored) and puts the odd
-        # element of the crop at the start, as MXNet's target_shape rule does.
-        attrs.pop("pads")
-        return ctx.node("ConvTranspose", n.inputs, output_shape=list(target), **attrs)
-    # adj adds rows at the end of the output: ONNX's output_padding.
-    return ctx.node("ConvTranspose", n.inputs, output_padding=list(adj) if any(adj) else None,
-                    **attrs)
+    if not target:
+        # adj adds rows at the end of the output: ONNX's output_padding.
+        return ctx.node("ConvTranspose", n.inputs, output_padding=list(adj) if any(adj) else None,
+                        **_window_attrs(n, win.pad, win.pad))
+    # NOTE: target_shape crops the full output with the odd element at the start (MXNet's rule).
+    # Explicit pads say so exactly; ONNX's output_shape attribute is read inconsistently by
+    # shape inference when it crops.
+    # With a target the col2im buffer is exactly the full, uncropped output.
+    before, out, full = _deconv_geometry(n.in_shapes[0][2:], win, adj, target)
+    after = [f - b - o for f, b, o in zip(full, before, out)]
+    return ctx.node("ConvTranspose", n.inputs, **_window_attrs(n, before, after))

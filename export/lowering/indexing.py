@@ -29,7 +29,7 @@ def _bounds(s: slice) -> tuple[int, int, int]:
 
 def _slice(ctx: Builder, x: str, keys: list[tuple[int, slice]]) -> str:
     """One ``Slice`` of ``x`` by ``(axis, slice)`` pairs; ``x`` when they keep everything."""
-    keys = [(a, s) for a, s in keys if s != slice(None) and s != slice(None, None, 1)]
+    keys = [(a, s) for a, s in keys if _bounds(s) != (0, INT_MAX, 1)]
     if not keys:
         return x
     starts, ends, steps = zip(*(_bounds(s) for _, s in keys))

@@ -112,11 +112,14 @@ def _reshape(ctx: Builder, n: Call) -> str:
     if tuple(shape) == tuple(n.out_shapes[0]):
         return x
     terms = _reshape_terms(n.attrs["shape"], len(shape), n.attrs["reverse"])
-    # ONNX's own 0 copies the input dim at the same position: enough when every copied dim
-    # stays in place; otherwise assemble the target from run-time dims.
-    if all(isinstance(t, int) or t == ("dim", i) for i, t in enumerate(terms)):
-        target = [0 if isinstance(t, tuple) else t for t in terms]
-        return ctx.node("Reshape", [x, ctx.ints(target)])
+    # ONNX's Reshape copies the input dim at the same position for a 0 and infers one -1: a dim
+    # MXNet copies in place becomes 0, and the first run-time dim left, if no -1 is taken, -1.
+    terms = [0 if t == ("dim", i) else t for i, t in enumerate(terms)]
+    runtime = [i for i, t in enumerate(terms) if isinstance(t, tuple)]
+    if runtime and -1 not in terms:
+        terms[runtime[0]] = -1
+    if all(isinstance(t, int) for t in terms):
+        return ctx.node("Reshape", [x, ctx.ints(terms)])
     pieces, fixed = [], []
     for t in terms:
         if isinstance(t, int):
@@ -168,8 +171,9 @@ def _squeeze(ctx: Builder, n: Call) -> str:
     if not axes:
         return x
     if len(axes) == len(shape):
-        # Every axis goes: MXNet keeps one, so the result is (1,) rather than a 0-d tensor.
-        return reshape(ctx, x, shape, [1])
+        # Every axis goes: MXNet keeps one, so the result is (1,) rather than a 0-d tensor (-1,
+        # not 1, so that a traced batch of 1 still flattens a larger run-time batch).
+        return reshape(ctx, x, shape, [-1])
     return ctx.node("Squeeze", [x, ctx.ints(axes)])
 
 

@@ -13,11 +13,14 @@ import json
 import os
 from typing import Any
 
+import numpy as np
+
 from .. import autograd
 from ..base import HybridError
 from ..graph.executor import Executor
 from ..graph.passes import optimize
 from ..graph.tracer import Trace, trace, unflatten
+from ..ndarray import NDArray
 
 __all__ = ["CachedOp", "export_block"]
 
@@ -57,6 +60,7 @@ class CachedOp:
         self.flags = dict(kwargs, static_alloc=static_alloc, static_shape=static_shape)
         self._traces: dict[tuple, Trace] = {}
         self._executors: dict[tuple, Executor] = {}
+        self._sessions: dict[tuple, tuple[Any, list]] = {}
         self.last_trace: Trace | None = None
         self.stats = {"traces": 0, "hits": 0}
 
@@ -83,12 +87,9 @@ class CachedOp:
             raise HybridError(
                 f"{self.block.name}: a hybridized block takes NDArrays, got {', '.join(bad)}"
             )
-        if self.backend == "onnxruntime" and not autograd._state.training:
-            raise HybridError(
-                f"{self.block.name}: hybridize(backend='onnxruntime') needs the ONNX export "
-                "package (hybrid.export), which is not available in this build; hybridize "
-                "without a backend to run on numpy"
-            )
+        state = autograd._state
+        if self.backend == "onnxruntime" and not (state.training or state.recording):
+            return self._run_onnxruntime(args)
         tr, ex = self._executor(list(args))
         self.last_trace = tr
         recording = autograd._state.recording
@@ -101,10 +102,37 @@ class CachedOp:
         outs = ex([*args, *params])
         return unflatten(tr.structure, outs)
 
+    def _run_onnxruntime(self, args: tuple) -> Any:
+        """Inference through an ONNX Runtime session per input signature. The parameters are
+        session inputs fed at every call, so in-place updates by a Trainer are always seen.
+        """
+        key = tuple((a.shape, a._data.dtype) for a in args)
+        entry = self._sessions.get(key)
+        if entry is None:
+            import onnxruntime as ort
+
+            from hybrid.export import to_onnx  # the core never imports export at module level
+
+            model = to_onnx(
+                self.block, example_inputs=list(args), dynamic_batch=False, weights_as_inputs=True
+            )
+            session = ort.InferenceSession(
+                model.SerializeToString(), providers=["CPUExecutionProvider"]
+            )
+            by_name = {p.name: p for p in self.block.collect_params().values()}
+            names = [i.name for i in session.get_inputs()]
+            entry = self._sessions[key] = (session, [(n, by_name.get(n)) for n in names])
+        session, feeds = entry
+        data = iter(args)
+        feed = {n: (next(data) if p is None else p.data())._data for n, p in feeds}
+        outs = [NDArray._wrap(o) for o in session.run(None, feed)]
+        return outs[0] if len(outs) == 1 else outs
+
 
 def export_block(block: Any, path: str, epoch: int = 0, **kwargs: Any) -> tuple[str, str]:
-    """Write ``path-symbol.json`` (hybrid's graph JSON of the last traced call) and
-    ``path-%04d.params`` (the parameters it reads, keyed ``arg:<name>`` / ``aux:<name>``).
+    """Write ``path-symbol.json`` (hybrid's graph JSON of the last traced call),
+    ``path-%04d.params`` (the parameters it reads, keyed ``arg:<name>`` / ``aux:<name>``) and
+    ``path.onnx`` (the same network in ONNX, with a dynamic batch axis).
 
     Returns the two file names. The block must be hybridized and called once, as in MXNet.
     """
@@ -120,13 +148,16 @@ def export_block(block: Any, path: str, epoch: int = 0, **kwargs: Any) -> tuple[
     graph = tr.graph
     aux = {id(v) for v in graph.aux_inputs()}
     arrays = {}
-    for p, v in zip(tr.params, graph.inputs[tr.n_data:]):
+    for p, v in zip(tr.params, graph.inputs[tr.n_data :]):
         arrays[f"{'aux' if id(v) in aux else 'arg'}:{p.name}"] = p.data()
     sym_file = f"{path}-symbol.json"
     params_file = f"{path}-{epoch:04d}.params"
     directory = os.path.dirname(os.path.abspath(sym_file))
     os.makedirs(directory, exist_ok=True)
-    with open(sym_file, "w") as f:
-        json.dump(graph.to_json(), f, indent=1)
+    serialization.write_atomic(sym_file, json.dumps(graph.to_json(), indent=1).encode())
     serialization.save(params_file, arrays)
+    from hybrid.export import to_onnx  # the core never imports export at module level
+
+    data = graph.inputs[: tr.n_data]
+    to_onnx(block, f"{path}.onnx", example_inputs=[np.zeros(v.shape, v.dtype) for v in data])
     return sym_file, params_file

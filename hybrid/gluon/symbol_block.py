@@ -9,11 +9,12 @@ hybridizes and nests like any HybridBlock.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 
-from .. import serialization
+from .. import mxnet_graph, serialization
 from ..base import HybridError
 from ..graph.infer import infer_graph
 from ..graph.ir import Graph, Value
@@ -105,9 +106,18 @@ class SymbolBlock(HybridBlock):
     ) -> SymbolBlock:
         """A SymbolBlock from ``export()``'s files: the graph JSON and (optionally) the
         parameters, keyed ``arg:<name>`` / ``aux:<name>``.
+
+        Files written by MXNet 1.x's ``export`` load too: its graph JSON is recognised by its
+        layout and converted by :mod:`hybrid.mxnet_graph`, its binary parameter file by
+        :func:`hybrid.serialization.load`.
         """
         names = [input_names] if isinstance(input_names, str) else list(input_names)
-        out = _symbol.load(symbol_file)
+        with open(symbol_file) as f:
+            doc = json.load(f)
+        if mxnet_graph.is_mxnet_graph(doc):
+            out = _symbol.Symbol(mxnet_graph.graph_from_json(doc, symbol_file).outputs)
+        else:
+            out = _symbol.Symbol(Graph.from_json(doc).outputs)
         variables = {v.name: v for v in out._graph().inputs}
         missing = [n for n in names if n not in variables]
         if missing:

@@ -81,11 +81,32 @@ _DISTRIBUTIONS: list[tuple] = [
 ]
 
 
+# Whether values are possible draws of each distribution (closed bounds: float rounding may reach
+# an open bound), given its parameters broadcast to the values' shape.
+_SUPPORT: dict[str, Callable[..., bool]] = {
+    "uniform": lambda v, low, high: bool(np.all((v >= low) & (v <= high))),
+    "normal": lambda v, loc, scale: bool(np.all(np.isfinite(v))),
+    "gamma": lambda v, alpha, beta: bool(np.all(v >= 0)),
+    "exponential": lambda v, lam: bool(np.all(v >= 0)),
+    "poisson": lambda v, lam: bool(np.all((v >= 0) & (v == np.round(v)))),
+}
+
+# Distributions ONNX has no sampler for (the ONNX lowerings raise; see export/lowering/random.py).
+_NO_ONNX = {
+    "gamma": "ONNX has no gamma sampler (its rejection sampling loops per draw)",
+    "poisson": "ONNX has no Poisson sampler (inversion needs a rate-dependent number of terms)",
+}
+
+
 class _Random(Op):
-    """Family base: ops that draw values; no gradient flows through them."""
+    """Family base: ops that draw values; no gradient flows through them. ``in_support(outputs,
+    inputs, attrs)`` says whether outputs are possible draws (tests of lowered random ops, which
+    cannot compare values, check it).
+    """
 
     inputs = ()
     differentiable = False
+    deterministic = False
 
 
 def _declare_random(name: str, params: tuple, draw: Callable, aliases: tuple, doc: str) -> None:
@@ -102,6 +123,9 @@ def _declare_random(name: str, params: tuple, draw: Callable, aliases: tuple, do
     def samples(rng):
         return [Sample([], {"shape": (200, 3)}), Sample([], {"dtype": "float64"})]
 
+    def in_support(outputs, inputs, attrs):
+        return _SUPPORT[name](outputs[0], *(attrs[p] for p in names))
+
     body = {
         "name": f"_random_{name}",
         "aliases": (f"random_{name}",) + aliases,
@@ -113,6 +137,8 @@ def _declare_random(name: str, params: tuple, draw: Callable, aliases: tuple, do
         "infer": infer,
         "forward": forward,
         "samples": samples,
+        "in_support": in_support,
+        "xfail": {"onnx": _NO_ONNX[name]} if name in _NO_ONNX else {},
     }
     register(type(body["name"], (_Random,), body))
 
@@ -131,6 +157,9 @@ def _declare_like(name: str, params: tuple, draw: Callable, doc: str) -> None:
     def samples(rng):
         return [Sample([np.zeros((40, 5))])]
 
+    def in_support(outputs, inputs, attrs):
+        return _SUPPORT[name](outputs[0], *(attrs[p] for p in names))
+
     body = {
         "name": f"_random_{name}_like",
         "inputs": ("data",),
@@ -141,6 +170,8 @@ def _declare_like(name: str, params: tuple, draw: Callable, doc: str) -> None:
         "infer": infer,
         "forward": forward,
         "samples": samples,
+        "in_support": in_support,
+        "xfail": {"onnx": _NO_ONNX[name]} if name in _NO_ONNX else {},
     }
     register(type(body["name"], (_Random,), body))
 
@@ -168,6 +199,10 @@ def _declare_sample(name: str, inputs: tuple, draw: Callable, doc: str) -> None:
         values[-1] = values[0] + values[-1] if name == "uniform" else values[-1]
         return [Sample(values, {"shape": (50,)}), Sample(values)]
 
+    def in_support(outputs, params, attrs):
+        tail = (1,) * len(attrs["shape"])
+        return _SUPPORT[name](outputs[0], *(p.reshape(p.shape + tail) for p in params))
+
     body = {
         "name": op_name,
         "aliases": (f"sample_{name}",),
@@ -179,6 +214,8 @@ def _declare_sample(name: str, inputs: tuple, draw: Callable, doc: str) -> None:
         "infer": infer,
         "forward": forward,
         "samples": samples,
+        "in_support": in_support,
+        "xfail": {"onnx": _NO_ONNX[name]} if name in _NO_ONNX else {},
     }
     register(type(op_name, (_Random,), body))
 
@@ -222,6 +259,9 @@ class RandomRandint(_Random):
             Sample([], {"low": 0, "high": 2, "dtype": "int64"}),
         ]
 
+    def in_support(outputs, inputs, attrs):
+        return bool(np.all((outputs[0] >= attrs["low"]) & (outputs[0] < attrs["high"])))
+
 
 @register
 class SampleMultinomial(Op):
@@ -236,6 +276,7 @@ class SampleMultinomial(Op):
 
     name = "_sample_multinomial"
     aliases = ("sample_multinomial", "multinomial")
+    deterministic = False
     attrs = (
         Attr("shape", "shape", ()),
         Attr("get_prob", "bool", False),
@@ -285,6 +326,19 @@ class SampleMultinomial(Op):
             Sample([p], grad=()),
         ]
 
+    def in_support(outputs, inputs, attrs):
+        """Indices are categories ``[0, k)``; the log-probabilities are those of the indices."""
+        p = inputs[0]
+        idx = outputs[0]
+        if not np.all((idx >= 0) & (idx < p.shape[-1]) & (idx == np.round(idx))):
+            return False
+        if not attrs["get_prob"]:
+            return True
+        extra = idx.ndim - (p.ndim - 1)
+        probs = p.reshape(p.shape[:-1] + (1,) * extra + p.shape[-1:])
+        picked = np.take_along_axis(probs, idx.astype(np.intp)[..., None], axis=-1)[..., 0]
+        return bool(np.allclose(outputs[1], np.log(picked), rtol=1e-5, atol=1e-6))
+
 
 @register
 class Shuffle(_Random):
@@ -293,6 +347,7 @@ class Shuffle(_Random):
     name = "_shuffle"
     aliases = ("shuffle",)
     inputs = ("data",)
+    xfail = {"onnx": "ONNX has no random permutation: the _shuffle lowering raises by design"}
 
     def infer(in_shapes, in_dtypes):
         if in_shapes[0] is not None and len(in_shapes[0]) == 0:
@@ -304,3 +359,8 @@ class Shuffle(_Random):
 
     def samples(rng):
         return [Sample([rng.normal(size=(6, 2))]), Sample([np.arange(5.0)])]
+
+    def in_support(outputs, inputs, attrs):
+        """The rows are the data's rows in some order."""
+        flat = [a.reshape(a.shape[0], -1) for a in (outputs[0], inputs[0])]
+        return bool(np.array_equal(*(np.unique(f, axis=0) for f in flat)))

@@ -220,15 +220,24 @@ def test_value_dependent_control_flow_raises_a_clear_error(use):
         net(x)
 
 
-def test_onnxruntime_backend_needs_the_export_package_for_inference():
+def test_onnxruntime_backend_runs_inference_and_sees_parameter_updates():
     net = _mlp()
     net.initialize()
-    net.hybridize(backend="onnxruntime")
     x = _data(2, 7)
-    with pytest.raises(HybridError, match="ONNX export package"):
-        net(x)
+    eager = net(x).asnumpy()
+    net.hybridize(backend="onnxruntime")
+    np.testing.assert_allclose(net(x).asnumpy(), eager, rtol=1e-5, atol=1e-6)
+    assert net._cached_op._sessions, "inference did not go through ONNX Runtime"
     with autograd.record():
         assert net(x).shape == (2, 3)  # training falls back to the numpy executor
+    sessions = dict(net._cached_op._sessions)
+    for p in net.collect_params().values():
+        p.data()[:] *= 0.5  # an in-place update, as a Trainer makes
+    net._active = False  # one eager call for the expected value, keeping the same sessions
+    expected = net(x).asnumpy()
+    net._active = True
+    np.testing.assert_allclose(net(x).asnumpy(), expected, rtol=1e-5, atol=1e-6)
+    assert net._cached_op._sessions == sessions
 
 
 def test_viz_summary_of_a_traced_lenet(capsys):

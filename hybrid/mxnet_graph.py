@@ -1,0 +1,158 @@
+"""MXNet 1.x graph JSON (``-symbol.json``) -> hybrid graph.
+
+MXNet's JSON lists ``nodes`` in topological order: a node with ``"op": "null"`` is a variable (data
+or parameter), any other names an operator and carries string attributes (``"attrs"``; files from
+MXNet before 1.0 use ``"param"`` and ``"attr"``) and ``inputs`` as ``[node, output, version]``
+entries; ``heads`` are the outputs. Operators map onto hybrid's registry by MXNet name or alias;
+the few internal names MXNet's exporters emit that are not aliases map through :data:`OP_MAP`, and
+attributes that tune MXNet's kernels without changing the result are dropped
+(:data:`IGNORED_ATTRS`). Each node's attributes are then parsed by its op's schema in
+:func:`hybrid.graph.ir.node_from_entry`, the one place graph loaders parse them.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from typing import Any
+
+from .base import HybridError
+from .graph.ir import Graph, Value, node_from_entry, variable
+from .mxnet_format import TYPE_FLAGS
+from .ops.registry import REGISTRY
+
+__all__ = ["OP_MAP", "IGNORED_ATTRS", "is_mxnet_graph", "graph_from_json"]
+
+# MXNet-internal operator names in exported graphs -> the registry op computing the same thing.
+OP_MAP = {
+    "_rnn_param_concat": "Concat",  # Gluon's fused RNN layers concatenate their weights with it
+    "_PlusScalar": "_plus_scalar",
+    "_MinusScalar": "_minus_scalar",
+    "_RMinusScalar": "_rminus_scalar",
+    "_MulScalar": "_mul_scalar",
+    "_DivScalar": "_div_scalar",
+    "_RDivScalar": "_rdiv_scalar",
+    "_PowerScalar": "_power_scalar",
+    "_RPowerScalar": "_rpower_scalar",
+    "_MaximumScalar": "_maximum_scalar",
+    "_MinimumScalar": "_minimum_scalar",
+    "_EqualScalar": "_equal_scalar",
+    "_NotEqualScalar": "_not_equal_scalar",
+    "_GreaterScalar": "_greater_scalar",
+    "_GreaterEqualScalar": "_greater_equal_scalar",
+    "_LesserScalar": "_lesser_scalar",
+    "_LesserEqualScalar": "_lesser_equal_scalar",
+}
+
+# Attributes that choose MXNet kernels, profiling or placement but never change the result.
+# They are dropped only where the op's schema does not declare them.
+IGNORED_ATTRS = frozenset({
+    "__profiler_scope__",
+    "__layout__",
+    "__ctx_group__",
+    "__force_mirroring__",
+    "__mirror_stage__",
+    "__storage_type__",
+    "__lr_mult__",
+    "__wd_mult__",
+    "__init__",
+    "cudnn_tune",
+    "cudnn_off",
+    "workspace",
+})
+
+
+def is_mxnet_graph(obj: Any) -> bool:
+    """Whether a parsed JSON document is MXNet's graph layout (hybrid's own carries ``format``)."""
+    return (
+        isinstance(obj, dict)
+        and "format" not in obj
+        and all(key in obj for key in ("nodes", "arg_nodes", "heads"))
+    )
+
+
+def _raw_attrs(entry: dict) -> dict[str, Any]:
+    attrs = dict(entry.get("param") or {})
+    attrs.update(entry.get("attr") or {})
+    attrs.update(entry.get("attrs") or {})
+    return attrs
+
+
+def _op_name(mx_name: str) -> str:
+    return OP_MAP.get(mx_name, mx_name)
+
+
+def _check_ops(nodes: list[dict], source: str) -> None:
+    """Raise once, listing every operator with no hybrid counterpart."""
+    missing = Counter(
+        e["op"] for e in nodes if e["op"] != "null" and _op_name(e["op"]) not in REGISTRY
+    )
+    if missing:
+        listed = ", ".join(f"{op} (x{n})" for op, n in sorted(missing.items()))
+        raise HybridError(f"{source}: MXNet operators not supported by hybrid: {listed}")
+
+
+def _variable(entry: dict) -> Value:
+    """A graph input; ``__shape__`` (0 = unknown dim) and ``__dtype__`` (a type flag) type it."""
+    attrs = {k: v for k, v in _raw_attrs(entry).items() if k != "__storage_type__"}
+    shape = attrs.pop("__shape__", None)
+    shape = None if shape is None else tuple(ast.literal_eval(shape))
+    flag = attrs.pop("__dtype__", None)
+    dtype = None if flag is None else TYPE_FLAGS.get(int(flag))
+    for key in ("__lr_mult__", "__wd_mult__"):
+        if key in attrs:
+            attrs[key] = float(attrs[key])
+    return variable(entry["name"], shape, dtype, attrs)
+
+
+def _op_attrs(op_name: str, raw: dict[str, Any]) -> dict[str, Any]:
+    specs = REGISTRY[op_name].attr_specs
+    return {k: v for k, v in raw.items() if k in specs or k not in IGNORED_ATTRS}
+
+
+def graph_from_json(obj: dict, source: str = "graph JSON") -> Graph:
+    """The hybrid graph of an MXNet graph JSON document (already parsed).
+
+    Parameters
+    ----------
+    obj : dict
+        MXNet's layout: ``nodes``, ``arg_nodes``, ``heads``.
+    source : str
+        What to call the document in errors (usually the file name).
+
+    Raises
+    ------
+    HybridError
+        Unsupported operators (all listed in one message), an attribute an op does not know, or
+        an input entry that points at a missing node or output.
+    """
+    nodes = obj["nodes"]
+    _check_ops(nodes, source)
+    made: list[list[Value]] = []
+    inputs = []
+    for entry in nodes:
+        if entry["op"] == "null":
+            v = _variable(entry)
+            inputs.append(v)
+            made.append([v])
+            continue
+        op_name = _op_name(entry["op"])
+        args = [_entry(made, e, entry["name"], source) for e in entry["inputs"]]
+        try:
+            node = node_from_entry(op_name, entry["name"], args, _op_attrs(op_name, _raw_attrs(entry)))
+        except HybridError as e:
+            raise type(e)(f"{source}: node {entry['name']!r} ({entry['op']}): {e}") from e
+        made.append(node.outputs)
+    outputs = [_entry(made, e, "heads", source) for e in obj["heads"]]
+    return Graph.from_outputs(outputs, inputs=inputs)
+
+
+def _entry(made: list[list[Value]], entry: list, user: str, source: str) -> Value:
+    """The value an ``[node, output, version]`` entry names (old files omit the version)."""
+    node, index = entry[0], entry[1]
+    if not 0 <= node < len(made) or not 0 <= index < len(made[node]):
+        raise HybridError(
+            f"{source}: {user!r} reads output {index} of node {node}, which does not exist "
+            f"(nodes before it: {len(made)})"
+        )
+    return made[node][index]
