@@ -18,8 +18,9 @@ from . import lowering
 
 
 def fill(ctx: Builder, shape: str, value: float, dtype: np.dtype) -> str:
-    return ctx.node("ConstantOfShape", [shape],
-                    value=numpy_helper.from_array(np.full((1,), value, dtype)))
+    return ctx.node(
+        "ConstantOfShape", [shape], value=numpy_helper.from_array(np.full((1,), value, dtype))
+    )
 
 
 @lowering("zeros_like")
@@ -36,6 +37,7 @@ def _fill_rule(value_of):
     def rule(ctx: Builder, n: Call) -> str:
         dtype = n.attrs["dtype"] or default_dtype
         return fill(ctx, ctx.ints(n.attrs["shape"]), value_of(n.attrs), dtype)
+
     return rule
 
 
@@ -50,6 +52,7 @@ def _folded(op_name: str):
     def rule(ctx: Builder, n: Call) -> str:
         value = get_op(op_name).forward(None, **n.attrs)
         return ctx.node("Constant", [], value=numpy_helper.from_array(value))
+
     return rule
 
 

@@ -46,8 +46,11 @@ def _broadcast_like(ctx: Builder, n: Call) -> str:
     la = normalize_axes("broadcast_like", la, len(lhs_shape))
     ra = normalize_axes("broadcast_like", ra, len(rhs_shape))
     # Ones everywhere but at lhs_axes, which take rhs' dims at rhs_axes (read at run time).
-    target = ctx.node("ScatterElements", [ctx.ints([1] * len(lhs_shape)), ctx.ints(la),
-                                          dims_at(ctx, rhs, list(ra))], axis=0)
+    target = ctx.node(
+        "ScatterElements",
+        [ctx.ints([1] * len(lhs_shape)), ctx.ints(la), dims_at(ctx, rhs, list(ra))],
+        axis=0,
+    )
     return _expand(ctx, n, target)
 
 

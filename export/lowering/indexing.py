@@ -130,7 +130,8 @@ def _getitem(ctx: Builder, n: Call) -> str:
     if len(arrays) > 1 or any(e[0] == "new" for e in entries):
         raise HybridError(
             f"_getitem: key {n.attrs['key']!r} mixes several index arrays or None with an index "
-            "array; the ONNX lowering supports one integer index array with ints and slices")
+            "array; the ONNX lowering supports one integer index array with ints and slices"
+        )
     return _advanced_getitem(ctx, n.inputs[0], entries, len(n.out_shapes[0]))
 
 
@@ -157,8 +158,10 @@ def _key_entries(key: Any, ndim: int) -> list[tuple]:
             entries.append(("array", axis, np.asarray(p, np.int64)))
             axis += 1
         else:
-            raise HybridError(f"_getitem: index {p!r} has no ONNX lowering (ints, slices, None "
-                              "and one integer array are supported)")
+            raise HybridError(
+                f"_getitem: index {p!r} has no ONNX lowering (ints, slices, None "
+                "and one integer array are supported)"
+            )
     return entries
 
 
@@ -166,8 +169,11 @@ def _basic_getitem(ctx: Builder, x: str, entries: list[tuple]) -> str:
     """Slices and ints in one ``Slice`` (an int i as i:i+1), then drop the int axes and add the
     new ones.
     """
-    keys = [(a, slice(v, v + 1 if v != -1 else None)) if k == "int" else (a, v)
-            for k, a, v in entries if k in ("int", "slice")]
+    keys = [
+        (a, slice(v, v + 1 if v != -1 else None)) if k == "int" else (a, v)
+        for k, a, v in entries
+        if k in ("int", "slice")
+    ]
     y = _slice(ctx, x, keys)
     dropped = [a for k, a, _ in entries if k == "int"]
     if dropped:
@@ -183,8 +189,7 @@ def _advanced_getitem(ctx: Builder, x: str, entries: list[tuple], out_ndim: int)
     are not adjacent in the key, the array's dims go first.
     """
     y = _slice(ctx, x, [(a, v) for k, a, v in entries if k == "slice"])
-    for kind, axis, value in sorted((e for e in entries if e[0] != "slice"),
-                                    key=lambda e: -e[1]):
+    for kind, axis, value in sorted((e for e in entries if e[0] != "slice"), key=lambda e: -e[1]):
         index = ctx.const(np.int64(value) if kind == "int" else value)
         y = ctx.node("Gather", [y, index], axis=axis)
     advanced = [pos for pos, e in enumerate(entries) if e[0] != "slice"]

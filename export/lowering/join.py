@@ -35,8 +35,13 @@ def _split_rule(num_outputs_attr: bool):
         if count == 1:
             parts = [x]
         else:
-            parts = ctx.node("Split", [x], outputs=count, axis=axis,
-                             num_outputs=count if num_outputs_attr else None)
+            parts = ctx.node(
+                "Split",
+                [x],
+                outputs=count,
+                axis=axis,
+                num_outputs=count if num_outputs_attr else None,
+            )
         # squeeze_axis drops the (size-1) split axis, except from a 1-D input, which MXNet keeps
         # as (1,).
         if len(n.out_shapes[0]) == len(shape):

@@ -18,14 +18,25 @@ from .shape import cast, reshape
 
 # op -> (ONNX reduction, value NaNs are replaced by first (nansum, nanprod) or None)
 _REDUCE = {
-    "sum": ("ReduceSum", None), "mean": ("ReduceMean", None), "prod": ("ReduceProd", None),
-    "max": ("ReduceMax", None), "min": ("ReduceMin", None), "nansum": ("ReduceSum", 0.0),
+    "sum": ("ReduceSum", None),
+    "mean": ("ReduceMean", None),
+    "prod": ("ReduceProd", None),
+    "max": ("ReduceMax", None),
+    "min": ("ReduceMin", None),
+    "nansum": ("ReduceSum", 0.0),
     "nanprod": ("ReduceProd", 1.0),
 }
 
 
-def _reduce(ctx: Builder, op_type: str, x: str, ndim: int, axes: tuple[int, ...],
-            keepdims: bool, axes_input: bool) -> str:
+def _reduce(
+    ctx: Builder,
+    op_type: str,
+    x: str,
+    ndim: int,
+    axes: tuple[int, ...],
+    keepdims: bool,
+    axes_input: bool,
+) -> str:
     """``op_type`` over ``axes``, with MXNet's ``(1,)`` for a reduction to no dims."""
     if not axes:
         return x
@@ -47,6 +58,7 @@ def _reduce_rule(name: str, op_type: str, nan_fill: float | None, axes_input: bo
             x = ctx.node("Where", [ctx.node("IsNaN", [x]), fill, x])
         axes = reduced_axes(name, ndim, n.attrs["axis"], n.attrs["exclude"])
         return _reduce(ctx, op_type, x, ndim, axes, n.attrs["keepdims"], axes_input)
+
     return rule
 
 
@@ -60,9 +72,17 @@ def _norm_rule(axes_input: bool):
     def rule(ctx: Builder, n: Call) -> str:
         ndim, a = len(n.in_shapes[0]), n.attrs
         op_type = "ReduceL1" if a["ord"] == 1 else "ReduceL2"
-        y = _reduce(ctx, op_type, n.inputs[0], ndim, reduced_axes("norm", ndim, a["axis"]),
-                    a["keepdims"], axes_input)
+        y = _reduce(
+            ctx,
+            op_type,
+            n.inputs[0],
+            ndim,
+            reduced_axes("norm", ndim, a["axis"]),
+            a["keepdims"],
+            axes_input,
+        )
         return cast(ctx, y, n.in_dtypes[0], n.out_dtypes[0])
+
     return rule
 
 
@@ -83,6 +103,7 @@ def _arg_rule(name: str, op_type: str):
             y = ctx.node(op_type, [x], axis=a, keepdims=int(keepdims or len(shape) == 1))
         # MXNet returns indices as floats in the input's dtype.
         return cast(ctx, y, np.int64, n.out_dtypes[0])
+
     return rule
 
 

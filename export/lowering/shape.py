@@ -201,4 +201,3 @@ def _swap_axis(ctx: Builder, n: Call) -> str:
 @lowering("Cast")
 def _cast(ctx: Builder, n: Call) -> str:
     return cast(ctx, n.inputs[0], n.in_dtypes[0], n.attrs["dtype"])
-

@@ -25,8 +25,9 @@ def _top(ctx: Builder, n: Call, k: int, largest: bool) -> tuple[str, str, str, i
     else:
         a = normalize_axis("sort", axis, len(shape))
     count = ctx.ints([k]) if k >= 1 else dims_at(ctx, x, [a])
-    values, indices = ctx.node("TopK", [x, count], outputs=2, axis=a, largest=int(largest),
-                               sorted=1)
+    values, indices = ctx.node(
+        "TopK", [x, count], outputs=2, axis=a, largest=int(largest), sorted=1
+    )
     return x, values, indices, a
 
 
@@ -37,8 +38,11 @@ def _topk(ctx: Builder, n: Call) -> str | list[str]:
     if a["ret_typ"] == "mask":
         dtype = n.in_dtypes[0]
         ones = fill(ctx, ctx.node("Shape", [indices]), 1, dtype)
-        mask = ctx.node("ScatterElements", [fill(ctx, ctx.node("Shape", [x]), 0, dtype),
-                                            indices, ones], axis=axis)
+        mask = ctx.node(
+            "ScatterElements",
+            [fill(ctx, ctx.node("Shape", [x]), 0, dtype), indices, ones],
+            axis=axis,
+        )
         if x == n.inputs[0]:
             return mask
         return ctx.node("Reshape", [mask, ctx.node("Shape", [n.inputs[0]])])

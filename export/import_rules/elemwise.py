@@ -1,0 +1,146 @@
+"""Import rules for elementwise ONNX ops: arithmetic, unary math, activations, comparisons,
+logic, Where, Clip, Cast and the identities (Identity, Dropout at inference).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from onnx import helper
+
+from . import rule
+
+_BINARY = {
+    "Add": "broadcast_add",
+    "Sub": "broadcast_sub",
+    "Mul": "broadcast_mul",
+    "Div": "broadcast_div",
+    "Pow": "broadcast_power",
+}
+_VARIADIC = {"Max": "broadcast_maximum", "Min": "broadcast_minimum", "Sum": "broadcast_add"}
+_UNARY = {
+    "Neg": "negative",
+    "Abs": "abs",
+    "Exp": "exp",
+    "Log": "log",
+    "Sqrt": "sqrt",
+    "Reciprocal": "reciprocal",
+    "Sigmoid": "sigmoid",
+    "Tanh": "tanh",
+    "Relu": "relu",
+    "Softplus": "softrelu",
+    "Softsign": "softsign",
+    "Erf": "erf",
+    "Floor": "floor",
+    "Ceil": "ceil",
+    "Sign": "sign",
+    "Sin": "sin",
+    "Cos": "cos",
+    "Not": "logical_not",
+}
+# ONNX comparisons and logic return bool; MXNet's return 0/1 in the input dtype, so a Cast
+# follows.
+_PREDICATES = {
+    "Equal": "broadcast_equal",
+    "Greater": "broadcast_greater",
+    "GreaterOrEqual": "broadcast_greater_equal",
+    "Less": "broadcast_lesser",
+    "LessOrEqual": "broadcast_lesser_equal",
+    "And": "broadcast_logical_and",
+    "Or": "broadcast_logical_or",
+    "Xor": "broadcast_logical_xor",
+}
+# ONNX Selu's default constants (float32 values of Klambauer et al.'s alpha and lambda).
+_SELU_ALPHA = 1.67326319217681884765625
+_SELU_GAMMA = 1.05070102214813232421875
+
+
+@rule(*_BINARY)
+def _binary(ctx: Any, node: Any) -> list:
+    lhs, rhs = node.inputs
+    b = ctx.value(rhs)
+    if node.op_type == "Pow" and ctx.dtype(rhs) != ctx.dtype(lhs):
+        # NOTE: ONNX lets Pow's exponent have its own type; MXNet needs one dtype.
+        b = ctx.op("Cast", [b], dtype=ctx.dtype(lhs))
+    return [ctx.op(_BINARY[node.op_type], [ctx.value(lhs), b])]
+
+
+@rule(*_VARIADIC, "Mean")
+def _variadic(ctx: Any, node: Any) -> list:
+    op_name = _VARIADIC.get(node.op_type, "broadcast_add")
+    acc = ctx.value(node.inputs[0])
+    for name in node.inputs[1:]:
+        acc = ctx.op(op_name, [acc, ctx.value(name)])
+    if node.op_type == "Mean":
+        acc = ctx.op("_div_scalar", [acc], scalar=float(len(node.inputs)), is_int=False)
+    return [acc]
+
+
+@rule(*_UNARY)
+def _unary(ctx: Any, node: Any) -> list:
+    return [ctx.op(_UNARY[node.op_type], [ctx.value(node.inputs[0])])]
+
+
+@rule(*_PREDICATES)
+def _predicate(ctx: Any, node: Any) -> list:
+    y = ctx.op(_PREDICATES[node.op_type], [ctx.value(n) for n in node.inputs])
+    return [ctx.op("Cast", [y], dtype=np.bool_)]
+
+
+@rule("LeakyRelu")
+def _leaky_relu(ctx: Any, node: Any) -> list:
+    slope = float(node.attrs.get("alpha", 0.01))
+    return [ctx.op("LeakyReLU", [ctx.value(node.inputs[0])], act_type="leaky", slope=slope)]
+
+
+@rule("Elu")
+def _elu(ctx: Any, node: Any) -> list:
+    slope = float(node.attrs.get("alpha", 1.0))
+    return [ctx.op("LeakyReLU", [ctx.value(node.inputs[0])], act_type="elu", slope=slope)]
+
+
+@rule("Selu")
+def _selu(ctx: Any, node: Any) -> list:
+    # gamma * elu_alpha(x): MXNet's 'selu' fixes both constants, ONNX lets the model set them.
+    alpha = float(node.attrs.get("alpha", _SELU_ALPHA))
+    gamma = float(node.attrs.get("gamma", _SELU_GAMMA))
+    y = ctx.op("LeakyReLU", [ctx.value(node.inputs[0])], act_type="elu", slope=alpha)
+    return [ctx.op("_mul_scalar", [y], scalar=gamma, is_int=False)]
+
+
+@rule("Where")
+def _where(ctx: Any, node: Any) -> list:
+    cond, x, y = (ctx.value(n) for n in node.inputs)
+    return [ctx.op("where", [cond, x, y])]
+
+
+@rule("Clip")
+def _clip(ctx: Any, node: Any) -> list:
+    x = node.inputs[0]
+    if ctx.opset < 11:
+        lo, hi = node.attrs.get("min"), node.attrs.get("max")
+    else:
+        lo, hi = (
+            ctx.const(node.input(i), what).item() if node.input(i) else None
+            for i, what in ((1, "min"), (2, "max"))
+        )
+    lo = -np.inf if lo is None else float(lo)
+    hi = np.inf if hi is None else float(hi)
+    return [ctx.op("clip", [ctx.value(x)], a_min=lo, a_max=hi)]
+
+
+@rule("Cast")
+def _cast(ctx: Any, node: Any) -> list:
+    dtype = helper.tensor_dtype_to_np_dtype(node.attrs["to"])
+    return [ctx.op("Cast", [ctx.value(node.inputs[0])], dtype=dtype)]
+
+
+@rule("Identity", "Dropout")
+def _identity(ctx: Any, node: Any) -> list:
+    # Dropout imports in inference form: the identity. Its mask output has no MXNet equivalent.
+    if node.op_type == "Dropout" and len(node.outputs) > 1 and node.outputs[1]:
+        raise ctx.error("the mask output of Dropout is not supported")
+    if node.op_type == "Dropout" and node.input(2) and ctx.const(node.input(2), "training_mode"):
+        raise ctx.error("training_mode=True is not supported (import is inference only)")
+    return [ctx.op("_copy", [ctx.value(node.inputs[0])])]
