@@ -11,6 +11,7 @@ import collections
 import sys
 
 import onnx
+from google.protobuf.message import DecodeError
 
 from hybrid.base import HybridError
 
@@ -100,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.opset,
                 )
             )
-    except (HybridError, OSError, onnx.checker.ValidationError) as e:
+    except (HybridError, OSError, DecodeError, onnx.checker.ValidationError) as e:
         print(f"hybrid-export: {e}", file=sys.stderr)
         return 1
     return 0

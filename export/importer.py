@@ -179,14 +179,19 @@ def _input_value(info: onnx.ValueInfoProto, shape: Any) -> Value:
 def _parameters(ctx: ImportContext) -> ParameterDict:
     """Parameters for the constants that became data operands, holding their values."""
     params = ParameterDict()
-    for name, v in ctx.param_values.items():
+    for name in ctx.param_values:
         arr = ctx.constants[name]
         if name not in ctx.trainable:
             params.update({name: Constant(name, NDArray._wrap(arr.copy()))})
             continue
         floating = arr.dtype.kind == "f"
-        p = params.get(name, shape=arr.shape, dtype=arr.dtype,
-                       grad_req="write" if floating else "null", differentiable=floating)
+        p = params.get(
+            name,
+            shape=arr.shape,
+            dtype=arr.dtype,
+            grad_req="write" if floating else "null",
+            differentiable=floating,
+        )
         p._load_init(arr)
     return params
 

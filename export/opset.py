@@ -12,12 +12,15 @@ MIN_OPSET = 13
 
 
 def _probe(opset: int) -> onnx.ModelProto:
-    """A model of ops that new opsets revise often (Identity, Cast, Reshape, Add)."""
+    """A model of ops that new opsets revise often, plus a random op: ONNX Runtime may load an
+    opset yet lack kernels for its newest versions of these.
+    """
     nodes = [
         helper.make_node("Identity", ["x"], ["a"]),
         helper.make_node("Cast", ["a"], ["b"], to=TensorProto.FLOAT),
         helper.make_node("Reshape", ["b", "shape"], ["c"]),
-        helper.make_node("Add", ["c", "c"], ["y"]),
+        helper.make_node("RandomUniformLike", ["c"], ["r"]),
+        helper.make_node("Add", ["c", "r"], ["y"]),
     ]
     io = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1]) for n in ("x", "y")]
     shape = numpy_helper.from_array(np.array([1], np.int64), "shape")

@@ -128,7 +128,8 @@ def _count(cur: _Cursor, min_item_size: int, what: str) -> int:
     at = cur.pos
     count = cur.scalar("Q", what)
     if count * min_item_size > len(cur.buf) - cur.pos:
-        raise cur.fail(f"{what} {count} does not fit in the {len(cur.buf) - cur.pos} bytes left", at)
+        left = len(cur.buf) - cur.pos
+        raise cur.fail(f"truncated or corrupted: {what} {count} does not fit in {left} bytes", at)
     return count
 
 

@@ -96,7 +96,10 @@ def _variable(entry: dict) -> Value:
     """A graph input; ``__shape__`` (0 = unknown dim) and ``__dtype__`` (a type flag) type it."""
     attrs = {k: v for k, v in _raw_attrs(entry).items() if k != "__storage_type__"}
     shape = attrs.pop("__shape__", None)
-    shape = None if shape is None else tuple(ast.literal_eval(shape))
+    try:
+        shape = None if shape is None else tuple(ast.literal_eval(shape))
+    except (ValueError, SyntaxError, TypeError):
+        raise HybridError(f"variable {entry['name']!r}: bad __shape__ {shape!r}") from None
     flag = attrs.pop("__dtype__", None)
     dtype = None if flag is None else TYPE_FLAGS.get(int(flag))
     for key in ("__lr_mult__", "__wd_mult__"):
@@ -138,8 +141,9 @@ def graph_from_json(obj: dict, source: str = "graph JSON") -> Graph:
             continue
         op_name = _op_name(entry["op"])
         args = [_entry(made, e, entry["name"], source) for e in entry["inputs"]]
+        attrs = _op_attrs(op_name, _raw_attrs(entry))
         try:
-            node = node_from_entry(op_name, entry["name"], args, _op_attrs(op_name, _raw_attrs(entry)))
+            node = node_from_entry(op_name, entry["name"], args, attrs)
         except HybridError as e:
             raise type(e)(f"{source}: node {entry['name']!r} ({entry['op']}): {e}") from e
         made.append(node.outputs)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import ExecutionError, ModelUnavailableError, ServerBusyError
+from .errors import ExecutionError, InvalidInputError, ModelUnavailableError, ServerBusyError
 from .metrics import ModelStats
 from .predictor import Predictor
 from .spec import format_shape
@@ -61,7 +61,8 @@ class Scheduler:
     dynamic_batching : bool
         Merge concurrent compatible requests (see Note [Dynamic batching]).
     preferred_batch_size : sequence of int
-        Batch sizes that are run at once, without waiting for the queue delay to pass.
+        Compatible requests run without waiting for the queue delay as soon as their rows reach
+        the smallest of these sizes.
     max_queue_delay_us : int
         How long the oldest request may wait for others to join its batch, in microseconds.
     max_queue_size : int
@@ -76,7 +77,6 @@ class Scheduler:
         self._stats = stats
         self._max_batch = max_batch_size
         self._dynamic = dynamic_batching and max_batch_size > 0
-        self._preferred = set(preferred_batch_size)
         self._delay_s = max_queue_delay_us / 1e6
         self._max_queue = max_queue_size
         self._queue: deque[_Item] = deque()
@@ -101,6 +101,9 @@ class Scheduler:
         first = next(iter(inputs.values()))
         rows = int(first.shape[0]) if self._max_batch and first.ndim else 1
         key = tuple((n, a.dtype.str, a.shape[1:]) for n, a in sorted(inputs.items()))
+        if self._dynamic and rows > self._max_batch:
+            raise InvalidInputError(f"{self.label}: batch size {rows} exceeds the model's "
+                                    f"max_batch_size {self._max_batch}")
         item = _Item(dict(inputs), rows, key)
         with self._cond:
             if self._closing:

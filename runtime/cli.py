@@ -16,38 +16,70 @@ __all__ = ["main", "build_parser"]
 log = logging.getLogger("hybrid.runtime")
 
 
+_EPILOG = """\
+endpoints (KServe v2 / Open Inference Protocol, HTTP/JSON plus binary tensor data):
+  GET  /v2/health/live, /v2/health/ready, /v2
+  GET  /v2/models/{m}[/versions/{v}][/ready|/config|/stats], /v2/models/stats
+  POST /v2/models/{m}[/versions/{v}]/infer
+  POST /v2/repository/index, /v2/repository/models/{m}/load, .../unload
+  GET  /metrics (Prometheus)
+
+config.json example:
+  {"max_batch_size": 64,
+   "dynamic_batching": {"preferred_batch_size": [64], "max_queue_delay_microseconds": 1000},
+   "max_queue_size": 256, "instance_count": 1, "intra_op_threads": 1,
+   "version_policy": {"latest": {"num_versions": 1}}}
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``hybrid-serve`` argument parser; every option is documented in ``--help``."""
     parser = argparse.ArgumentParser(
         prog="hybrid-serve",
-        description="Serve ONNX models with ONNX Runtime over the KServe v2 / Open Inference "
-                    "Protocol (HTTP). The repository holds DIR/<model>/<version>/model.onnx and "
-                    "an optional DIR/<model>/config.json (max_batch_size, dynamic_batching, "
-                    "max_queue_size, instance_count, intra_op_threads, inter_op_threads, "
-                    "version_policy).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        description="Serve ONNX models with ONNX Runtime over the KServe v2 / Open Inference\n"
+                    "Protocol. The repository holds DIR/<model>/<version>/model.onnx and an\n"
+                    "optional DIR/<model>/config.json.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model-repository", required=True, metavar="DIR",
                         help="model repository directory; every model in it is loaded at start")
     parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (loopback by default; use 0.0.0.0 to expose)")
-    parser.add_argument("--port", type=int, default=8000, help="TCP port to listen on")
-    parser.add_argument("--max-request-bytes", type=int, default=64 * 1024 * 1024, metavar="N",
+                        help="address to listen on (default: %(default)s, loopback only)")
+    parser.add_argument("--port", type=_count(0, 65535), default=8000,
+                        help="TCP port to listen on (default: %(default)s)")
+    parser.add_argument("--max-request-bytes", type=_count(1), default=64 * 1024 * 1024,
+                        metavar="N",
                         help="largest request body accepted, before and after decompression; "
-                             "larger ones get 413")
-    parser.add_argument("--max-queue-size", type=int, default=DEFAULT_MAX_QUEUE_SIZE,
+                             "larger ones get 413 (default: %(default)s)")
+    parser.add_argument("--max-queue-size", type=_count(1), default=DEFAULT_MAX_QUEUE_SIZE,
                         metavar="N", help="requests that may wait per model version when its "
-                        "config.json sets no max_queue_size; more get 503 with Retry-After")
+                        "config.json sets no max_queue_size; more get 503 with Retry-After "
+                        "(default: %(default)s)")
     parser.add_argument("--providers", default=None, metavar="LIST",
                         help="comma-separated ONNX Runtime execution providers, in order of "
                              "preference (default: CPUExecutionProvider)")
     parser.add_argument("--drain-timeout", type=float, default=30.0, metavar="SECONDS",
                         help="on SIGTERM or SIGINT, how long requests in flight may take to "
-                             "finish before they are cancelled")
+                             "finish before they are cancelled (default: %(default)s)")
     parser.add_argument("--no-access-log", dest="access_log", action="store_false",
                         help="do not log one line per request")
     parser.add_argument("--log-level", default="info",
-                        choices=["debug", "info", "warning", "error"], help="logging level")
+                        choices=["debug", "info", "warning", "error"],
+                        help="logging level (default: %(default)s)")
     return parser
+
+
+def _count(low: int, high: int | None = None):
+    """An argparse type: an integer in ``[low, high]``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            bound = f"between {low} and {high}" if high is not None else f">= {low}"
+            raise argparse.ArgumentTypeError(f"expected an integer {bound}, got {text!r}")
+        return value
+    return parse
 
 
 def main(argv: Sequence[str] | None = None) -> int:

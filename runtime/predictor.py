@@ -78,6 +78,7 @@ class Predictor:
 
     @property
     def label(self) -> str:
+        """``model '<path>'``, the prefix of this predictor's error messages."""
         return f"model '{self.name}'"
 
     def predict(self, data: Arrays, outputs: Sequence[str] | None = None) -> Any:

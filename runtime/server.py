@@ -17,12 +17,18 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import protocol
-from .errors import InferenceError, InvalidInputError, PayloadTooLargeError, ServerBusyError
+from .errors import (
+    InferenceError,
+    InvalidInputError,
+    ModelLoadError,
+    PayloadTooLargeError,
+    ServerBusyError,
+)
 from .metrics import render_prometheus
 from .repository import ModelRepository
 
@@ -119,7 +125,11 @@ class _Handlers:
         if config is not None:
             config = protocol.parse_json(str(config).encode(), "load parameter 'config'")
         name = request.path_params["model"]
-        model = await run_in_threadpool(self.repo.load, name, config)
+        try:
+            model = await run_in_threadpool(self.repo.load, name, config)
+        except ModelLoadError as err:
+            log.warning("%s", err)
+            raise
         log.info("loaded %s", model.describe())
         return JSONResponse({})
 
@@ -140,11 +150,15 @@ class _Handlers:
             raise PayloadTooLargeError(f"request body of {declared} bytes exceeds the limit of "
                                        f"{self.limit} bytes")
         chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > self.limit:
-                raise PayloadTooLargeError(f"request body exceeds the limit of {self.limit} bytes")
-            chunks.append(chunk)
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > self.limit:
+                    raise PayloadTooLargeError(f"request body exceeds the limit of {self.limit} "
+                                               "bytes")
+                chunks.append(chunk)
+        except ClientDisconnect as err:
+            raise InvalidInputError("client disconnected before sending the whole body") from err
         body = b"".join(chunks)
         return protocol.decode_content(body, request.headers.get("content-encoding"), self.limit)
 

@@ -63,7 +63,13 @@ def _binary(ctx: Any, node: Any) -> list:
     if node.op_type == "Pow" and ctx.dtype(rhs) != ctx.dtype(lhs):
         # NOTE: ONNX lets Pow's exponent have its own type; MXNet needs one dtype.
         b = ctx.op("Cast", [b], dtype=ctx.dtype(lhs))
-    return [ctx.op(_BINARY[node.op_type], [ctx.value(lhs), b])]
+    y = ctx.op(_BINARY[node.op_type], [ctx.value(lhs), b])
+    dtype = ctx.dtype(lhs)
+    if node.op_type == "Div" and dtype.kind in "iu":
+        # MXNet divides integers exactly (a float result); ONNX truncates toward zero.
+        y = ctx.op("broadcast_mul", [ctx.op("sign", [y]), ctx.op("floor", [ctx.op("abs", [y])])])
+        y = ctx.op("Cast", [y], dtype=dtype)
+    return [y]
 
 
 @rule(*_VARIADIC, "Mean")
@@ -125,8 +131,10 @@ def _clip(ctx: Any, node: Any) -> list:
             ctx.const(node.input(i), what).item() if node.input(i) else None
             for i, what in ((1, "min"), (2, "max"))
         )
-    lo = -np.inf if lo is None else float(lo)
-    hi = np.inf if hi is None else float(hi)
+    dtype = ctx.dtype(x)
+    limits = np.finfo(dtype) if dtype.kind == "f" else np.iinfo(dtype)
+    lo = float(limits.min) if lo is None else float(lo)
+    hi = float(limits.max) if hi is None else float(hi)
     return [ctx.op("clip", [ctx.value(x)], a_min=lo, a_max=hi)]
 
 

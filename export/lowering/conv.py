@@ -55,10 +55,9 @@ def _deconvolution(ctx: Builder, n: Call) -> str:
         # adj adds rows at the end of the output: ONNX's output_padding.
         return ctx.node("ConvTranspose", n.inputs, output_padding=list(adj) if any(adj) else None,
                         **_window_attrs(n, win.pad, win.pad))
-    # NOTE: target_shape crops the full output with the odd element at the start (MXNet's rule).
+    # NOTE: target_shape crops the full output, the odd element at the start (MXNet's rule).
     # Explicit pads say so exactly; ONNX's output_shape attribute is read inconsistently by
-    # shape inference when it crops.
-    # With a target the col2im buffer is exactly the full, uncropped output.
+    # shape inference when it crops. With a target, the col2im buffer is the full output.
     before, out, full = _deconv_geometry(n.in_shapes[0][2:], win, adj, target)
     after = [f - b - o for f, b, o in zip(full, before, out)]
     return ctx.node("ConvTranspose", n.inputs, **_window_attrs(n, before, after))

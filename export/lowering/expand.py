@@ -14,7 +14,7 @@ from hybrid.ops._util import normalize_axes, normalize_axis
 
 from ..builder import Builder, Call
 from . import lowering
-from .shape import dims_at, reshape
+from .shape import dims_at, reshape, shape_of
 
 
 def _expand(ctx: Builder, n: Call, target: str) -> str:
@@ -76,12 +76,14 @@ def _repeat(ctx: Builder, n: Call) -> str:
     if r == 1:
         return x
     # Repeating each element r times along a = tiling a new axis a+1 of size 1 r times, then
-    # merging axes a and a+1. Dims before a are copied (0), dims after a are fixed by the op.
+    # merging axes a and a+1: dims before a are copied in place (0), dims after a read at run time.
     reps = [1] * (len(shape) + 1)
     reps[a + 1] = r
     tiled = ctx.node("Tile", [ctx.node("Unsqueeze", [x, ctx.ints([a + 1])]), ctx.ints(reps)])
-    target = [0] * a + [-1] + list(shape[a + 1 :])
-    return ctx.node("Reshape", [tiled, ctx.ints(target)])
+    target = ctx.ints([0] * a + [-1])
+    if a + 1 < len(shape):
+        target = ctx.node("Concat", [target, shape_of(ctx, x, a + 1)], axis=0)
+    return ctx.node("Reshape", [tiled, target])
 
 
 @lowering("Pad")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..builder import Builder, Call
 from . import lowering
-from .shape import reshape, transpose
+from .shape import reshape, shape_of, transpose
 
 
 @lowering("dot")
@@ -30,7 +30,10 @@ def _dot(ctx: Builder, n: Call) -> str:
         # Two vectors give a 0-d inner product; MXNet's is (1,).
         return reshape(ctx, y, (), [1]) if len(ls) == len(rs) == 1 else y
     y = ctx.node("MatMul", [lhs, ctx.node("Reshape", [rhs, ctx.ints([0, -1])])])  # (L.., R)
-    return ctx.node("Reshape", [y, ctx.ints([0] * (len(ls) - 1) + list(rs[1:]))])  # (L.., R..)
+    # rhs' other dims are read at run time: with transpose_b they may hold the batch.
+    target = [ctx.ints([0] * (len(ls) - 1)), shape_of(ctx, rhs, 1)] if len(ls) > 1 else []
+    target = ctx.node("Concat", target, axis=0) if target else shape_of(ctx, rhs, 1)
+    return ctx.node("Reshape", [y, target])  # (L.., R..)
 
 
 @lowering("batch_dot")

@@ -50,6 +50,11 @@ def _as_dtype(ctx: Builder, names: list[str], dtypes: list, dtype) -> list[str]:
             for v, d in zip(names, dtypes)]
 
 
+def _inverse_std(ctx: Builder, var: str, eps: float, dtype) -> str:
+    return ctx.node("Reciprocal", [ctx.node("Sqrt", [ctx.node("Add", [
+        var, ctx.const(scalar(eps, dtype))])])])
+
+
 @lowering("BatchNorm")
 def _batch_norm(ctx: Builder, n: Call) -> list[str] | str:
     a, dtype = n.attrs, n.in_dtypes[0]
@@ -62,7 +67,6 @@ def _batch_norm(ctx: Builder, n: Call) -> list[str] | str:
     gamma, beta, mean, var = _as_dtype(ctx, n.inputs[1:], n.in_dtypes[1:], dtype)
     rank = len(n.in_shapes[0])
     axis = normalize_axis("BatchNorm", a["axis"], rank)
-    eps = ctx.const(scalar(a["eps"], dtype))
     invstd = None
     if axis == 1 and rank >= 2:
         if a["fix_gamma"]:
@@ -71,16 +75,14 @@ def _batch_norm(ctx: Builder, n: Call) -> list[str] | str:
         y = ctx.node("BatchNormalization", [x, gamma, beta, mean, var], epsilon=a["eps"])
     else:
         # Other channel axes: the inference form written out, no transposes needed.
-        invstd = ctx.node("Reciprocal", [ctx.node("Sqrt", [ctx.node("Add", [var, eps])])])
+        invstd = _inverse_std(ctx, var, a["eps"], dtype)
         xhat = ctx.node("Mul", [ctx.node("Sub", [x, channel_view(ctx, mean, axis, rank)]),
                                 channel_view(ctx, invstd, axis, rank)])
         y = _affine(ctx, xhat, None if a["fix_gamma"] else gamma, beta, axis, rank)
     if not a["output_mean_var"]:
         return y
-    if invstd is None:
-        invstd = ctx.node("Reciprocal", [ctx.node("Sqrt", [ctx.node("Add", [var, eps])])])
     # In inference the moments shown are the running mean and its inverse standard deviation.
-    return [y, mean, invstd]
+    return [y, mean, invstd or _inverse_std(ctx, var, a["eps"], dtype)]
 
 
 def _layer_norm_written_out(ctx: Builder, n: Call) -> list[str] | str:

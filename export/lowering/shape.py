@@ -11,6 +11,8 @@ for dims the op's attributes fix.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from hybrid.ops._util import normalize_axis
@@ -47,10 +49,12 @@ def dim_scalar(ctx: Builder, x: str, axis: int) -> str:
 
 
 def reshape(ctx: Builder, x: str, in_shape: tuple, target: list[int]) -> str:
-    """``Reshape(x, target)`` with ONNX codes (0 copies, -1 infers), or ``x`` when the shape
-    stays the same.
+    """``Reshape(x, target)`` with fixed dims and at most one -1, or ``x`` when the shape stays
+    the same.
     """
-    if tuple(in_shape) == tuple(target):
+    fixed = math.prod(d for d in target if d != -1)
+    resolved = [math.prod(in_shape) // fixed if d == -1 and fixed else d for d in target]
+    if tuple(in_shape) == tuple(resolved):
         return x
     return ctx.node("Reshape", [x, ctx.ints(target)])
 

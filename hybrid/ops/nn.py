@@ -293,6 +293,8 @@ class Dropout(Op):
     """
 
     name = "Dropout"
+    # Random even in inference with mode='always': tests check the support, not values.
+    deterministic = False
     attrs = (
         Attr("p", "float", 0.5, check=(lambda v: 0.0 <= v <= 1.0, "0 <= p <= 1")),
         Attr("mode", "str", "training", choices=("training", "always")),
@@ -306,6 +308,12 @@ class Dropout(Op):
             for a in axes:
                 normalize_axis("Dropout", a, len(in_shapes[0]))
         return in_shapes, [in_shapes[0]], [in_dtypes[0]]
+
+    def in_support(outputs, inputs, attrs):
+        """Each output is 0, the input scaled by ``1 / (1 - p)``, or the input (inference)."""
+        y, x, p = outputs[0], inputs[0], attrs["p"]
+        scaled = x * (0.0 if p == 1 else 1.0 / (1.0 - p))
+        return bool(np.all(np.isclose(y, 0) | np.isclose(y, scaled) | (y == x)))
 
     def forward(ctx, x, p, mode, axes, cudnn_off, is_train):
         ctx.mask = None

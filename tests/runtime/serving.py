@@ -82,9 +82,10 @@ def put_model(repo: Path, name: str, version: int, data: bytes,
     return folder
 
 
-# Merges wait up to one second for partners, so tests that expect merging never race the delay.
-SLOW_BATCHING = {"max_batch_size": 8,
-                 "dynamic_batching": {"max_queue_delay_microseconds": 1_000_000}}
+def slow_batching(seconds: float, **extra) -> dict:
+    """A config whose merges wait ``seconds`` for partners, long enough never to race a test."""
+    delay = {"max_queue_delay_microseconds": int(seconds * 1e6)}
+    return {"max_batch_size": 8, "dynamic_batching": delay, **extra}
 
 
 def build_repository(repo: Path) -> Path:
@@ -94,8 +95,8 @@ def build_repository(repo: Path) -> Path:
               {"max_batch_size": 8, "version_policy": {"all": {}}})
     put_model(repo, "elementwise", 1, models.elementwise())
     put_model(repo, "typed", 1, models.typed())
-    put_model(repo, "batched", 1, models.elementwise(), SLOW_BATCHING)
-    put_model(repo, "queued", 1, models.elementwise(), {**SLOW_BATCHING, "max_queue_size": 2})
+    put_model(repo, "batched", 1, models.elementwise(), slow_batching(1.0))
+    put_model(repo, "queued", 1, models.elementwise(), slow_batching(2.0, max_queue_size=2))
     put_model(repo, "broken", 1, models.BROKEN)
     put_model(repo, "badconfig", 1, models.classifier(0), {"max_batch_sizes": 4})
     put_model(repo, "spare", 1, models.elementwise())

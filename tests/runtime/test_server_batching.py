@@ -70,7 +70,7 @@ def test_requests_with_different_shapes_are_never_merged(server, http):
 
 
 def test_full_queue_answers_503_with_retry_after(server, http):
-    # "queued" waits 1 s for batch partners and holds at most 2 waiting requests. Requests of
+    # "queued" waits 2 s for batch partners and holds at most 2 waiting requests. Requests of
     # different widths cannot be merged, so the first two wait and the third finds the queue full.
     results: dict[int, httpx.Response] = {}
 

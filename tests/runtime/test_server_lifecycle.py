@@ -13,7 +13,7 @@ import numpy as np
 from hybrid.runtime import cli
 
 from . import models
-from .serving import SLOW_BATCHING, put_model, running_server
+from .serving import put_model, running_server, slow_batching
 
 PAIR = {"inputs": [{"name": k, "shape": [1, 2], "datatype": "FP32", "data": [1.0, 2.0]}
                    for k in "ab"]}
@@ -68,7 +68,7 @@ def test_failed_loads_explain_and_others_keep_serving(http):
 
 def test_sigterm_drains_requests_in_flight(tmp_path):
     repo = tmp_path / "repo"
-    put_model(repo, "slow", 1, models.elementwise(), SLOW_BATCHING)  # waits 1 s to batch
+    put_model(repo, "slow", 1, models.elementwise(), slow_batching(2.0))
     with running_server(repo, tmp_path / "server.log") as server:
         result: dict[str, httpx.Response] = {}
 
@@ -78,7 +78,7 @@ def test_sigterm_drains_requests_in_flight(tmp_path):
 
         thread = threading.Thread(target=send)
         thread.start()
-        time.sleep(0.4)  # the request is now waiting in the batcher
+        time.sleep(0.8)  # the request is now waiting in the batcher, for 1.2 s more
         server.process.send_signal(signal.SIGTERM)
         thread.join(10)
         assert server.process.wait(timeout=10) == 0

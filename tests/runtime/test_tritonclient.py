@@ -45,9 +45,10 @@ def test_infer_binary_and_json(client, binary):
                                rtol=1e-5, atol=1e-6)
 
 
-def test_all_outputs_without_selection(client):
+def test_all_outputs_without_selection_and_gzip_request(client):
     a = np.arange(6, dtype=np.float32).reshape(2, 3)
-    result = client.infer("elementwise", [_input("a", a), _input("b", a, binary=False)])
+    result = client.infer("elementwise", [_input("a", a), _input("b", a, binary=False)],
+                          request_compression_algorithm="gzip")
     np.testing.assert_array_equal(result.as_numpy("sum"), a + a)
     np.testing.assert_array_equal(result.as_numpy("prod"), a * a)
 
