@@ -29,7 +29,7 @@ from hybrid.base import HybridError
 from hybrid.gluon.parameter import Constant
 from hybrid.gluon.parameter_dict import ParameterDict
 from hybrid.gluon.symbol_block import SymbolBlock
-from hybrid.graph.ir import Value, make_node, variable
+from hybrid.graph.ir import Graph, Value, make_node, variable
 from hybrid.ndarray.ndarray import NDArray
 from hybrid.ops.registry import get_op
 from hybrid.symbol.symbol import Symbol
@@ -176,15 +176,17 @@ def _input_value(info: onnx.ValueInfoProto, shape: Any) -> Value:
     return variable(info.name, shape, dtype)
 
 
-def _parameters(ctx: ImportContext) -> ParameterDict:
-    """Parameters for the constants that became data operands, holding their values."""
+def _parameters(ctx: ImportContext, aux: set[str]) -> ParameterDict:
+    """Parameters for the constants that became data operands, holding their values; ``aux``
+    (running statistics that ops update in place) are not trained.
+    """
     params = ParameterDict()
     for name in ctx.param_values:
         arr = ctx.constants[name]
         if name not in ctx.trainable:
             params.update({name: Constant(name, NDArray._wrap(arr.copy()))})
             continue
-        floating = arr.dtype.kind == "f"
+        floating = arr.dtype.kind == "f" and name not in aux
         p = params.get(
             name,
             shape=arr.shape,
@@ -246,7 +248,8 @@ def from_onnx(model: Any, input_shapes: dict[str, Sequence[int]] | None = None) 
                 ctx.values[name] = v
     ctx.node = None
     outputs = [ctx.value(info.name) for info in graph.output]
-    params = _parameters(ctx)
+    aux = {v.name for v in Graph.from_outputs(outputs).aux_inputs()}
+    params = _parameters(ctx, aux)
     return SymbolBlock([Symbol([v]) for v in outputs], [Symbol([v]) for v in data], params=params)
 
 
