@@ -12,3 +12,4 @@ from .ndarray import NDArray, array, empty
 __all__ = ["NDArray", "array", "empty", "load", "save"]
 
 _namespace.populate(globals(), __all__)
+NDArray.__module__ = __name__

@@ -61,13 +61,15 @@ def _helper(public: str, ops: tuple[str, str, str]) -> Any:
     return fn
 
 
-def populate(namespace: dict, public: list[str]) -> None:
-    """Add a function for every op name and alias, and the scalar-aware helpers."""
+def populate(namespace: dict, public: list[str], call: Any = invoke, cls: type = NDArray) -> None:
+    """Add a function for every op name and alias (each calling ``call``), the scalar-aware
+    helpers, and the fluent methods on ``cls``; shared by the ``nd`` and ``sym`` namespaces.
+    """
     built: dict[int, Any] = {}
     for key, op in REGISTRY.items():
         fn = built.get(id(op))
         if fn is None:
-            fn = built[id(op)] = build_function(op, invoke)
+            fn = built[id(op)] = build_function(op, call)
         namespace[key] = fn
         if not key.startswith("_"):
             public.append(key)
@@ -77,6 +79,5 @@ def populate(namespace: dict, public: list[str]) -> None:
         namespace[public_name] = _helper(public_name, ops)
         public.append(public_name)
     for name in FLUENT:
-        if name in namespace:  # tests/ops/test_ndarray.py checks that every one exists
-            setattr(NDArray, name, _fluent(namespace[name]))
-    NDArray.__module__ = namespace["__name__"]
+        if name in namespace:  # tests/test_ndarray.py checks that every one exists
+            setattr(cls, name, _fluent(namespace[name]))
