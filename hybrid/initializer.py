@@ -27,6 +27,7 @@ import numpy as np
 
 from . import random as _random
 from .base import HybridError
+from .class_registry import ClassRegistry
 
 __all__ = [
     "InitDesc",
@@ -47,7 +48,7 @@ __all__ = [
     "LSTMBias",
 ]
 
-_REGISTRY: dict[str, type] = {}
+_CLASSES = ClassRegistry("initializer")
 
 # Suffix -> method of the base class; the order matters (``weight`` before ``bias`` ...), and is
 # MXNet's. See Note [Initializer dispatch].
@@ -160,21 +161,12 @@ class Initializer:
 
 def register(klass: type) -> type:
     """Register an Initializer subclass under its lowercased class name, for ``create``."""
-    if not issubclass(klass, Initializer):
-        raise HybridError(f"register: {klass} is not an Initializer subclass")
-    _REGISTRY[klass.__name__.lower()] = klass
-    return klass
+    return _CLASSES.register(klass, Initializer)
 
 
 def alias(*names: str) -> Any:
     """Class decorator registering extra names for an initializer (``@alias('zeros')``)."""
-
-    def decorate(klass: type) -> type:
-        for name in names:
-            _REGISTRY[name.lower()] = klass
-        return klass
-
-    return decorate
+    return _CLASSES.alias(*names)
 
 
 def create(initializer: Any, *args: Any, **kwargs: Any) -> Initializer:
@@ -189,12 +181,7 @@ def create(initializer: Any, *args: Any, **kwargs: Any) -> Initializer:
         if initializer.startswith("["):
             name, saved = json.loads(initializer)
             return create(name, **saved)
-        klass = _REGISTRY.get(initializer.lower())
-        if klass is None:
-            raise HybridError(
-                f"initializer: unknown initializer {initializer!r}; known: {sorted(_REGISTRY)}"
-            )
-        return klass(*args, **kwargs)
+        return _CLASSES.get(initializer)(*args, **kwargs)
     raise HybridError(f"initializer: cannot create an initializer from {initializer!r}")
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy
 
 from .base import HybridError
+from .class_registry import ClassRegistry
 
 __all__ = [
     "EvalMetric",
@@ -35,7 +36,7 @@ __all__ = [
     "check_label_shapes",
 ]
 
-_REGISTRY: dict[str, type] = {}
+_CLASSES = ClassRegistry("metric")
 
 
 def _asnumpy(x: Any) -> numpy.ndarray:
@@ -60,19 +61,12 @@ def check_label_shapes(labels: Any, preds: Any, wrap: bool = False, shape: bool 
 
 def register(klass: type) -> type:
     """Register a metric class under its lowercased name, for ``create``."""
-    _REGISTRY[klass.__name__.lower()] = klass
-    return klass
+    return _CLASSES.register(klass)
 
 
 def alias(*names: str) -> Any:
     """Class decorator adding names under which ``create`` finds a metric."""
-
-    def decorate(klass: type) -> type:
-        for name in names:
-            _REGISTRY[name.lower()] = klass
-        return klass
-
-    return decorate
+    return _CLASSES.alias(*names)
 
 
 def create(metric: Any, *args: Any, **kwargs: Any) -> EvalMetric:
@@ -87,10 +81,7 @@ def create(metric: Any, *args: Any, **kwargs: Any) -> EvalMetric:
         return CustomMetric(metric, *args, **kwargs)
     if isinstance(metric, type) and issubclass(metric, EvalMetric):
         return metric(*args, **kwargs)
-    klass = _REGISTRY.get(str(metric).lower())
-    if klass is None:
-        raise HybridError(f"metric: unknown metric {metric!r}; known: {sorted(_REGISTRY)}")
-    return klass(*args, **kwargs)
+    return _CLASSES.get(metric)(*args, **kwargs)
 
 
 class EvalMetric:

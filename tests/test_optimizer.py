@@ -253,6 +253,6 @@ def test_updater_creates_states_and_round_trips_them():
 
 
 def test_create_rejects_unknown_names():
-    with pytest.raises(HybridError, match="cannot find optimizer 'nope'"):
+    with pytest.raises(HybridError, match="unknown optimizer 'nope'"):
         opt.create("nope")
     assert isinstance(opt.create("SGD"), opt.SGD)

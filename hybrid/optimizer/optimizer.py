@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..base import HybridError
+from ..class_registry import ClassRegistry
 from ..ndarray.ndarray import NDArray
 
 __all__ = ["Optimizer", "register", "create"]
@@ -109,19 +110,12 @@ class Optimizer:
     @staticmethod
     def register(klass: type) -> type:
         """Register an optimizer class under its lowercased name, for ``create``."""
-        if not (isinstance(klass, type) and issubclass(klass, Optimizer)):
-            raise HybridError(f"optimizer.register: {klass!r} is not an Optimizer subclass")
-        Optimizer.opt_registry[klass.__name__.lower()] = klass
-        return klass
+        return _CLASSES.register(klass, Optimizer)
 
     @staticmethod
     def create_optimizer(name: str, **kwargs: Any) -> Optimizer:
         """An optimizer from its (case-insensitive) name and keyword arguments."""
-        klass = Optimizer.opt_registry.get(str(name).lower())
-        if klass is None:
-            known = sorted(Optimizer.opt_registry)
-            raise HybridError(f"optimizer: cannot find optimizer {name!r}; known: {known}")
-        return klass(**kwargs)
+        return _CLASSES.get(name)(**kwargs)
 
     # -- learning rate and multipliers
     # ----------------------------------------------------------------------------------------
@@ -231,5 +225,6 @@ class Optimizer:
         return f"{type(self).__name__}(learning_rate={self.lr}, wd={self.wd})"
 
 
+_CLASSES = ClassRegistry("optimizer", Optimizer.opt_registry)
 register = Optimizer.register
 create = Optimizer.create_optimizer

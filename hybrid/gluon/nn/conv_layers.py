@@ -176,8 +176,10 @@ _DECONV_DOC = """{n}-D transposed convolution (deconvolution) layer.
     """
 
 
-class Conv1D(_Conv):
-    __doc__ = _CONV_DOC.format(n=1, layout="NCW")
+class _ConvND(_Conv):
+    """An ``_ndim``-D convolution layer with MXNet's positional argument order."""
+
+    _ndim = 0
 
     def __init__(
         self,
@@ -187,7 +189,7 @@ class Conv1D(_Conv):
         padding: Any = 0,
         dilation: Any = 1,
         groups: int = 1,
-        layout: str = "NCW",
+        layout: str | None = None,
         activation: str | None = None,
         use_bias: bool = True,
         weight_initializer: Any = None,
@@ -195,14 +197,15 @@ class Conv1D(_Conv):
         in_channels: int = 0,
         **kwargs: Any,
     ):
+        n = self._ndim
         super().__init__(
             channels,
-            as_tuple("Conv1D", "kernel_size", kernel_size, 1),
+            as_tuple(type(self).__name__, "kernel_size", kernel_size, n),
             strides,
             padding,
             dilation,
             groups,
-            layout,
+            layout or _CHANNEL_FIRST[n],
             in_channels,
             activation,
             use_bias,
@@ -212,80 +215,10 @@ class Conv1D(_Conv):
         )
 
 
-class Conv2D(_Conv):
-    __doc__ = _CONV_DOC.format(n=2, layout="NCHW")
+class _ConvNDTranspose(_Conv):
+    """An ``_ndim``-D transposed convolution layer; ``output_padding`` follows ``padding``."""
 
-    def __init__(
-        self,
-        channels: int,
-        kernel_size: Any,
-        strides: Any = (1, 1),
-        padding: Any = (0, 0),
-        dilation: Any = (1, 1),
-        groups: int = 1,
-        layout: str = "NCHW",
-        activation: str | None = None,
-        use_bias: bool = True,
-        weight_initializer: Any = None,
-        bias_initializer: Any = "zeros",
-        in_channels: int = 0,
-        **kwargs: Any,
-    ):
-        super().__init__(
-            channels,
-            as_tuple("Conv2D", "kernel_size", kernel_size, 2),
-            strides,
-            padding,
-            dilation,
-            groups,
-            layout,
-            in_channels,
-            activation,
-            use_bias,
-            weight_initializer,
-            bias_initializer,
-            **kwargs,
-        )
-
-
-class Conv3D(_Conv):
-    __doc__ = _CONV_DOC.format(n=3, layout="NCDHW")
-
-    def __init__(
-        self,
-        channels: int,
-        kernel_size: Any,
-        strides: Any = (1, 1, 1),
-        padding: Any = (0, 0, 0),
-        dilation: Any = (1, 1, 1),
-        groups: int = 1,
-        layout: str = "NCDHW",
-        activation: str | None = None,
-        use_bias: bool = True,
-        weight_initializer: Any = None,
-        bias_initializer: Any = "zeros",
-        in_channels: int = 0,
-        **kwargs: Any,
-    ):
-        super().__init__(
-            channels,
-            as_tuple("Conv3D", "kernel_size", kernel_size, 3),
-            strides,
-            padding,
-            dilation,
-            groups,
-            layout,
-            in_channels,
-            activation,
-            use_bias,
-            weight_initializer,
-            bias_initializer,
-            **kwargs,
-        )
-
-
-class Conv1DTranspose(_Conv):
-    __doc__ = _DECONV_DOC.format(n=1, layout="NCW")
+    _ndim = 0
 
     def __init__(
         self,
@@ -296,7 +229,7 @@ class Conv1DTranspose(_Conv):
         output_padding: Any = 0,
         dilation: Any = 1,
         groups: int = 1,
-        layout: str = "NCW",
+        layout: str | None = None,
         activation: str | None = None,
         use_bias: bool = True,
         weight_initializer: Any = None,
@@ -304,14 +237,15 @@ class Conv1DTranspose(_Conv):
         in_channels: int = 0,
         **kwargs: Any,
     ):
+        n = self._ndim
         super().__init__(
             channels,
-            as_tuple("Conv1DTranspose", "kernel_size", kernel_size, 1),
+            as_tuple(type(self).__name__, "kernel_size", kernel_size, n),
             strides,
             padding,
             dilation,
             groups,
-            layout,
+            layout or _CHANNEL_FIRST[n],
             in_channels,
             activation,
             use_bias,
@@ -324,81 +258,31 @@ class Conv1DTranspose(_Conv):
         self.outpad = self._kwargs["adj"]
 
 
-class Conv2DTranspose(_Conv):
+class Conv1D(_ConvND):
+    __doc__ = _CONV_DOC.format(n=1, layout="NCW")
+    _ndim = 1
+
+
+class Conv2D(_ConvND):
+    __doc__ = _CONV_DOC.format(n=2, layout="NCHW")
+    _ndim = 2
+
+
+class Conv3D(_ConvND):
+    __doc__ = _CONV_DOC.format(n=3, layout="NCDHW")
+    _ndim = 3
+
+
+class Conv1DTranspose(_ConvNDTranspose):
+    __doc__ = _DECONV_DOC.format(n=1, layout="NCW")
+    _ndim = 1
+
+
+class Conv2DTranspose(_ConvNDTranspose):
     __doc__ = _DECONV_DOC.format(n=2, layout="NCHW")
-
-    def __init__(
-        self,
-        channels: int,
-        kernel_size: Any,
-        strides: Any = (1, 1),
-        padding: Any = (0, 0),
-        output_padding: Any = (0, 0),
-        dilation: Any = (1, 1),
-        groups: int = 1,
-        layout: str = "NCHW",
-        activation: str | None = None,
-        use_bias: bool = True,
-        weight_initializer: Any = None,
-        bias_initializer: Any = "zeros",
-        in_channels: int = 0,
-        **kwargs: Any,
-    ):
-        super().__init__(
-            channels,
-            as_tuple("Conv2DTranspose", "kernel_size", kernel_size, 2),
-            strides,
-            padding,
-            dilation,
-            groups,
-            layout,
-            in_channels,
-            activation,
-            use_bias,
-            weight_initializer,
-            bias_initializer,
-            op_name="Deconvolution",
-            adj=output_padding,
-            **kwargs,
-        )
-        self.outpad = self._kwargs["adj"]
+    _ndim = 2
 
 
-class Conv3DTranspose(_Conv):
+class Conv3DTranspose(_ConvNDTranspose):
     __doc__ = _DECONV_DOC.format(n=3, layout="NCDHW")
-
-    def __init__(
-        self,
-        channels: int,
-        kernel_size: Any,
-        strides: Any = (1, 1, 1),
-        padding: Any = (0, 0, 0),
-        output_padding: Any = (0, 0, 0),
-        dilation: Any = (1, 1, 1),
-        groups: int = 1,
-        layout: str = "NCDHW",
-        activation: str | None = None,
-        use_bias: bool = True,
-        weight_initializer: Any = None,
-        bias_initializer: Any = "zeros",
-        in_channels: int = 0,
-        **kwargs: Any,
-    ):
-        super().__init__(
-            channels,
-            as_tuple("Conv3DTranspose", "kernel_size", kernel_size, 3),
-            strides,
-            padding,
-            dilation,
-            groups,
-            layout,
-            in_channels,
-            activation,
-            use_bias,
-            weight_initializer,
-            bias_initializer,
-            op_name="Deconvolution",
-            adj=output_padding,
-            **kwargs,
-        )
-        self.outpad = self._kwargs["adj"]
+    _ndim = 3

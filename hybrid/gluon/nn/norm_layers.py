@@ -22,8 +22,18 @@ class _AffineNorm(HybridBlock):
     _op_name = ""
 
     def _affine_params(
-        self, center: bool, scale: bool, beta_init: Any, gamma_init: Any, in_channels: int
+        self,
+        op_kwargs: dict,
+        center: bool,
+        scale: bool,
+        beta_init: Any,
+        gamma_init: Any,
+        in_channels: int,
     ) -> None:
+        """Keep the op's attributes; create ``gamma`` (trained when ``scale``) and ``beta``
+        (trained when ``center``)."""
+        self._kwargs = op_kwargs
+        self._epsilon = op_kwargs["eps"]
         self.gamma = self.params.get(
             "gamma",
             grad_req="write" if scale else "null",
@@ -103,17 +113,17 @@ class BatchNorm(_AffineNorm):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        self._kwargs = {
+        self._axis = axis
+        if in_channels != 0:
+            self.in_channels = in_channels
+        attrs = {
             "axis": axis,
             "eps": epsilon,
             "momentum": momentum,
             "fix_gamma": not scale,
             "use_global_stats": use_global_stats,
         }
-        self._axis = axis
-        if in_channels != 0:
-            self.in_channels = in_channels
-        self._affine_params(center, scale, beta_initializer, gamma_initializer, in_channels)
+        self._affine_params(attrs, center, scale, beta_initializer, gamma_initializer, in_channels)
         self.running_mean = self.params.get(
             "running_mean",
             grad_req="null",
@@ -178,10 +188,15 @@ class InstanceNorm(_AffineNorm):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        self._kwargs = {"eps": epsilon, "axis": axis, "center": center, "scale": scale}
         self._axis = axis
-        self._epsilon = epsilon
-        self._affine_params(center, scale, beta_initializer, gamma_initializer, in_channels)
+        self._affine_params(
+            {"eps": epsilon, "axis": axis, "center": center, "scale": scale},
+            center,
+            scale,
+            beta_initializer,
+            gamma_initializer,
+            in_channels,
+        )
 
     def infer_shape(self, x: Any, *args: Any) -> None:
         shape = list(x.shape)
@@ -235,10 +250,15 @@ class LayerNorm(_AffineNorm):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        self._kwargs = {"eps": epsilon, "axis": axis, "center": center, "scale": scale}
         self._axis = axis
-        self._epsilon = epsilon
-        self._affine_params(center, scale, beta_initializer, gamma_initializer, in_channels)
+        self._affine_params(
+            {"eps": epsilon, "axis": axis, "center": center, "scale": scale},
+            center,
+            scale,
+            beta_initializer,
+            gamma_initializer,
+            in_channels,
+        )
 
     def hybrid_forward(self, F: Any, data: Any, gamma: Any, beta: Any) -> Any:
         return F.LayerNorm(data, gamma=gamma, beta=beta, axis=self._axis, eps=self._epsilon)
@@ -274,10 +294,15 @@ class GroupNorm(_AffineNorm):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        self._kwargs = {"eps": epsilon, "num_groups": num_groups, "center": center, "scale": scale}
         self._num_groups = num_groups
-        self._epsilon = epsilon
-        self._affine_params(center, scale, beta_initializer, gamma_initializer, in_channels)
+        self._affine_params(
+            {"eps": epsilon, "num_groups": num_groups, "center": center, "scale": scale},
+            center,
+            scale,
+            beta_initializer,
+            gamma_initializer,
+            in_channels,
+        )
 
     def hybrid_forward(self, F: Any, data: Any, gamma: Any, beta: Any) -> Any:
         return F.GroupNorm(
