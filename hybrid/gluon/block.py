@@ -1,137 +1,21 @@
 """Gluon's :class:`Block` and :class:`HybridBlock` (MXNet 1.9 semantics).
 
-Note [Block names]
-------------------
-A block's ``prefix`` names its parameters (``dense0_weight``). Outside any ``name_scope()`` the
-prefix comes from a process-wide counter per block kind (``dense0_``, ``dense1_`` ...; a fresh
-:class:`NameManager` scope restarts the counters). Inside a parent's ``with self.name_scope():``
-each kind counts from 0 again under the parent's prefix (``net0_dense0_``). Saved parameter files
-use structural names instead (``fc1.weight``, ``0.bias``: attribute names or positions of
-children), which do not depend on these counters.
+Naming follows Note [Block names] in ``block_scope.py``.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from .. import ndarray
 from ..base import HybridError
+from .block_scope import BlockScope, HookHandle, NameManager, indent
 from .parameter import DeferredInitializationError, Parameter, ParameterDict, load_checked
 
 __all__ = ["Block", "HybridBlock", "NameManager", "HookHandle"]
-
-
-class NameManager:
-    """Process-wide counters behind automatic block prefixes (see Note [Block names]).
-
-    ``with NameManager():`` starts fresh counters inside the scope, as ``mx.name.NameManager``.
-    """
-
-    _local = threading.local()
-
-    def __init__(self) -> None:
-        self._counter: dict[str, int] = {}
-        self._old: NameManager | None = None
-
-    def get(self, hint: str) -> str:
-        count = self._counter.get(hint, 0)
-        self._counter[hint] = count + 1
-        return f"{hint}{count}"
-
-    @classmethod
-    def current(cls) -> NameManager:
-        cur = getattr(cls._local, "value", None)
-        if cur is None:
-            cur = cls._local.value = NameManager()
-        return cur
-
-    def __enter__(self) -> NameManager:
-        self._old = NameManager.current()
-        NameManager._local.value = self
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        NameManager._local.value = self._old
-
-
-class _BlockScope:
-    """The ``name_scope()`` of a block: children created inside get prefixes under its own."""
-
-    _current = threading.local()
-
-    def __init__(self, block: Block):
-        self._block = block
-        self._counter: dict[str, int] = {}
-        self._old_scope: _BlockScope | None = None
-
-    @staticmethod
-    def create(prefix: str | None, params: ParameterDict | None, hint: str) -> tuple:
-        """The prefix and ParameterDict of a new block (see Note [Block names])."""
-        current = getattr(_BlockScope._current, "value", None)
-        if current is None:
-            if prefix is None:
-                prefix = NameManager.current().get(hint) + "_"
-            params = (
-                ParameterDict(prefix) if params is None else ParameterDict(params.prefix, params)
-            )
-            return prefix, params
-        if prefix is None:
-            count = current._counter.get(hint, 0)
-            prefix = f"{hint}{count}_"
-            current._counter[hint] = count + 1
-        if params is None:
-            parent = current._block.params
-            params = ParameterDict(parent.prefix + prefix, parent._shared)
-        else:
-            params = ParameterDict(params.prefix, params)
-        return current._block.prefix + prefix, params
-
-    def __enter__(self) -> _BlockScope:
-        if self._block._empty_prefix:
-            return self
-        self._old_scope = getattr(_BlockScope._current, "value", None)
-        _BlockScope._current.value = self
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._block._empty_prefix:
-            return
-        _BlockScope._current.value = self._old_scope
-
-
-class HookHandle:
-    """Returned by ``register_forward_hook``; ``detach()`` removes the hook (also a context
-    manager).
-    """
-
-    _next_id = 0
-
-    def __init__(self, hooks: OrderedDict, hook: Callable) -> None:
-        self._hooks_ref = weakref.ref(hooks)
-        self._id = HookHandle._next_id
-        HookHandle._next_id += 1
-        hooks[self._id] = hook
-
-    def detach(self) -> None:
-        hooks = self._hooks_ref()
-        if hooks is not None:
-            hooks.pop(self._id, None)
-
-    def __enter__(self) -> HookHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.detach()
-
-
-def _indent(text: str, spaces: int) -> str:
-    lines = text.split("\n")
-    return "\n".join([lines[0]] + [" " * spaces + line for line in lines[1:]])
 
 
 class Block:
@@ -164,9 +48,9 @@ class Block:
 
     def __init__(self, prefix: str | None = None, params: ParameterDict | None = None):
         self._empty_prefix = prefix == ""
-        self._prefix, self._params = _BlockScope.create(prefix, params, self._alias())
+        self._prefix, self._params = BlockScope.create(prefix, params, self._alias())
         self._name = self._prefix[:-1] if self._prefix.endswith("_") else self._prefix
-        self._scope = _BlockScope(self)
+        self._scope = BlockScope(self)
         self._children: OrderedDict[str, Block] = OrderedDict()
         self._reg_params: OrderedDict[str, Parameter] = OrderedDict()
         self._forward_hooks: OrderedDict = OrderedDict()
@@ -174,7 +58,7 @@ class Block:
 
     def __repr__(self) -> str:
         lines = [
-            f"  ({key}): {_indent(repr(block), 2)}"
+            f"  ({key}): {indent(repr(block), 2)}"
             for key, block in self.__dict__.items()
             if isinstance(block, Block)
         ]
@@ -217,7 +101,7 @@ class Block:
         """This block's own parameters (not its children's: see :meth:`collect_params`)."""
         return self._params
 
-    def name_scope(self) -> _BlockScope:
+    def name_scope(self) -> BlockScope:
         """``with self.name_scope():`` children created inside get this block's prefix."""
         return self._scope
 

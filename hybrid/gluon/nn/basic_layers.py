@@ -10,7 +10,8 @@ import numpy as np
 from ... import ndarray
 from ...base import HybridError
 from ...ops.registry import get_op
-from ..block import Block, HybridBlock, _indent
+from ..block import Block, HybridBlock
+from ..block_scope import indent
 from .activations import Activation
 
 __all__ = [
@@ -45,7 +46,7 @@ def infer_param_shapes(op_name: str, x: Any, params: list, **attrs: Any) -> None
 
 
 def _repr_children(block: Block) -> str:
-    lines = [f"  ({key}): {_indent(repr(child), 2)}" for key, child in block._children.items()]
+    lines = [f"  ({key}): {indent(repr(child), 2)}" for key, child in block._children.items()]
     return "{}(\n{}\n)".format(type(block).__name__, "\n".join(lines))
 
 
