@@ -109,6 +109,9 @@ def test_every_fluent_method_exists():
 def test_gpu_context_is_refused_clearly():
     with pytest.raises(HybridError, match="no GPU backend"):
         mx.nd.array([1.0], ctx=mx.gpu(0))
+    for make in (mx.nd.zeros, mx.nd.ones):
+        with pytest.raises(HybridError, match="ctx=gpu\\(0\\), expected a CPU context"):
+            make((2,), ctx=mx.gpu(0))
 
 
 def test_copy_astype_and_detach():

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..base import AttrError
 
-__all__ = ["Attr", "REQUIRED", "parse_dtype"]
+__all__ = ["Attr", "CTX", "REQUIRED", "parse_dtype"]
 
 
 class _Required:
@@ -164,3 +164,11 @@ class Attr:
 
     def __repr__(self) -> str:
         return f"Attr({self.name!r}, {self.kind!r}, {self.default!r})"
+
+
+def _cpu_only(ctx: object) -> bool:
+    return not str(ctx).startswith("gpu")
+
+
+# MXNet's ``ctx`` attribute of the ops that make arrays from nothing: every array lives on the CPU.
+CTX = Attr("ctx", "any", None, check=(_cpu_only, "a CPU context (hybrid has no GPU backend)"))

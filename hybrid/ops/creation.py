@@ -1,6 +1,6 @@
 """Creation ops: zeros_like, ones_like, and the input-less _zeros, _ones, _full, _arange, _eye.
 
-The input-less ops take MXNet's ``ctx`` attribute and ignore it (every array lives on the CPU);
+The input-less ops take MXNet's ``ctx`` attribute, which must name the CPU (all arrays live there);
 because that attribute is called ``ctx``, their rules name the saved-state argument ``saved``.
 Their ``dtype`` defaults to float32, MXNet's default. None of them has a gradient: their output
 does not depend on input values.
@@ -13,10 +13,9 @@ import math
 import numpy as np
 
 from ..base import AttrError, default_dtype
-from .attrs import Attr
+from .attrs import CTX, Attr
 from .registry import Op, Sample, register
 
-_CTX = Attr("ctx", "any", None)
 _DTYPE = Attr("dtype", "dtype?", None)
 
 
@@ -61,7 +60,7 @@ class _Fill(Op):
 
     inputs = ()
     differentiable = False
-    attrs = (Attr("shape", "shape", ()), _CTX, _DTYPE)
+    attrs = (Attr("shape", "shape", ()), CTX, _DTYPE)
 
     def infer(in_shapes, in_dtypes, shape, ctx, dtype, value=0.0):
         return in_shapes, [tuple(shape)], [_dtype(dtype)]
@@ -126,7 +125,7 @@ class Arange(Op):
         Attr("step", "float", 1.0, check=(lambda s: s != 0, "non-zero")),
         Attr("repeat", "int", 1, check=(lambda r: r > 0, "a positive number")),
         Attr("infer_range", "bool", False),
-        _CTX,
+        CTX,
         _DTYPE,
     )
 
@@ -164,7 +163,7 @@ class Eye(Op):
         Attr("N", "int", check=(lambda n: n >= 0, "a non-negative number")),
         Attr("M", "int", 0),
         Attr("k", "int", 0),
-        _CTX,
+        CTX,
         _DTYPE,
     )
 

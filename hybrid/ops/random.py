@@ -15,19 +15,12 @@ import numpy as np
 
 from .. import random as _random
 from ..base import AttrError, ShapeError
-from .attrs import Attr
+from .attrs import CTX, Attr
 from .registry import Op, Sample, register
 
 __all__: list[str] = []
 
 _FLOATS = (np.float16, np.float32, np.float64)
-
-
-def _cpu_only(ctx: object) -> bool:
-    return not str(ctx).startswith("gpu")
-
-
-_CTX = Attr("ctx", "any", "", check=(_cpu_only, "a CPU context (hybrid has no GPU backend)"))
 
 
 def _size(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -130,7 +123,7 @@ def _declare_random(name: str, params: tuple, draw: Callable, aliases: tuple, do
         "name": f"_random_{name}",
         "aliases": (f"random_{name}",) + aliases,
         "attrs": tuple(Attr(p, "float", d) for p, d in params)
-        + (Attr("shape", "shape", ()), _CTX, Attr("dtype", "dtype?", None, choices=_FLOATS)),
+        + (Attr("shape", "shape", ()), CTX, Attr("dtype", "dtype?", None, choices=_FLOATS)),
         "__doc__": f"Samples of the {doc}.\n\nParameters: {', '.join(names)}; ``shape`` of the "
         "output (default ``(1,)``); ``dtype`` (float16, float32, float64; default float32); "
         "``ctx`` (CPU only).",
@@ -240,7 +233,7 @@ class RandomRandint(_Random):
         Attr("low", "int"),
         Attr("high", "int"),
         Attr("shape", "shape", ()),
-        _CTX,
+        CTX,
         Attr("dtype", "dtype?", None, choices=(np.int32, np.int64)),
     )
 
