@@ -163,6 +163,16 @@ def test_imports_reproduce_mxnet_outputs_eager_and_hybridized(net):
 
 
 @pytest.mark.parametrize("net", NETS)
+def test_sym_load_reads_mxnet_json_and_evaluates_like_mxnet(net):
+    out = mx.sym.load(_fixture(f"{net}-symbol.json"))
+    saved = mx.nd.load(_fixture(f"{net}-0000.params"))
+    values = {key.split(":", 1)[1]: arr for key, arr in saved.items()}
+    assert sorted(values) == sorted(out.list_arguments()[1:] + out.list_auxiliary_states())
+    (y,) = out.eval(data=_input(net), **values)
+    np.testing.assert_allclose(y.asnumpy(), _expected(net), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("net", NETS)
 def test_load_parameters_of_gluon_file_reproduces_mxnet_outputs(net):
     seq = _gluon_net(net)
     seq.load_parameters(_fixture(f"{net}-gluon.params"))

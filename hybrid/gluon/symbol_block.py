@@ -9,12 +9,11 @@ hybridizes and nests like any HybridBlock.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
 
-from .. import mxnet_graph, serialization
+from .. import serialization
 from ..base import HybridError
 from ..graph.infer import infer_graph
 from ..graph.ir import Graph, Value
@@ -112,12 +111,7 @@ class SymbolBlock(HybridBlock):
         :func:`hybrid.serialization.load`.
         """
         names = [input_names] if isinstance(input_names, str) else list(input_names)
-        with open(symbol_file) as f:
-            doc = json.load(f)
-        if mxnet_graph.is_mxnet_graph(doc):
-            out = _symbol.Symbol(mxnet_graph.graph_from_json(doc, symbol_file).outputs)
-        else:
-            out = _symbol.Symbol(Graph.from_json(doc).outputs)
+        out = _symbol.load(symbol_file)
         variables = {v.name: v for v in out._graph().inputs}
         missing = [n for n in names if n not in variables]
         if missing:

@@ -332,14 +332,22 @@ def Group(symbols: list[Symbol]) -> Symbol:
     return Symbol([v for s in symbols for v in s._outputs])
 
 
-def load_json(json_str: str) -> Symbol:
-    """A symbol from :meth:`Symbol.tojson`'s text."""
-    return Symbol(Graph.from_json(json.loads(json_str)).outputs)
+def load_json(json_str: str, source: str = "graph JSON") -> Symbol:
+    """A symbol from :meth:`Symbol.tojson`'s text or from the graph JSON MXNet 1.x writes (told
+    apart by layout; MXNet's is converted by :mod:`hybrid.mxnet_graph`).
+    """
+    from .. import mxnet_graph
+
+    doc = json.loads(json_str)
+    if mxnet_graph.is_mxnet_graph(doc):
+        return Symbol(mxnet_graph.graph_from_json(doc, source).outputs)
+    return Symbol(Graph.from_json(doc).outputs)
 
 
 def load(fname: str) -> Symbol:
+    """A symbol from a graph JSON file: ``export()``'s ``-symbol.json``, hybrid's or MXNet's."""
     with open(fname) as f:
-        return load_json(f.read())
+        return load_json(f.read(), fname)
 
 
 registry.symbol_invoke = symbol_invoke
