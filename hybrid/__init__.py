@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (ops registers every op on import)
     initializer,
     lr_scheduler,
     metric,
+    name,
     ndarray,
     ops,
     optimizer,
@@ -23,7 +24,7 @@ from . import (  # noqa: F401  (ops registers every op on import)
 from . import initializer as init
 from . import ndarray as nd
 from . import symbol as sym
-from .base import HybridError
+from .base import HybridError, MXNetError
 from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
 
 # `import hybrid.nd` works as in MXNet, where nd is an alias package of ndarray.
@@ -47,6 +48,8 @@ __all__ = [
     "metric",
     "optimizer",
     "HybridError",
+    "MXNetError",
+    "name",
     "Context",
     "cpu",
     "cpu_pinned",

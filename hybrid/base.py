@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["HybridError", "ShapeError", "AttrError", "default_dtype", "numeric_types"]
+__all__ = [
+    "HybridError",
+    "MXNetError",
+    "ShapeError",
+    "AttrError",
+    "default_dtype",
+    "numeric_types",
+]
 
 
 class HybridError(Exception):
     """Base class of every error hybrid raises on purpose."""
+
+
+# Ported scripts catch ``mx.base.MXNetError``; it is hybrid's error class under MXNet's name.
+MXNetError = HybridError
 
 
 class ShapeError(HybridError, ValueError):

@@ -12,7 +12,8 @@ from typing import Any
 
 from .. import ndarray
 from ..base import HybridError
-from .block_scope import BlockScope, HookHandle, NameManager, indent
+from ..name import NameManager
+from .block_scope import BlockScope, HookHandle, indent
 from .parameter import DeferredInitializationError, Parameter, ParameterDict, load_checked
 
 __all__ = ["Block", "HybridBlock", "NameManager", "HookHandle"]

@@ -3,11 +3,11 @@
 Note [Block names]
 ------------------
 A block's ``prefix`` names its parameters (``dense0_weight``). Outside any ``name_scope()`` the
-prefix comes from a process-wide counter per block kind (``dense0_``, ``dense1_`` ...; a fresh
-:class:`NameManager` scope restarts the counters). Inside a parent's ``with self.name_scope():``
-each kind counts from 0 again under the parent's prefix (``net0_dense0_``). Saved parameter files
-use structural names instead (``fc1.weight``, ``0.bias``: attribute names or positions of
-children), which do not depend on these counters.
+prefix comes from the current :class:`hybrid.name.NameManager`, a counter per block kind
+(``dense0_``, ``dense1_`` ...; a fresh ``NameManager`` scope restarts the counters). Inside a
+parent's ``with self.name_scope():`` each kind counts from 0 again under the parent's prefix
+(``net0_dense0_``). Saved parameter files use structural names instead (``fc1.weight``,
+``0.bias``: attribute names or positions of children), which do not depend on these counters.
 """
 
 from __future__ import annotations
@@ -18,45 +18,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..name import NameManager
 from .parameter import ParameterDict
 
 if TYPE_CHECKING:
     from .block import Block
 
-__all__ = ["NameManager", "HookHandle", "BlockScope", "indent"]
-
-
-class NameManager:
-    """Process-wide counters behind automatic block prefixes (see Note [Block names]).
-
-    ``with NameManager():`` starts fresh counters inside the scope, as ``mx.name.NameManager``.
-    """
-
-    _local = threading.local()
-
-    def __init__(self) -> None:
-        self._counter: dict[str, int] = {}
-        self._old: NameManager | None = None
-
-    def get(self, hint: str) -> str:
-        count = self._counter.get(hint, 0)
-        self._counter[hint] = count + 1
-        return f"{hint}{count}"
-
-    @classmethod
-    def current(cls) -> NameManager:
-        cur = getattr(cls._local, "value", None)
-        if cur is None:
-            cur = cls._local.value = NameManager()
-        return cur
-
-    def __enter__(self) -> NameManager:
-        self._old = NameManager.current()
-        NameManager._local.value = self
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        NameManager._local.value = self._old
+__all__ = ["HookHandle", "BlockScope", "indent"]
 
 
 class BlockScope:
@@ -66,7 +34,7 @@ class BlockScope:
 
     def __init__(self, block: Block):
         self._block = block
-        self._counter: dict[str, int] = {}
+        self._names = NameManager()
         self._old_scope: BlockScope | None = None
 
     @staticmethod
@@ -75,15 +43,13 @@ class BlockScope:
         current = getattr(BlockScope._current, "value", None)
         if current is None:
             if prefix is None:
-                prefix = NameManager.current().get(hint) + "_"
+                prefix = NameManager.current().get(None, hint) + "_"
             params = (
                 ParameterDict(prefix) if params is None else ParameterDict(params.prefix, params)
             )
             return prefix, params
         if prefix is None:
-            count = current._counter.get(hint, 0)
-            prefix = f"{hint}{count}_"
-            current._counter[hint] = count + 1
+            prefix = current._names.get(None, hint) + "_"
         if params is None:
             parent = current._block.params
             params = ParameterDict(parent.prefix + prefix, parent._shared)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..base import HybridError
+from ..name import NameManager
 from ..symbol import symbol as _symbol
 from .ir import Graph, Value
 
@@ -71,7 +72,7 @@ def unflatten(structure: Any, arrays: list) -> Any:
 @contextmanager
 def _tracing(block: Any, params: list, variables: list) -> Any:
     prev = (_symbol._TraceState.names, _symbol._TraceState.block)
-    _symbol._TraceState.names = _symbol._Names()
+    _symbol._TraceState.names = NameManager()
     _symbol._TraceState.block = getattr(block, "name", type(block).__name__)
     for p, v in zip(params, variables):
         p._trace_symbol = v

@@ -7,9 +7,9 @@ from __future__ import annotations
 from ..serialization import load, save
 from . import namespace as _namespace
 from . import random  # noqa: F401  (the nd.random submodule, as in MXNet)
-from .ndarray import NDArray, array, empty
+from .ndarray import NDArray, array, empty, waitall
 
-__all__ = ["NDArray", "array", "empty", "load", "save"]
+__all__ = ["NDArray", "array", "empty", "load", "save", "waitall"]
 
 _namespace.populate(globals(), __all__)
 NDArray.__module__ = __name__

@@ -12,7 +12,7 @@ from ..context import Context, cpu
 from ..ops import registry
 from ..ops.registry import get_op, invoke
 
-__all__ = ["NDArray", "array", "empty"]
+__all__ = ["NDArray", "array", "empty", "waitall"]
 
 _CPU = cpu()
 
@@ -341,3 +341,9 @@ def empty(shape: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
     if ctx is not None:
         Context(ctx).check_backend()
     return NDArray._wrap(np.empty(shape, dtype=dtype or default_dtype))
+
+
+def waitall() -> None:
+    """Wait until all pending computation finishes. Every hybrid op completes before it returns
+    (numpy runs synchronously), so there is never anything to wait for.
+    """

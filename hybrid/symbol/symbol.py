@@ -18,6 +18,7 @@ from .. import autograd
 from ..base import HybridError
 from ..graph.infer import infer_graph
 from ..graph.ir import Graph, Value, make_node, variable
+from ..name import NameManager
 from ..ndarray.ndarray import add_operators
 from ..ops import registry
 from ..ops.registry import get_op
@@ -25,25 +26,12 @@ from ..ops.registry import get_op
 __all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json", "symbol_invoke"]
 
 
-class _Names:
-    """Automatic node names, ``<op lowercased><n>``, as MXNet's NameManager makes them."""
-
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
-
-    def get(self, name: str | None, hint: str) -> str:
-        if name:
-            return name
-        hint = hint.lower().lstrip("_")
-        n = self.counts.get(hint, 0)
-        self.counts[hint] = n + 1
-        return f"{hint}{n}"
-
-
 class _TraceState:
-    """Which block is being traced (for error messages) and the name manager in use."""
+    """Which block is being traced (for error messages) and the name manager the trace uses;
+    outside a trace, symbols take names from the current :class:`hybrid.name.NameManager`.
+    """
 
-    names = _Names()
+    names: NameManager | None = None
     block: str | None = None
 
 
@@ -296,7 +284,8 @@ def symbol_invoke(op: Any, args: list, attrs: dict, name: str | None = None) -> 
         values.append(a._outputs[0])
     if op.train_aware:
         attrs = {**attrs, "is_train": autograd._state.training}
-    node = make_node(op, values, attrs, _TraceState.names.get(name, op.name))
+    names = _TraceState.names or NameManager.current()
+    node = make_node(op, values, attrs, names.get(name, op.name.lower().lstrip("_")))
     return Symbol(node.outputs)
 
 
