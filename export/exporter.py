@@ -223,6 +223,9 @@ def _build(
     model = helper.make_model(
         onnx_graph,
         opset_imports=[helper.make_opsetid("", opset)],
+        # The oldest IR version that can hold this opset: runtimes older than the onnx package
+        # (onnxruntime-node and -web among them) refuse a file stamped with a newer one.
+        ir_version=helper.find_min_ir_version_for([helper.make_opsetid("", opset)]),
         producer_name="hybrid",
         producer_version=hybrid.__version__,
         doc_string=doc_string,

@@ -5,9 +5,10 @@ Run from the project root::
     python samples/train_digits.py --epochs 12 --out out/digits
 
 It prints the test accuracy (about 98%) and writes, in ``--out``: the training curve
-(``digits_curve.png``: loss and accuracy per epoch), the trained parameters (``digits.params``) and
-the exported model (``digits.onnx``), whose predictions by ONNX Runtime it also scores. ``--epochs 1
---limit 200`` is a quick mode for smoke tests.
+(``digits_curve.png``: loss and accuracy per epoch), the trained parameters (``digits.params``),
+the exported model (``digits.onnx``), whose predictions by ONNX Runtime it also scores, and a few
+raw test images (``digits_test.json``) for the Node.js and browser samples in ``samples/deploy_*``.
+``--epochs 1 --limit 200`` is a quick mode for smoke tests.
 
 Requires the ``samples`` extra (scikit-learn, matplotlib, tqdm).
 """
@@ -15,6 +16,7 @@ Requires the ``samples`` extra (scikit-learn, matplotlib, tqdm).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -30,6 +32,34 @@ from hybrid.gluon.data import ArrayDataset, DataLoader
 NUM_CLASSES = 10
 
 
+# How raw 8x8 digit images (pixel values 0..16) become the network's input:
+# ``(raw - input_mean) * input_scale`` as ``input_dtype`` in ``input_layout``; ``input_range`` is
+# the raw pixels' range, for programs that make their own images. Recorded in the ONNX model's
+# metadata so that other runtimes (samples/deploy_node, samples/deploy_web) read it from the model
+# instead of repeating it.
+PREPROCESSING = {
+    "input_layout": "NCHW",
+    "input_dtype": "float32",
+    "input_scale": "0.0625",
+    "input_mean": "0",
+    "input_range": "0,16",
+    "input_description": "8x8 grayscale digit, 1 channel",
+}
+TEST_IMAGES = "digits_test.json"
+
+
+def preprocess(raw: np.ndarray) -> np.ndarray:
+    """Raw pixels (0..16) to network input by ``PREPROCESSING``: ``(raw - mean) * scale``."""
+    mean, scale = float(PREPROCESSING["input_mean"]), float(PREPROCESSING["input_scale"])
+    return ((raw - mean) * scale).astype(PREPROCESSING["input_dtype"])
+
+
+def raw_pixels(images: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`preprocess`; exact, since the raw pixels are small integers."""
+    mean, scale = float(PREPROCESSING["input_mean"]), float(PREPROCESSING["input_scale"])
+    return np.rint(images / scale + mean).astype(np.int64)
+
+
 def load_data(limit: int | None = None, test_fraction: float = 0.2, seed: int = 0) -> tuple:
     """The digits as ``(train, test)`` ArrayDatasets of ``(1, 8, 8)`` float32 images in
     ``[0, 1]`` and int32 labels; a fixed shuffled split. ``limit`` caps both sets' sizes.
@@ -37,7 +67,7 @@ def load_data(limit: int | None = None, test_fraction: float = 0.2, seed: int = 
     from sklearn.datasets import load_digits
 
     digits = load_digits()
-    images = (digits.images / 16.0).astype(np.float32)[:, None]  # (N, 1, 8, 8)
+    images = preprocess(digits.images)[:, None]  # (N, 1, 8, 8)
     labels = digits.target.astype(np.int32)
     order = np.random.default_rng(seed).permutation(len(labels))
     n_test = int(len(labels) * test_fraction)
@@ -128,6 +158,20 @@ def plot_curve(history: dict[str, list[float]], path: str) -> None:
     plt.close(fig)
 
 
+def write_test_images(test_set: ArrayDataset, out: str, count: int = 32) -> str:
+    """Write the first ``count`` test images as raw 8x8 pixels (0..16, before preprocessing: the
+    deploy samples apply the model's own recorded preprocessing) with their labels to
+    ``out/digits_test.json``; returns the path.
+    """
+    count = min(count, len(test_set))
+    images = np.stack([test_set[i][0] for i in range(count)])[:, 0]  # (count, 8, 8)
+    labels = [int(test_set[i][1]) for i in range(count)]
+    path = os.path.join(out, TEST_IMAGES)
+    with open(path, "w") as f:
+        json.dump({"images": raw_pixels(images).tolist(), "labels": labels}, f)
+    return path
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=12, help="training epochs")
@@ -137,17 +181,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--out", default="out/digits", help="folder for the PNG and parameters")
     return parser.parse_args(argv)
-
-
-# How raw 8x8 digit images (pixel values 0..16) become the network's input; recorded in the ONNX
-# model's metadata so that other runtimes read it from the model instead of repeating it.
-PREPROCESSING = {
-    "input_layout": "NCHW",
-    "input_dtype": "float32",
-    "input_scale": "0.0625",
-    "input_mean": "0",
-    "input_description": "8x8 grayscale digit, 1 channel",
-}
 
 
 def export_and_predict(net: nn.HybridSequential, test_set: ArrayDataset, out: str) -> tuple:
@@ -195,6 +228,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"wrote {curve} and {params}")
     onnx_path, onnx_accuracy = export_and_predict(net, test_set, args.out)
     print(f"exported {onnx_path}: ONNX Runtime accuracy {onnx_accuracy:.4f} (eager {accuracy:.4f})")
+    test_images = write_test_images(test_set, args.out)
+    print(f"wrote {test_images} for the deploy samples")
     return {
         "args": args,
         "net": net,
@@ -204,6 +239,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "params": params,
         "onnx": onnx_path,
         "onnx_accuracy": onnx_accuracy,
+        "test_images": test_images,
     }
 
 
