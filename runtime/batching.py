@@ -1,8 +1,9 @@
 """The per-model scheduler: a bounded queue, worker threads, and dynamic batching.
 
-Requests are submitted from the server's event loop and answered through
-``concurrent.futures.Future`` objects, so ONNX Runtime always runs on worker threads (one per
-model instance) and never blocks the loop.
+Requests are submitted from the server's event loop and answered through asyncio futures
+(:meth:`Scheduler.submit_async`) or, from other threads, ``concurrent.futures.Future`` objects
+(:meth:`Scheduler.submit`). ONNX Runtime always runs on worker threads (one per model instance)
+and never blocks the loop.
 
 Note [Dynamic batching]
     Requests stay in one queue until a worker takes them. Requests are compatible when they have
@@ -15,16 +16,20 @@ Note [Dynamic batching]
 
     The submitting thread (the server's event loop) does the bookkeeping and wakes a worker
     only when a group becomes ready or the queue was empty, so a busy loop pays no thread
-    switch per request and a worker wakes about once per batch.
+    switch per request and a worker wakes about once per batch. The way back is batched too: a
+    worker answers all the asyncio futures of one execution with a single
+    ``call_soon_threadsafe``, one wake-up of the loop per batch rather than per request.
 """
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -41,8 +46,17 @@ class _Item:
     inputs: dict[str, np.ndarray]
     rows: int
     key: tuple
-    future: Future = field(default_factory=Future)
+    future: Future | asyncio.Future
+    loop: asyncio.AbstractEventLoop | None = None  # set when ``future`` is an asyncio future
     enqueued_ns: int = field(default_factory=time.perf_counter_ns)
+
+    def claim(self) -> bool:
+        """False when the caller gave up (cancelled) before a worker took the request."""
+        if self.loop is None:
+            return self.future.set_running_or_notify_cancel()
+        # Read from the worker thread without the loop: a cancel that races this read is
+        # caught again by _settle, which skips futures already done.
+        return not self.future.done()
 
 
 class Scheduler:
@@ -98,13 +112,21 @@ class Scheduler:
 
     def submit(self, inputs: Mapping[str, np.ndarray]) -> Future:
         """Queue one validated request; the future resolves to a dict of all output arrays."""
+        return self._enqueue(inputs, Future(), None)
+
+    def submit_async(self, inputs: Mapping[str, np.ndarray]) -> asyncio.Future:
+        """Like :meth:`submit`, from a running event loop: returns an asyncio future of it."""
+        loop = asyncio.get_running_loop()
+        return self._enqueue(inputs, loop.create_future(), loop)
+
+    def _enqueue(self, inputs: Mapping[str, np.ndarray], future: Any, loop: Any) -> Any:
         first = next(iter(inputs.values()))
         rows = int(first.shape[0]) if self._max_batch and first.ndim else 1
         key = tuple((n, a.dtype.str, a.shape[1:]) for n, a in sorted(inputs.items()))
         if self._dynamic and rows > self._max_batch:
             raise InvalidInputError(f"{self.label}: batch size {rows} exceeds the model's "
                                     f"max_batch_size {self._max_batch}")
-        item = _Item(dict(inputs), rows, key)
+        item = _Item(dict(inputs), rows, key, future, loop)
         with self._cond:
             if self._closing:
                 raise ModelUnavailableError(f"{self.label} is shutting down")
@@ -134,9 +156,8 @@ class Scheduler:
             worker.join(timeout)
         with self._cond:
             left, self._queue = list(self._queue), deque()
-        for item in left:
-            if item.future.set_running_or_notify_cancel():
-                item.future.set_exception(ModelUnavailableError(f"{self.label} was unloaded"))
+        left = [item for item in left if item.claim()]
+        _deliver(left, [ModelUnavailableError(f"{self.label} was unloaded")] * len(left))
 
     def _work(self, predictor: Predictor) -> None:
         names = [s.name for s in predictor.outputs]
@@ -145,7 +166,7 @@ class Scheduler:
             if group is None:
                 return
             # Drop requests whose clients went away; the rest can no longer be cancelled.
-            group = [it for it in group if it.future.set_running_or_notify_cancel()]
+            group = [it for it in group if it.claim()]
             if group:
                 self._execute(predictor, names, group)
 
@@ -207,15 +228,13 @@ class Scheduler:
             ran = time.perf_counter_ns()
             parts = self._split(names, results, group)
         except Exception as err:  # every waiting request must hear about the failure
-            for item in group:
-                item.future.set_exception(err)
+            _deliver(group, [err] * len(group))
             return
         done = time.perf_counter_ns()
         rows = sum(it.rows for it in group)
         self._stats.record_execution(rows, [start - it.enqueued_ns for it in group],
                                      ready - start, ran - ready, done - ran)
-        for item, part in zip(group, parts):
-            item.future.set_result(part)
+        _deliver(group, parts)
 
     def _split(self, names: list[str], results: list[np.ndarray],
                group: list[_Item]) -> list[dict[str, np.ndarray]]:
@@ -231,3 +250,33 @@ class Scheduler:
                                      "dynamic batching needs outputs with the batch axis first")
             pieces.append(np.split(y, cuts))
         return [dict(zip(names, parts)) for parts in zip(*pieces)]
+
+
+def _deliver(items: list[_Item], outcomes: list[Any]) -> None:
+    """Answer each item with its outcome (a result dict or an exception).
+
+    See Note [Dynamic batching]: asyncio futures are settled on their loop, one hand-off per loop.
+    """
+    by_loop: dict[Any, tuple[list[_Item], list[Any]]] = {}
+    for item, outcome in zip(items, outcomes):
+        if item.loop is None:
+            _settle([item], [outcome])
+        else:
+            pair = by_loop.setdefault(item.loop, ([], []))
+            pair[0].append(item)
+            pair[1].append(outcome)
+    for loop, (some, their) in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle, some, their)
+        except RuntimeError:  # the loop is closed: nobody is waiting any more
+            pass
+
+
+def _settle(items: list[_Item], outcomes: list[Any]) -> None:
+    for item, outcome in zip(items, outcomes):
+        if item.future.done():  # cancelled by its caller meanwhile
+            continue
+        if isinstance(outcome, BaseException):
+            item.future.set_exception(outcome)
+        else:
+            item.future.set_result(outcome)

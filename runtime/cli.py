@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import signal
 import sys
+import threading
+import time
 from collections.abc import Sequence
 
 from .config import DEFAULT_MAX_QUEUE_SIZE
@@ -41,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "optional DIR/<model>/config.json.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model-repository", required=True, metavar="DIR",
-                        help="model repository directory; every model in it is loaded at start")
+                        help="model repository directory (required); every model in it is loaded "
+                             "at start")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default: %(default)s, loopback only)")
     parser.add_argument("--port", type=_count(0, 65535), default=8000,
@@ -60,8 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--drain-timeout", type=float, default=30.0, metavar="SECONDS",
                         help="on SIGTERM or SIGINT, how long requests in flight may take to "
                              "finish before they are cancelled (default: %(default)s)")
+    parser.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"],
+                        help="uvicorn's HTTP/1.1 parser; auto picks httptools when installed "
+                             "(the serve extra's uvicorn[standard]) (default: %(default)s)")
+    parser.add_argument("--loop", default="auto", choices=["auto", "asyncio", "uvloop"],
+                        help="the event loop; auto picks uvloop when installed "
+                             "(default: %(default)s)")
     parser.add_argument("--no-access-log", dest="access_log", action="store_false",
-                        help="do not log one line per request")
+                        help="do not log one line per request (client, method, path, status, "
+                             "duration, request id) (default: log them)")
     parser.add_argument("--log-level", default="info",
                         choices=["debug", "info", "warning", "error"],
                         help="logging level (default: %(default)s)")
@@ -85,8 +96,13 @@ def _count(low: int, high: int | None = None):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server until SIGTERM or SIGINT; returns the process exit code."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = _BlockWrites()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=args.log_level.upper(), handlers=[handler])
+    # The access log writes a line per request: skip the record fields the format never shows
+    # (the logging HOWTO's "Optimization" settings; finding the caller's frame is the dearest).
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     # Imported here so that `hybrid-serve --help` works, and fails clearly, without the extra.
     try:
         import uvicorn
@@ -105,10 +121,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         (log.info if model.versions else log.warning)("%s", model.describe())
     app = create_app(repository, args.max_request_bytes, access_log=args.access_log)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_config=None,
-                            access_log=False, lifespan="on",
+                            access_log=False, lifespan="on", http=args.http, loop=args.loop,
+                            proxy_headers=False,  # nothing reads forwarded client addresses
                             timeout_graceful_shutdown=args.drain_timeout)
     _run_until_signal(uvicorn.Server(config))
     return 0
+
+
+class _BlockWrites(logging.StreamHandler):
+    """Log to stderr in blocks: a timer flushes every ``interval`` seconds, not every line.
+
+    A write per access-log line would be a system call per request on the event loop's thread,
+    and each one lets the model's worker thread take the GIL; block writes keep the access log
+    cheap. Warnings and errors, and everything at exit (``logging.shutdown``), are flushed at once.
+    """
+
+    def __init__(self, interval: float = 0.1) -> None:
+        raw = io.BufferedWriter(io.FileIO(sys.stderr.fileno(), "w", closefd=False), 1 << 16)
+        super().__init__(io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace"))
+        self._interval = interval
+        threading.Thread(target=self._flush_often, name="log flush", daemon=True).start()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.stream.write(self.format(record) + self.terminator)
+        except Exception:  # the logging module's convention: report, never raise
+            self.handleError(record)
+        if record.levelno >= logging.WARNING:
+            self.flush()
+
+    def _flush_often(self) -> None:
+        while True:
+            time.sleep(self._interval)
+            self.flush()
 
 
 def _run_until_signal(server) -> None:

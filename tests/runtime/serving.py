@@ -34,6 +34,13 @@ class Server:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def log_after(self, marker: str, timeout: float = 5.0) -> str:
+        """The log once ``marker`` is in it: the server writes its log in blocks, every 0.1 s."""
+        deadline = time.monotonic() + timeout
+        while marker not in (text := self.log()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return text
+
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

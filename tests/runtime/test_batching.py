@@ -1,6 +1,7 @@
 """The scheduler without a server: merging, shape separation, queue limits, draining."""
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
@@ -170,3 +171,62 @@ def test_cancelled_requests_are_not_run():
     finally:
         gate.release.set()
         sched.close(TIMEOUT)
+
+
+class _CountingLoop:
+    """Counts the worker's hand-offs to the event loop (``call_soon_threadsafe`` calls)."""
+
+    def __init__(self, loop) -> None:
+        self.loop, self.calls = loop, 0
+
+    def call_soon_threadsafe(self, *args):
+        self.calls += 1
+        return self.loop.call_soon_threadsafe(*args)
+
+    def __getattr__(self, name):
+        return getattr(self.loop, name)
+
+
+def test_async_requests_are_merged_and_answered_in_one_hand_off(elementwise, monkeypatch):
+    stats = ModelStats("m", "1")
+    sched = _scheduler(elementwise, stats, max_batch_size=8, dynamic_batching=True,
+                       max_queue_delay_us=5_000_000)
+    requests = [_pair(2, 3, seed) for seed in range(4)]
+
+    async def send_all():
+        counting = _CountingLoop(asyncio.get_running_loop())
+        monkeypatch.setattr(asyncio, "get_running_loop", lambda: counting)
+        futures = [sched.submit_async(r) for r in requests]
+        monkeypatch.undo()
+        return await asyncio.wait_for(asyncio.gather(*futures), TIMEOUT), counting.calls
+
+    try:
+        results, hand_offs = asyncio.run(send_all())
+    finally:
+        sched.close(TIMEOUT)
+    for req, out in zip(requests, results):
+        np.testing.assert_allclose(out["prod"], req["a"] * req["b"], rtol=1e-6)
+    assert stats.to_kserve()["execution_count"] == 1
+    assert hand_offs == 1
+
+
+def test_async_errors_and_cancellations():
+    gate = _Gate(fail=True)
+    sched = _scheduler(gate)
+
+    async def scenario():
+        first = sched.submit_async({"x": np.array([1.0], np.float32)})
+        while not gate.started.is_set():
+            await asyncio.sleep(0.01)
+        dropped = sched.submit_async({"x": np.array([2.0], np.float32)})
+        dropped.cancel()
+        gate.release.set()
+        with pytest.raises(ExecutionError, match="boom"):
+            await asyncio.wait_for(first, TIMEOUT)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        gate.release.set()
+        sched.close(TIMEOUT)
+    assert [c.tolist() for c in gate.calls] == [[1.0]]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -227,8 +228,26 @@ def test_prometheus_metrics(http):
 
 def test_start_log_and_access_log(server, http):
     http.get("/v2/health/live")
-    log = server.log()
+    body = {"id": "logged-7", "inputs": [_tensor("x", _x(1))]}
+    http.post("/v2/models/classifier/infer", json=body)
+    http.post("/v2/models/classifier/infer", content=b"{")
+    http.get("/v2/models/last-of-test-log")
+    log = server.log_after("/v2/models/last-of-test-log")
+    # One line per model at start: versions, inputs and outputs with shapes and dtypes.
     assert ("model 'classifier' versions [1, 2] READY; inputs: x FP32 (batch, 4); "
             "outputs: probs FP32 (batch, 3)") in log
     assert "model 'broken' UNAVAILABLE: version 1:" in log
-    assert '"GET /v2/health/live" 200' in log
+    # One line per request: client, method, path, status, duration, request id when given.
+    line = r'INFO hybrid.runtime.access: 127\.0\.0\.1:\d+ "{}" {} \d+\.\d\dms{}$'
+    assert re.search(line.format("GET /v2/health/live", 200, ""), log, re.M), log
+    assert re.search(line.format("POST /v2/models/classifier/infer", 200, " id=logged-7"), log,
+                     re.M), log
+    assert re.search(line.format("POST /v2/models/classifier/infer", 400, ""), log, re.M), log
+
+
+def test_access_log_escapes_control_characters(server, http):
+    body = {"id": "forged\nINFO hybrid.runtime.access: fake", "inputs": [_tensor("x", _x(1))]}
+    assert http.post("/v2/models/classifier/infer", json=body).status_code == 200
+    log = server.log_after("id='forged\\nINFO hybrid.runtime.access: fake'")
+    assert "id='forged\\nINFO hybrid.runtime.access: fake'" in log
+    assert not re.search(r"^INFO hybrid\.runtime\.access: fake", log, re.M)

@@ -96,6 +96,10 @@ def test_help_documents_every_option():
         assert action.help, action.dest
         for option in action.option_strings:
             assert option in done.stdout
+        if action.dest != "help":  # every other option says its default, or that it has none
+            assert "(default: " in action.help or "(required)" in action.help, action.dest
+    text = " ".join(done.stdout.split())  # argparse wraps lines at the terminal width
+    assert "(default: 127.0.0.1, loopback only)" in text and "(default: 8000)" in text
 
 
 def test_missing_repository_exits_with_a_message(tmp_path):
