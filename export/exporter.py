@@ -218,7 +218,7 @@ def _build(
         [_value_info(n, v, dynamic_batch) for v, n in zip(data, names_in)]
         + [_value_info(v.name, v, False) for v in weights if weights_as_inputs],
         [_value_info(n, v, dynamic_batch) for v, n in zip(graph.outputs, outputs)],
-        ctx.initializers,
+        _used(ctx.initializers, ctx.nodes, outputs),
     )
     model = helper.make_model(
         onnx_graph,
@@ -236,6 +236,16 @@ def _build(
     )
     helper.set_model_props(model, {**descriptions, **metadata})
     return model
+
+
+def _used(
+    initializers: list[onnx.TensorProto], nodes: list[onnx.NodeProto], outputs: list[str]
+) -> list[onnx.TensorProto]:
+    """The initializers some node or graph output reads. A lowering may leave a parameter unread
+    (BatchNorm with ``fix_gamma`` uses ones, not gamma); ONNX Runtime warns about such tensors.
+    """
+    read = {name for node in nodes for name in node.input} | set(outputs)
+    return [t for t in initializers if t.name in read]
 
 
 def _name_outputs(

@@ -11,7 +11,9 @@ Note [Unknown dims on import]
 Symbolic ONNX dims (``batch``) become 0, hybrid's "unknown dim". Most rules do not need them; the
 few that compute a static attribute from a shape (auto_pad SAME, Expand, Flatten with axis != 1)
 ask for the shape and raise naming the input when it is unknown. Pass ``input_shapes`` to fix
-them.
+them. Shape arithmetic (``Shape`` -> ``Gather`` -> ``Concat`` -> ``Reshape``, how exporters keep
+a reshape batch-independent) is evaluated while importing: see Note [Shape arithmetic on import]
+in ``import_rules/shape.py``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from hybrid.ops.registry import get_op
 from hybrid.symbol.symbol import Symbol
 
 from .import_rules import RULES
+from .import_rules.shape import FOLDS, fold_shape_arithmetic
 
 __all__ = ["from_onnx", "unsupported_ops"]
 
@@ -76,6 +79,10 @@ class ImportContext:
         self.values: dict[str, Value] = {}
         self.trainable = trainable  # initializer names (the rest of ``constants`` is fixed)
         self.param_values: dict[str, Value] = {}
+        # Shape-arithmetic results by ONNX name: float arrays, NaN where a dim is unknown; the
+        # fully known ones are also in ``constants`` (see Note [Shape arithmetic on import]).
+        self.partial: dict[str, np.ndarray] = {}
+        self.partial_labels: dict[str, np.ndarray] = {}  # where each unknown element came from
         self.node: OnnxNode | None = None
         self._counter = itertools.count()
 
@@ -86,13 +93,32 @@ class ImportContext:
     def const(self, name: str, what: str) -> np.ndarray:
         """The constant array behind ``name``: a shape-like operand read as an attribute."""
         if not self.is_const(name):
+            self._check_known(name, what)
             raise self.error(f"{what} ({name!r}) must be an initializer or a Constant output")
         return self.constants[name]
+
+    def partial_ints(self, name: str, what: str) -> tuple[Any, ...]:
+        """A 1-D integer operand whose elements may be unknown at import: those are
+        ``(tensor name, axis)`` when they are that dim, else None.
+        """
+        if name in self.partial:
+            values = self.partial[name].reshape(-1)
+            labels = self.partial_labels[name].reshape(-1)
+            return tuple(label if np.isnan(d) else int(d) for d, label in zip(values, labels))
+        return tuple(int(d) for d in np.asarray(self.const(name, what)).reshape(-1))
+
+    def _check_known(self, name: str, what: str) -> None:
+        if name in self.partial and name not in self.constants:
+            raise self.error(
+                f"{what} ({name!r}) depends on a dim unknown at import, {self.partial[name]} "
+                "(NaN: unknown); pass input_shapes to from_onnx"
+            )
 
     def value(self, name: str) -> Value:
         """The graph value of a data operand; a constant becomes a parameter variable."""
         if name in self.values:
             return self.values[name]
+        self._check_known(name, "the operand")
         if name not in self.constants:
             raise self.error(f"input {name!r} is not produced by any node or initializer")
         arr = self.constants[name]
@@ -161,7 +187,7 @@ def unsupported_ops(model: Any) -> list[str]:
     found: dict[str, None] = {}
     for node in model.graph.node:
         domain = node.domain or ""
-        if domain in ("", "ai.onnx") and node.op_type in RULES:
+        if domain in ("", "ai.onnx") and (node.op_type in RULES or node.op_type in FOLDS):
             continue
         label = node.op_type if domain in ("", "ai.onnx") else f"{domain}.{node.op_type}"
         found[f"{label} (opset {opsets.get(domain, opsets.get('ai.onnx', 1))})"] = None
@@ -184,7 +210,9 @@ def _parameters(ctx: ImportContext, aux: set[str]) -> ParameterDict:
     for name in ctx.param_values:
         arr = ctx.constants[name]
         if name not in ctx.trainable:
-            params.update({name: Constant(name, NDArray._wrap(arr.copy()))})
+            const = Constant(name, NDArray._wrap(arr.copy()))
+            const.initialize()
+            params.update({name: const})
             continue
         floating = arr.dtype.kind == "f" and name not in aux
         p = params.get(
@@ -241,6 +269,8 @@ def from_onnx(model: Any, input_shapes: dict[str, Sequence[int]] | None = None) 
         ctx.node = node
         if node.op_type == "Constant":
             ctx.constants[node.outputs[0]] = _constant_of(ctx, node)
+            continue
+        if fold_shape_arithmetic(ctx, node):
             continue
         outs = RULES[node.op_type](ctx, node)
         for name, v in zip(node.outputs, outs):

@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (ops registers every op on import)
     gluon,
     initializer,
     io,
+    kvstore,
     lr_scheduler,
     metric,
     name,
@@ -23,6 +24,7 @@ from . import (  # noqa: F401  (ops registers every op on import)
     viz,
 )
 from . import initializer as init
+from . import kvstore as kv
 from . import ndarray as nd
 from . import symbol as sym
 from .base import HybridError, MXNetError
@@ -32,6 +34,7 @@ from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
 _sys.modules[__name__ + ".nd"] = ndarray
 _sys.modules[__name__ + ".sym"] = symbol
 _sys.modules[__name__ + ".init"] = initializer
+_sys.modules[__name__ + ".kv"] = kvstore
 
 __version__ = "0.1.0"
 __all__ = [
@@ -44,6 +47,8 @@ __all__ = [
     "viz",
     "gluon",
     "io",
+    "kv",
+    "kvstore",
     "init",
     "initializer",
     "lr_scheduler",

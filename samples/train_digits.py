@@ -103,6 +103,26 @@ def evaluate(net: gluon.Block, data: DataLoader) -> float:
     return accuracy.get()[1]
 
 
+def train_epoch(
+    net: gluon.Block, trainer: gluon.Trainer, data: Any, accuracy: metric.EvalMetric
+) -> tuple[float, int]:
+    """One pass over ``data`` with softmax cross-entropy; updates ``accuracy`` and returns the
+    summed loss and the number of samples.
+    """
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    total, count = 0.0, 0
+    for x, y in data:
+        with autograd.record():
+            out = net(x)
+            loss = loss_fn(out, y)
+        loss.backward()
+        trainer.step(x.shape[0])
+        accuracy.update(y, out)
+        total += float(loss.sum().asscalar())
+        count += x.shape[0]
+    return total, count
+
+
 def train(
     net: gluon.Block, train_data: DataLoader, epochs: int, learning_rate: float = 2e-3
 ) -> dict[str, list[float]]:
@@ -111,7 +131,6 @@ def train(
     """
     from tqdm import tqdm
 
-    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
     trainer = gluon.Trainer(net.collect_params(), "adam", {"learning_rate": learning_rate})
     accuracy = metric.Accuracy()
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}
@@ -119,18 +138,8 @@ def train(
         # Decaying the step size settles the last epochs (steadier test accuracy across seeds).
         trainer.set_learning_rate(learning_rate * 0.8**epoch)
         accuracy.reset()
-        total, count = 0.0, 0
         bar = tqdm(train_data, desc=f"epoch {epoch + 1}/{epochs}", leave=False, file=sys.stderr)
-        for x, y in bar:
-            with autograd.record():
-                out = net(x)
-                loss = loss_fn(out, y)
-            loss.backward()
-            trainer.step(x.shape[0])
-            accuracy.update(y, out)
-            total += float(loss.sum().asscalar())
-            count += x.shape[0]
-            bar.set_postfix(loss=f"{total / count:.4f}")
+        total, count = train_epoch(net, trainer, bar, accuracy)
         history["loss"].append(total / count)
         history["accuracy"].append(accuracy.get()[1])
         print(

@@ -6,11 +6,11 @@ import doctest
 import importlib
 import pkgutil
 
+import hybrid.export
+import hybrid.runtime
 import pytest
 
 import hybrid
-import hybrid.export
-import hybrid.runtime
 
 _FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 

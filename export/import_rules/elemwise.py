@@ -4,6 +4,7 @@ logic, Where, Clip, Cast and the identities (Identity, Dropout at inference).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -113,6 +114,23 @@ def _selu(ctx: Any, node: Any) -> list:
     gamma = float(node.attrs.get("gamma", _SELU_GAMMA))
     y = ctx.op("LeakyReLU", [ctx.value(node.inputs[0])], act_type="elu", slope=alpha)
     return [ctx.op("_mul_scalar", [y], scalar=gamma, is_int=False)]
+
+
+@rule("Gelu")
+def _gelu(ctx: Any, node: Any) -> list:
+    x = ctx.value(node.inputs[0])
+    if node.attrs.get("approximate", "none") == "none":
+        return [ctx.op("LeakyReLU", [x], act_type="gelu")]
+    # MXNet's gelu is the erf form; the tanh approximation is written out:
+    # 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
+    def scale(v: Any, c: float) -> Any:
+        return ctx.op("_mul_scalar", [v], scalar=c, is_int=False)
+
+    cube = ctx.op("_power_scalar", [x], scalar=3.0, is_int=False)
+    t = ctx.op("tanh", [scale(ctx.op("elemwise_add", [x, scale(cube, 0.044715)]),
+                              math.sqrt(2 / math.pi))])
+    one_plus_t = ctx.op("_plus_scalar", [t], scalar=1.0, is_int=False)
+    return [ctx.op("elemwise_mul", [scale(x, 0.5), one_plus_t])]
 
 
 @rule("Where")

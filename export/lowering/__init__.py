@@ -69,6 +69,7 @@ def _load_families() -> None:
         pooling,
         random,
         reduce,
+        rnn,
         shape,
         sort,
     )

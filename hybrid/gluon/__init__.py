@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import data, loss, nn, utils
+from . import data, loss, model_zoo, nn, rnn, utils
 from .block import Block, HybridBlock
 from .parameter import Constant, DeferredInitializationError, Parameter, ParameterDict
 from .symbol_block import SymbolBlock
@@ -19,6 +19,8 @@ __all__ = [
     "Trainer",
     "data",
     "loss",
+    "model_zoo",
     "nn",
+    "rnn",
     "utils",
 ]

@@ -1,4 +1,26 @@
-"""Gluon's Trainer: applies an optimizer to a set of Parameters (MXNet 1.9's ``gluon.Trainer``)."""
+"""Gluon's Trainer: applies an optimizer to a set of Parameters (MXNet 1.9's ``gluon.Trainer``).
+
+Note [Distributed steps]
+------------------------
+With a distributed kvstore (``'dist_sync'``, ``'dist_sync_device'``, ``'horovod'`` or such a
+KVStore object) the Trainer follows MXNet 1.9.1's rules with updates off the store:
+
+- The kvstore is created at the first ``step`` (or ``allreduce_grads``/``update``), not in the
+  constructor. Then every worker checks that all workers train the same parameters (names, shapes
+  and dtypes, compared through a digest) and raises naming the ones that differ, and every
+  parameter (those without gradients too, e.g. BatchNorm's running statistics) is broadcast from
+  rank 0, so all workers start equal. Parameters still waiting for deferred initialization are
+  broadcast at a later step, once they have a value.
+- ``step(batch_size)`` = ``allreduce_grads()`` + ``update(batch_size)``, with ``batch_size`` the
+  batch of this worker, as a single-process script passes it. ``allreduce_grads`` sums every
+  gradient over the workers in one ``pushpull`` of all keys (the store packs small gradients into
+  a few flat buffers: Note [Gradient buckets] in ``hybrid.kvstore.mpi``). ``update`` then applies
+  the optimizer on every worker with ``rescale_grad = 1 / (batch_size * num_workers)``: the summed
+  gradient is normalised by the global batch, so N workers with batch b step exactly like one
+  process with batch N * b (Horovod's rule). Every worker holds the same summed gradients and makes
+  the same update, so the parameters stay identical.
+- ``update_on_kvstore=True`` raises: hybrid's stores never run the optimizer.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +28,14 @@ import os
 import tempfile
 from typing import Any
 
+import numpy as np
+
+from .. import kvstore as kvs
 from .. import optimizer as opt
 from ..base import HybridError
 from .parameter import Parameter, ParameterDict
 
 __all__ = ["Trainer", "StaleGradientError"]
-
-_IN_PROCESS_KVSTORES = ("device", "local", None)
 
 
 class StaleGradientError(HybridError, UserWarning):
@@ -33,13 +56,17 @@ class Trainer:
         An optimizer name for ``hybrid.optimizer.create`` (e.g. ``'sgd'``) or an instance.
     optimizer_params : dict, optional
         Keyword arguments for the optimizer, e.g. ``{'learning_rate': 0.1}``; only with a name.
-    kvstore : str or object
-        ``'device'``, ``'local'`` or None reduce nothing in one process. An object with
-        ``pushpull(key, values, priority=...)`` is used to reduce gradients across workers.
+    kvstore : str, KVStore or object
+        ``'device'``, ``'local'`` or None reduce nothing in one process. ``'dist_sync'``,
+        ``'dist_sync_device'``, ``'dist_device_sync'`` or ``'horovod'`` sum gradients over the MPI
+        workers started by ``hybrid-run`` (see Note [Distributed steps]); so does a KVStore from
+        ``hybrid.kvstore.create``. Any other object with ``pushpull(key, values, priority=...)``
+        is called once per parameter to reduce its gradient.
     compression_params : dict, optional
-        Accepted for compatibility; gradients are not compressed in one process.
+        Ignored in one process; a distributed kvstore raises, as it does not compress.
     update_on_kvstore : bool, optional
-        Accepted for compatibility; updates always run in this process.
+        None or False; updates always run on the workers. True raises with a distributed
+        kvstore and is ignored in one process.
 
     Examples
     --------
@@ -68,8 +95,11 @@ class Trainer:
         self._params = _param_list(params)
         self._param2idx = {p.name: i for i, p in enumerate(self._params)}
         self._compression_params = compression_params
-        self._update_on_kvstore = update_on_kvstore
-        self._kvstore = _check_kvstore(kvstore)
+        _check_kvstore(kvstore, update_on_kvstore)
+        self._kvstore_params = {"kvstore": kvstore, "update_on_kvstore": update_on_kvstore}
+        self._kv_initialized = False
+        self._kvstore: Any = None
+        self._params_to_init = list(self._params)
         self._init_optimizer(optimizer, optimizer_params or {})
         self._scale = self._optimizer.rescale_grad
 
@@ -86,6 +116,41 @@ class Trainer:
         else:
             self._optimizer = opt.create(optimizer, param_dict=param_dict, **optimizer_params)
         self._updaters = [opt.get_updater(self._optimizer)]
+
+    # -- kvstore (see Note [Distributed steps])
+    # ----------------------------------------------------------------------------------------
+    def _init_kvstore(self) -> None:
+        kv = self._kvstore_params["kvstore"]
+        if isinstance(kv, str):
+            kv = None if kv in kvs.LOCAL_TYPES else kvs.create(kv)
+        if kv is not None:
+            if self._compression_params and hasattr(kv, "set_gradient_compression"):
+                kv.set_gradient_compression(self._compression_params)
+            if hasattr(kv, "check_same"):
+                kv.check_same([_describe(p) for p in self._params], "Trainer")
+        self._kvstore = kv
+        self._kv_initialized = True
+
+    def _init_params(self) -> None:
+        """Broadcast rank 0's values of the parameters that have one (deferred ones wait)."""
+        ready = [p for p in self._params_to_init if p._data is not None]
+        self._params_to_init = [p for p in self._params_to_init if p._data is None]
+        kv = self._kvstore
+        if kv is None or not ready or not hasattr(kv, "broadcast"):
+            return
+        keys = [self._param2idx[p.name] for p in ready]
+        if isinstance(kv, kvs.KVStore):
+            data = [p.list_data() for p in ready]
+            kv.broadcast(keys, data, data)
+            return
+        for key, p in zip(keys, ready):
+            kv.broadcast(key, p.list_data()[0], p.list_data(), priority=-key)
+
+    def _prepare_kvstore(self) -> None:
+        if not self._kv_initialized:
+            self._init_kvstore()
+        if self._params_to_init:
+            self._init_params()
 
     # -- learning rate
     # -----------------------------------------------------------------------------------------
@@ -106,32 +171,54 @@ class Trainer:
     # ---------------------------------------------------------------------------------------------
     def step(self, batch_size: int, ignore_stale_grad: bool = False) -> None:
         """Reduce gradients, then update every parameter with gradients scaled by
-        ``1 / batch_size`` (through the optimizer's ``rescale_grad``).
+        ``1 / batch_size`` (through the optimizer's ``rescale_grad``); with a distributed kvstore
+        ``batch_size`` is this worker's batch and the scale ``1 / (batch_size * num_workers)``.
 
         Raises :class:`StaleGradientError` naming the parameters whose gradient was not
         computed since the last step, unless ``ignore_stale_grad`` (then those are skipped).
         """
-        self._optimizer.rescale_grad = self._scale / batch_size
+        self._prepare_kvstore()
+        self._set_batch_size(batch_size)
         self._allreduce_grads()
         self._update(ignore_stale_grad)
 
     def allreduce_grads(self) -> None:
-        """Reduce gradients across workers (``step`` = ``allreduce_grads`` + ``update``)."""
+        """Sum the gradients over the workers (``step`` = ``allreduce_grads`` + ``update``);
+        e.g. to clip the summed gradients before ``update``.
+        """
+        self._prepare_kvstore()
         self._allreduce_grads()
 
     def update(self, batch_size: int, ignore_stale_grad: bool = False) -> None:
-        """Update the parameters from their (already reduced) gradients; see ``step``."""
-        self._optimizer.rescale_grad = self._scale / batch_size
+        """Update the parameters from their (already reduced) gradients, scaled by
+        ``1 / (batch_size * num_workers)``; see ``step``.
+        """
+        self._prepare_kvstore()
+        self._set_batch_size(batch_size)
         self._update(ignore_stale_grad)
 
+    def _set_batch_size(self, batch_size: int) -> None:
+        # Summed gradients are normalised by the global batch (see Note [Distributed steps]).
+        workers = getattr(self._kvstore, "num_workers", 1)
+        self._optimizer.rescale_grad = self._scale / (batch_size * workers)
+
     def _allreduce_grads(self) -> None:
-        # The one place gradients are reduced: nothing to do in one process; a kvstore sums each
-        # gradient over workers in place.
-        if self._kvstore is None:
+        # The one place gradients are reduced: nothing to do in one process; a hybrid KVStore
+        # gets every key in one call (so it can bucket them), any other object one call per key.
+        kv = self._kvstore
+        if kv is None:
             return
-        for i, param in enumerate(self._params):
-            if param.grad_req != "null":
-                self._kvstore.pushpull(i, param.list_grad(), priority=-i)
+        # Parameters still waiting for deferred initialization have no gradient yet.
+        active = [
+            (i, p)
+            for i, p in enumerate(self._params)
+            if p.grad_req != "null" and p._data is not None
+        ]
+        if isinstance(kv, kvs.KVStore):
+            kv.pushpull([i for i, _ in active], [p.list_grad() for _, p in active])
+            return
+        for i, param in active:
+            kv.pushpull(i, param.list_grad(), priority=-i)
 
     def _update(self, ignore_stale_grad: bool) -> None:
         active = [(i, p) for i, p in enumerate(self._params) if p.grad_req != "null"]
@@ -206,14 +293,27 @@ def _param_list(params: Any) -> list[Parameter]:
     return list(params)
 
 
-def _check_kvstore(kvstore: Any) -> Any:
-    """None for an in-process kvstore; the object itself when it can reduce gradients."""
+def _check_kvstore(kvstore: Any, update_on_kvstore: bool | None) -> None:
+    """Reject unknown kvstore names and objects, and updates on a distributed store."""
     if isinstance(kvstore, str) or kvstore is None:
-        if kvstore not in _IN_PROCESS_KVSTORES:
+        if kvstore not in (None, *kvs.LOCAL_TYPES, *kvs.DIST_TYPES):
             raise HybridError(
-                f"Trainer: kvstore {kvstore!r} is not supported yet; use 'device', 'local' or None"
+                f"Trainer: kvstore {kvstore!r} is not supported; use one of None, "
+                f"{', '.join(kvs.LOCAL_TYPES + kvs.DIST_TYPES)} or a KVStore object"
             )
-        return None
-    if not callable(getattr(kvstore, "pushpull", None)):
+        kv_type = kvstore
+    elif callable(getattr(kvstore, "pushpull", None)):
+        kv_type = getattr(kvstore, "type", None)
+    else:
         raise HybridError(f"Trainer: kvstore {kvstore!r} has no pushpull(key, values, priority)")
-    return kvstore
+    if update_on_kvstore and kv_type not in (None, *kvs.LOCAL_TYPES):
+        raise HybridError(
+            f"Trainer: update_on_kvstore=True is not supported with kvstore {kv_type!r}: the "
+            "gradients are summed over the workers, then every worker applies the optimizer "
+            "itself; pass update_on_kvstore=False or None"
+        )
+
+
+def _describe(param: Parameter) -> str:
+    """What must agree across workers for one parameter: name, shape and dtype."""
+    return f"{param.name} {tuple(param.shape or ())} {np.dtype(param.dtype).name}"

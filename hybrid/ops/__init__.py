@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     pooling,
     random,
     reduce,
+    rnn,
     shape,
 )
 from .registry import REGISTRY, Op, Sample, all_ops, get_op, invoke, register

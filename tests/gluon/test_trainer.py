@@ -145,5 +145,5 @@ def test_optimizer_instance_and_argument_checks():
         Trainer(params, sgd, {"learning_rate": 0.1})
     with pytest.raises(HybridError, match="list or dict of Parameters"):
         Trainer(params[0], "sgd")
-    with pytest.raises(HybridError, match="dist_sync"):
-        Trainer(params, "sgd", kvstore="dist_sync")
+    with pytest.raises(HybridError, match="kvstore 'dist_async' is not supported"):
+        Trainer(params, "sgd", kvstore="dist_async")

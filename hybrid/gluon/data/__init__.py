@@ -14,6 +14,7 @@ from .sampler import (
     RandomSampler,
     Sampler,
     SequentialSampler,
+    SplitSampler,
 )
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "FilterSampler",
     "BatchSampler",
     "IntervalSampler",
+    "SplitSampler",
     "DataLoader",
     "vision",
 ]

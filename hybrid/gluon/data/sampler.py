@@ -15,6 +15,7 @@ __all__ = [
     "FilterSampler",
     "BatchSampler",
     "IntervalSampler",
+    "SplitSampler",
 ]
 
 
@@ -93,6 +94,47 @@ class IntervalSampler(Sampler):
         if self._rollover:
             return self._length
         return len(range(0, self._length, self._interval))
+
+
+class SplitSampler(Sampler):
+    """The ``part_index``-th of ``num_parts`` equal, contiguous parts of ``[0, length)``, in a
+    fresh random order on each pass: each worker of a distributed job reads its own shard.
+
+    Each part holds ``length // num_parts`` indices, ``[part_len * part_index, part_len *
+    (part_index + 1))``; the last ``length % num_parts`` indices belong to no part, so every worker
+    makes the same number of steps. The order is drawn from ``hybrid.random.generator()``.
+
+    Parameters
+    ----------
+    length : int
+        Number of examples in the dataset.
+    num_parts : int
+        Number of parts (e.g. ``kv.num_workers``).
+    part_index : int
+        The part to read (e.g. ``kv.rank``), in ``[0, num_parts)``.
+
+    Examples
+    --------
+    >>> from hybrid.gluon.data import SplitSampler
+    >>> sorted(SplitSampler(10, num_parts=3, part_index=1))
+    [3, 4, 5]
+    """
+
+    def __init__(self, length: int, num_parts: int = 1, part_index: int = 0):
+        if num_parts < 1 or not 0 <= part_index < num_parts:
+            raise HybridError(
+                f"SplitSampler: part_index must be in [0, num_parts) with num_parts >= 1, got "
+                f"part_index={part_index}, num_parts={num_parts}"
+            )
+        self._part_len = length // num_parts
+        self._start = self._part_len * part_index
+
+    def __iter__(self) -> Iterator[int]:
+        order = random.generator().permutation(self._part_len) + self._start
+        return iter(order.tolist())
+
+    def __len__(self) -> int:
+        return self._part_len
 
 
 _LAST_BATCH = ("keep", "discard", "rollover")
