@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 __all__ = [
@@ -9,6 +11,7 @@ __all__ = [
     "MXNetError",
     "ShapeError",
     "AttrError",
+    "data_dir",
     "default_dtype",
     "numeric_types",
 ]
@@ -33,3 +36,8 @@ class AttrError(HybridError, ValueError):
 # MXNet's default dtype: arrays made without an explicit dtype are float32.
 default_dtype = np.dtype(np.float32)
 numeric_types = (int, float, np.integer, np.floating, bool, np.bool_)
+
+
+def data_dir() -> str:
+    """Where data sets and model files live: ``$MXNET_HOME``, else ``~/.mxnet`` (as in MXNet)."""
+    return os.environ.get("MXNET_HOME", os.path.join("~", ".mxnet"))

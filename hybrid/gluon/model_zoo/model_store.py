@@ -12,8 +12,7 @@ import glob
 import hashlib
 import os
 
-from ...base import HybridError
-from ..data.vision.datasets import _data_dir
+from ...base import HybridError, data_dir
 
 __all__ = ["get_model_file", "purge", "short_hash"]
 
@@ -61,7 +60,7 @@ _URL = "https://apache-mxnet.s3-accelerate.dualstack.amazonaws.com/gluon/models/
 
 def default_root() -> str:
     """``$MXNET_HOME/models`` (``~/.mxnet/models`` without ``MXNET_HOME``), as MXNet."""
-    return os.path.join(_data_dir(), "models")
+    return os.path.join(data_dir(), "models")
 
 
 def short_hash(name: str) -> str:

@@ -14,6 +14,7 @@ from .basic_layers import (
     HybridConcurrent,
     HybridLambda,
     HybridSequential,
+    Identity,
     Lambda,
     Sequential,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "Identity",
     "Lambda",
     "HybridLambda",
     "Concatenate",

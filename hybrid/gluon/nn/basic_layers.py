@@ -21,6 +21,7 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "Identity",
     "Lambda",
     "HybridLambda",
     "Concatenate",
@@ -303,6 +304,20 @@ class Flatten(HybridBlock):
 
     def __repr__(self) -> str:
         return type(self).__name__
+
+
+class Identity(HybridBlock):
+    """Passes its input through unchanged (a branch of ``HybridConcurrent`` that keeps ``x``).
+
+    Examples
+    --------
+    >>> import hybrid as mx
+    >>> mx.gluon.nn.Identity()(mx.nd.ones((2,))).asnumpy().tolist()
+    [1.0, 1.0]
+    """
+
+    def hybrid_forward(self, F: Any, x: Any) -> Any:
+        return x
 
 
 def _function_name(function: Any) -> str:

@@ -16,19 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from ....base import HybridError
+from ....base import HybridError, data_dir
 from ....ndarray import NDArray
 from ..dataset import Dataset
 
 __all__ = ["MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "read_idx"]
 
 
-def _data_dir() -> str:
-    return os.environ.get("MXNET_HOME", os.path.join("~", ".mxnet"))
-
-
 def _default_root(name: str) -> str:
-    return os.path.join(_data_dir(), "datasets", name)
+    return os.path.join(data_dir(), "datasets", name)
 
 
 # idx type codes (the third byte of the magic number) -> big-endian numpy dtypes.

@@ -10,8 +10,10 @@ std ``(0.229, 0.224, 0.225)``, at least 224x224 (299x299 for Inception v3).
 
 Examples
 --------
+>>> import hybrid as mx
 >>> from hybrid.gluon.model_zoo import vision
->>> net = vision.get_model('resnet18_v1', classes=10)
+>>> with mx.name.NameManager():  # fresh counters: the first ResNet V1 is resnetv10_
+...     net = vision.get_model('resnet18_v1', classes=10)
 >>> net.features[0].weight.name
 'resnetv10_conv0_weight'
 """

@@ -16,13 +16,6 @@ from ..model_store import get_model_file
 __all__ = ["DenseNet", "densenet121", "densenet161", "densenet169", "densenet201"]
 
 
-class _Identity(HybridBlock):
-    """Passes its input through (MXNet's ``gluon.contrib.nn.Identity``)."""
-
-    def hybrid_forward(self, F: Any, x: Any) -> Any:
-        return x
-
-
 def _make_dense_layer(growth_rate: int, bn_size: int, dropout: float) -> nn.HybridConcurrent:
     """``concat([x, conv3x3(relu(bn(conv1x1(relu(bn(x))))))], axis=1)``: adds ``growth_rate``
     channels.
@@ -37,7 +30,7 @@ def _make_dense_layer(growth_rate: int, bn_size: int, dropout: float) -> nn.Hybr
     if dropout:
         new_features.add(nn.Dropout(dropout))
     out = nn.HybridConcurrent(axis=1, prefix="")
-    out.add(_Identity())
+    out.add(nn.Identity())
     out.add(new_features)
     return out
 
