@@ -1,5 +1,6 @@
-"""Character-level LSTM language model on Python's own source code (no download), exported to
-ONNX and sampled from ONNX Runtime.
+"""A character-level LSTM language model on Python's source, exported to ONNX and sampled.
+
+The text ships with Python (no download); sampling runs in ONNX Runtime.
 
 Run from the project root::
 
