@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from hybrid.ops._util import normalize_axis
-from hybrid.ops.shape import _permutation
+from hybrid.ops.shape import _permutation, reshape_terms
 
 from ..builder import Builder, Call, onnx_type
 from . import lowering
@@ -66,41 +66,6 @@ def cast(ctx: Builder, x: str, from_dtype: np.dtype, to_dtype: np.dtype) -> str:
     return ctx.node("Cast", [x], to=onnx_type(to_dtype))
 
 
-def _reshape_terms(codes: tuple[int, ...], ndim: int, reverse: bool) -> list:
-    """MXNet's reshape codes as output terms (see Note [Reshape codes] in hybrid/ops/shape.py):
-    ``d > 0`` a fixed dim, ``-1`` to infer, ``("dim", j)`` input dim j, ``("prod", j)`` dims j and
-    j+1 merged, ``("div", j, c)`` input dim j divided by c. ``infer`` already validated the codes.
-    """
-    seq = list(codes[::-1] if reverse else codes)
-
-    def src(j: int) -> int:
-        return ndim - 1 - j if reverse else j
-
-    out: list = []
-    j = i = 0
-    while i < len(seq):
-        c = seq[i]
-        if c > 0 or c == -1:
-            out.append(c)
-            j += 1
-        elif c == 0:
-            out.append(("dim", src(j)))
-            j += 1
-        elif c == -2:
-            out += [("dim", src(k)) for k in range(j, ndim)]
-            j = ndim
-        elif c == -3:
-            out.append(("prod", min(src(j), src(j + 1))))
-            j += 2
-        else:  # -4, d1, d2: split dim j; a -1 half is the dim divided by the other half.
-            d1, d2 = seq[i + 1 : i + 3]
-            div = ("div", src(j), d2 if d1 == -1 else d1)
-            out += [div, d2] if d1 == -1 else [d1, div if d2 == -1 else d2]
-            j, i = j + 1, i + 2
-        i += 1
-    return out[::-1] if reverse else out
-
-
 def _term_tensor(ctx: Builder, x: str, term: tuple) -> str:
     """One run-time output dim of a reshape, as an int64 1-D tensor of one element."""
     if term[0] == "dim":
@@ -115,7 +80,7 @@ def _reshape(ctx: Builder, n: Call) -> str:
     x, shape = n.inputs[0], n.in_shapes[0]
     if tuple(shape) == tuple(n.out_shapes[0]):
         return x
-    terms = _reshape_terms(n.attrs["shape"], len(shape), n.attrs["reverse"])
+    terms, _ = reshape_terms("Reshape", n.attrs["shape"], len(shape), n.attrs["reverse"])
     # ONNX's Reshape copies the input dim at the same position for a 0 and infers one -1: a dim
     # MXNet copies in place becomes 0, and the first run-time dim left, if no -1 is taken, -1.
     terms = [0 if t == ("dim", i) else t for i, t in enumerate(terms)]

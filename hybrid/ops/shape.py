@@ -32,7 +32,7 @@ from ._util import normalize_axes, normalize_axis
 from .attrs import Attr
 from .registry import Op, Sample, register
 
-__all__ = ["reshape_target", "legacy_shape", "known"]
+__all__ = ["reshape_target", "reshape_terms", "legacy_shape", "known"]
 
 
 def known(shape: Any) -> bool:
@@ -45,6 +45,62 @@ def legacy_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(shape) if len(shape) else (1,)
 
 
+def reshape_terms(
+    op: str, codes: tuple[int, ...], ndim: int, reverse: bool = False
+) -> tuple[list, list[tuple[int, int, int]]]:
+    """MXNet's reshape ``codes`` read against ``ndim`` input dims (see Note [Reshape codes]), as
+    output terms that need no concrete shape, so that eager reshapes and the ONNX lowering (which
+    computes run-time dims) share one reading.
+
+    A term is ``d > 0`` (a fixed dim), ``-1`` (inferred from the size), ``("dim", j)`` (input dim
+    j), ``("prod", j)`` (input dims j and j+1 merged) or ``("div", j, c)`` (input dim j divided by
+    c). The second result lists the ``-4`` splits ``(j, d1, d2)`` whose halves the input dim j must
+    match (a -1 half is the other one's quotient).
+    """
+    if reverse and -4 in codes:
+        raise AttrError(f"{op}: shape={codes} uses -4, which MXNet cannot read with reverse=True")
+    seq = list(codes[::-1] if reverse else codes)
+    out: list = []
+    splits: list[tuple[int, int, int]] = []
+    j = i = 0
+
+    def take(k: int) -> list[int]:
+        nonlocal j
+        if j + k > ndim:
+            raise ShapeError(f"{op}: shape={codes} reads more dims than the input's {ndim}")
+        j += k
+        return [ndim - 1 - d if reverse else d for d in range(j - k, j)]
+
+    while i < len(seq):
+        c = seq[i]
+        if c > 0 or c == -1:
+            if c == -1 and -1 in out:
+                raise AttrError(f"{op}: shape={codes} has more than one -1")
+            out.append(c)
+            j += 1
+        elif c == 0:
+            out += [("dim", d) for d in take(1)]
+        elif c == -2:
+            out += [("dim", d) for d in take(ndim - j)]
+        elif c == -3:
+            out.append(("prod", min(take(2))))
+        elif c == -4 and i + 2 < len(seq):
+            d1, d2 = seq[i + 1 : i + 3]
+            if (d1, d2) == (-1, -1) or not all(d > 0 or d == -1 for d in (d1, d2)):
+                raise AttrError(
+                    f"{op}: shape={codes}: -4 must be followed by two dims > 0, one may be -1"
+                )
+            (d0,) = take(1)
+            splits.append((d0, d1, d2))
+            div = ("div", d0, d2 if d1 == -1 else d1)
+            out += [div, d2] if d1 == -1 else [d1, div if d2 == -1 else d2]
+            i += 2
+        else:
+            raise AttrError(f"{op}: shape={codes} has an invalid code at position {i}")
+        i += 1
+    return (out[::-1] if reverse else out), splits
+
+
 def reshape_target(
     op: str, codes: tuple[int, ...], shape: tuple[int, ...], reverse: bool = False
 ) -> tuple[int, ...]:
@@ -52,54 +108,29 @@ def reshape_target(
 
     Unknown input dims (0) give unknown output dims where they matter.
     """
-    if reverse and -4 in codes:
-        raise AttrError(f"{op}: shape={codes} uses -4, which MXNet cannot read with reverse=True")
-    dims = list(shape[::-1] if reverse else shape)
-    seq = list(codes[::-1] if reverse else codes)
-    out: list[int] = []
-    src, infer_at, i = 0, None, 0
+    terms, splits = reshape_terms(op, codes, len(shape), reverse)
+    for j, d1, d2 in splits:
+        d0, given = shape[j], d1 if d2 == -1 else d2
+        if d0 and (d0 % given if -1 in (d1, d2) else d1 * d2 != d0):
+            raise ShapeError(f"{op}: -4 cannot split dim {d0} of {shape} into ({d1}, {d2})")
 
-    def take(k: int) -> list[int]:
-        nonlocal src
-        if src + k > len(dims):
-            raise ShapeError(f"{op}: shape={codes} reads more dims than the input {shape} has")
-        src += k
-        return dims[src - k : src]
+    def value(t: Any) -> int:
+        if isinstance(t, int):
+            return t
+        if t[0] == "dim":
+            return shape[t[1]]
+        if t[0] == "prod":
+            return shape[t[1]] * shape[t[1] + 1]
+        return shape[t[1]] // t[2]
 
-    while i < len(seq):
-        c = seq[i]
-        if c > 0 or c == -1:
-            if c == -1:
-                if infer_at is not None:
-                    raise AttrError(f"{op}: shape={codes} has more than one -1")
-                infer_at = len(out)
-            out.append(c)
-            src += 1
-        elif c == 0:
-            out.extend(take(1))
-        elif c == -2:
-            out.extend(take(len(dims) - src))
-        elif c == -3:
-            d1, d2 = take(2)
-            out.append(d1 * d2)
-        elif c == -4 and i + 2 < len(seq) and (seq[i + 1], seq[i + 2]) != (-1, -1):
-            (d0,), (d1, d2) = take(1), seq[i + 1 : i + 3]
-            if d0 and (d1 == -1 or d2 == -1):
-                d1, d2 = (d0 // d2, d2) if d1 == -1 else (d1, d0 // d1)
-            if d0 and d1 * d2 != d0:
-                raise ShapeError(f"{op}: -4 cannot split dim {d0} of {shape} into ({d1}, {d2})")
-            out += [max(d1, 0), max(d2, 0)]
-            i += 2
-        else:
-            raise AttrError(f"{op}: shape={codes} has an invalid code at position {i}")
-        i += 1
-    return _infer_minus_one(op, codes, shape, out[::-1] if reverse else out, reverse, infer_at)
+    out = [value(t) for t in terms]
+    infer_at = terms.index(-1) if -1 in terms else None
+    return _infer_minus_one(op, codes, shape, out, reverse, infer_at)
 
 
 def _infer_minus_one(op, codes, shape, out, reverse, infer_at):
     size = math.prod(shape)
     if infer_at is not None:
-        infer_at = len(out) - 1 - infer_at if reverse else infer_at
         rest = math.prod(d for j, d in enumerate(out) if j != infer_at)
         if size and rest and size % rest:
             raise ShapeError(f"{op}: cannot infer -1 in shape={codes} for an input of {shape}")
