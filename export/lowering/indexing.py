@@ -13,7 +13,7 @@ import numpy as np
 
 from hybrid.base import HybridError
 from hybrid.ops._util import normalize_axis
-from hybrid.ops.indexing import _like_axes, _slice_key
+from hybrid.ops.indexing import like_axes, slice_key
 
 from ..builder import Builder, Call
 from . import lowering
@@ -56,7 +56,7 @@ def _in_range(ctx: Builder, i: str, data: str, axis: int, mode: str) -> str:
 @lowering("slice")
 def _slice_op(ctx: Builder, n: Call) -> str:
     a = n.attrs
-    key = _slice_key(n.in_shapes[0], a["begin"], a["end"], a["step"])
+    key = slice_key(n.in_shapes[0], a["begin"], a["end"], a["step"])
     return _slice(ctx, n.inputs[0], list(enumerate(key)))
 
 
@@ -68,7 +68,7 @@ def _slice_axis(ctx: Builder, n: Call) -> str:
 
 @lowering("slice_like")
 def _slice_like(ctx: Builder, n: Call) -> str:
-    axes = list(_like_axes(*n.in_shapes, n.attrs["axes"]))
+    axes = list(like_axes(*n.in_shapes, n.attrs["axes"]))
     ends = dims_at(ctx, n.inputs[1], axes)
     return ctx.node("Slice", [n.inputs[0], ctx.ints([0] * len(axes)), ends, ctx.ints(axes)])
 

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from hybrid.ops._util import normalize_axis
-from hybrid.ops.shape import _permutation, reshape_terms
+from hybrid.ops.shape import permutation, reshape_terms
 
 from ..builder import Builder, Call, onnx_type
 from . import lowering
@@ -155,7 +155,7 @@ def transpose(ctx: Builder, x: str, perm: list[int]) -> str:
 
 @lowering("transpose")
 def _transpose(ctx: Builder, n: Call) -> str:
-    return transpose(ctx, n.inputs[0], list(_permutation(n.attrs["axes"], len(n.in_shapes[0]))))
+    return transpose(ctx, n.inputs[0], list(permutation(n.attrs["axes"], len(n.in_shapes[0]))))
 
 
 @lowering("SwapAxis")

@@ -18,6 +18,8 @@ from .attrs import REQUIRED, Attr
 from .registry import Op, Sample, register
 from .shape import known, legacy_shape
 
+__all__ = ["slice_key", "like_axes"]
+
 
 def _index_tuple(v: Any) -> tuple[int | None, ...]:
     """A tuple of ints and Nones from a Python value or MXNet's string such as '(0, None)'."""
@@ -74,12 +76,12 @@ class Slice(Op):
         x = in_shapes[0]
         if x is None:
             return in_shapes, [None], _out_dtype(in_dtypes)
-        key = _slice_key(x, begin, end, step)
+        key = slice_key(x, begin, end, step)
         out = tuple(len(range(*k.indices(d))) if d else 0 for k, d in zip(key, x))
         return in_shapes, [out + tuple(x[len(key) :])], _out_dtype(in_dtypes)
 
     def forward(ctx, x, begin, end, step):
-        ctx.shape, ctx.key = x.shape, _slice_key(x.shape, begin, end, step)
+        ctx.shape, ctx.key = x.shape, slice_key(x.shape, begin, end, step)
         return x[ctx.key].copy()
 
     def vjp(ctx, gy, **attrs):
@@ -94,7 +96,7 @@ class Slice(Op):
         ]
 
 
-def _slice_key(shape: tuple, begin: tuple, end: tuple, step: tuple) -> tuple[slice, ...]:
+def slice_key(shape: tuple, begin: tuple, end: tuple, step: tuple) -> tuple[slice, ...]:
     if len(begin) != len(end) or len(step) not in (0, len(begin)) or len(begin) > len(shape):
         raise AttrError(
             f"slice: begin={begin}, end={end}, step={step} do not fit an input of shape "
@@ -157,7 +159,7 @@ class SliceLike(Op):
         if x is None or like is None:
             return in_shapes, [None], _out_dtype(in_dtypes)
         out = list(x)
-        for a in _like_axes(x, like, axes):
+        for a in like_axes(x, like, axes):
             if x[a] and like[a] > x[a]:
                 raise ShapeError(f"slice_like: shape_like {tuple(like)} exceeds data {tuple(x)}")
             out[a] = like[a]
@@ -166,7 +168,7 @@ class SliceLike(Op):
     def forward(ctx, x, like, axes):
         ctx.shape = x.shape
         key = [slice(None)] * x.ndim
-        for a in _like_axes(x.shape, like.shape, axes):
+        for a in like_axes(x.shape, like.shape, axes):
             key[a] = slice(0, like.shape[a])
         ctx.key = tuple(key)
         return x[ctx.key].copy()
@@ -182,7 +184,7 @@ class SliceLike(Op):
         ]
 
 
-def _like_axes(x: tuple, like: tuple, axes: Any) -> tuple[int, ...]:
+def like_axes(x: tuple, like: tuple, axes: Any) -> tuple[int, ...]:
     if not axes:
         if len(like) != len(x):
             raise ShapeError(f"slice_like: data {tuple(x)} and shape_like {tuple(like)} differ")

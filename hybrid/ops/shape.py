@@ -32,7 +32,7 @@ from ._util import normalize_axes, normalize_axis
 from .attrs import Attr
 from .registry import Op, Sample, register
 
-__all__ = ["reshape_target", "reshape_terms", "legacy_shape", "known"]
+__all__ = ["reshape_target", "reshape_terms", "permutation", "legacy_shape", "known"]
 
 
 def known(shape: Any) -> bool:
@@ -320,11 +320,11 @@ class Transpose(Op):
         x = in_shapes[0]
         if x is None:
             return in_shapes, [None], [in_dtypes[0]]
-        perm = _permutation(axes, len(x))
+        perm = permutation(axes, len(x))
         return in_shapes, [tuple(x[a] for a in perm)], [in_dtypes[0]]
 
     def forward(ctx, x, axes):
-        ctx.perm = _permutation(axes, x.ndim)
+        ctx.perm = permutation(axes, x.ndim)
         return np.transpose(x, ctx.perm)
 
     def vjp(ctx, gy, axes):
@@ -335,7 +335,7 @@ class Transpose(Op):
         return [Sample([x]), Sample([x], {"axes": (1, 0, 2)}), Sample([x], {"axes": (2, 0, 1)})]
 
 
-def _permutation(axes: tuple[int, ...], ndim: int) -> tuple[int, ...]:
+def permutation(axes: tuple[int, ...], ndim: int) -> tuple[int, ...]:
     if not axes:
         return tuple(range(ndim))[::-1]
     perm = tuple(normalize_axis("transpose", a, ndim) for a in axes)
