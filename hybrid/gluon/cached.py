@@ -35,8 +35,10 @@ class CachedOp:
     block : HybridBlock
         The block to trace.
     static_alloc : bool, default False
-        Plan memory (liveness-based slot sharing, early release of intermediates); see
-        ``hybrid.graph.passes.memory_plan``.
+        Plan memory: liveness-based slot sharing and early release of intermediates (see
+        ``hybrid.graph.passes.memory_plan``), and in recorded (training) runs buffers that each
+        step reuses from run to run instead of allocating afresh (see Note [Planned buffers] in
+        ``hybrid/ops/_buffers.py``): the main training speed-up of a hybridized network.
     static_shape : bool, default False
         Accepted for MXNet compatibility: graphs are always specialised to input shapes.
     backend : None or 'onnxruntime'

@@ -5,6 +5,12 @@ its parsed attributes and the slot numbers of its inputs and outputs, so a run i
 calls with no dict lookups or attribute parsing. While ``autograd.record()`` is on and an input
 needs a gradient, :meth:`Executor.__call__` appends ONE tape entry for the whole run; its VJP
 walks the steps backward calling each op's VJP (see :class:`GraphOp`).
+
+With a memory plan (``static_alloc=True``) each step of a recorded run also gets an arena of
+buffers kept across runs (see Note [Planned buffers] in ``hybrid/ops/_buffers.py``). A run
+leases one set of arenas and gives it back when its saved contexts are freed (after backward),
+so a second forward before the first backward gets a set of its own. Arrays handed back to the
+caller (outputs, input gradients) are copied when they live in an arena.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import numpy as np
 
 from .. import autograd
 from ..base import HybridError
+from ..ops._buffers import Arena, Scratch
 from ..ops.registry import Ctx, array_type
 from .ir import Graph
 
@@ -24,6 +31,29 @@ __all__ = ["Executor", "GraphOp"]
 class _Step:
     __slots__ = ("op", "forward", "vjp", "ins", "outs", "ins_v", "outs_v", "attrs", "n_vis",
                  "aux", "release", "name")
+
+
+class _Lease:
+    """One set of arenas taken from ``pool``; returned to it when the lease is freed."""
+
+    __slots__ = ("pool", "arenas")
+
+    def __init__(self, pool: list, arenas: list[Arena]):
+        self.pool, self.arenas = pool, arenas
+
+    def __del__(self) -> None:
+        self.pool.append(self.arenas)
+
+
+class _Run:
+    """What backward needs from a recorded run: each step's context (None where none) and the
+    lease on the arenas those contexts point into.
+    """
+
+    __slots__ = ("ctxs", "lease")
+
+    def __init__(self, ctxs: list, lease: _Lease | None):
+        self.ctxs, self.lease = ctxs, lease
 
 
 class Executor:
@@ -68,11 +98,30 @@ class Executor:
             s.release = tuple(release)
             self.steps.append(s)
         self._needs_cache: dict[tuple, list] = {}
+        self.planned = plan is not None
+        self._pool: list[list[Arena]] = []  # free arena sets
+        self._owned: set[int] = set()  # ids of every arena buffer, see _detach
+
+    def _lease(self) -> _Lease:
+        if self._pool:
+            return _Lease(self._pool, self._pool.pop())
+        # One scratch per set: runs in different threads never share a buffer.
+        scratch = Scratch(self._owned)
+        return _Lease(self._pool, [Arena(scratch) for _ in self.steps])
+
+    def _detach(self, a: Any) -> Any:
+        """``a``, or a copy of it when it is (a view of) an arena buffer."""
+        if not self._owned or a is None:
+            return a
+        root = a
+        while getattr(root, "base", None) is not None:
+            root = root.base
+        return a.copy() if id(root) in self._owned else a
 
     # -- forward -------------------------------------------------------------------------------
-    def run(self, arrays: list[np.ndarray], needs: tuple | None = None) -> tuple[list, list]:
+    def run(self, arrays: list[np.ndarray], needs: tuple | None = None) -> tuple[list, _Run | None]:
         """Outputs for input ``arrays``; with ``needs`` (which inputs need gradients) it also
-        returns each step's saved context for :meth:`backward` (None for steps that need none).
+        returns what :meth:`backward` needs (None without ``needs``).
         """
         env: list[Any] = [None] * self.n_slots
         for s, a in zip(self.in_slots, arrays):
@@ -80,9 +129,15 @@ class Executor:
         for s, a in self.consts:
             env[s] = a
         step_needs = None if needs is None else self._step_needs(needs)
+        # NOTE: only recorded runs use arenas. An inference run's temporaries die step by step
+        # (the memory plan); kept in arenas they would add up over the whole network.
+        lease = self._lease() if self.planned and needs is not None else None
+        arenas = None if lease is None else lease.arenas
         ctxs: list[Any] = []
         for i, step in enumerate(self.steps):
             ctx = Ctx()
+            if arenas is not None:
+                ctx.arena = arenas[i]
             if step_needs is not None:
                 ctx.needs_grad = step_needs[i]
             res = step.forward(ctx, *[env[s] for s in step.ins], **step.attrs)
@@ -104,7 +159,8 @@ class Executor:
                 ctxs.append(ctx)
             else:
                 ctxs.append(None)
-        return [env[s] for s in self.out_slots], ctxs
+        outs = [self._detach(env[s]) for s in self.out_slots]
+        return outs, None if needs is None else _Run(ctxs, lease)
 
     def _step_needs(self, needs: tuple) -> list:
         """Per step, which inputs need gradients, given which graph inputs do (cached per mask)."""
@@ -125,14 +181,21 @@ class Executor:
         return result
 
     # -- backward ------------------------------------------------------------------------------
-    def backward(self, ctxs: list, out_grads: tuple) -> list:
-        """Gradients for the graph inputs from gradients of the outputs (None where none)."""
+    def backward(self, run: _Run, out_grads: tuple, last_use: bool = False) -> list:
+        """Gradients for the graph inputs from gradients of the outputs (None where none).
+        With ``last_use`` each step's saved context is dropped once its VJP ran, so the memory
+        it held serves the steps still to come.
+        """
+        ctxs = run.ctxs
         grads: list[Any] = [None] * self.n_values
         for v, g in zip(self.out_vids, out_grads):
             grads[v] = g if grads[v] is None else grads[v] + g
-        for step, ctx in zip(reversed(self.steps), reversed(ctxs)):
+        for i in range(len(self.steps) - 1, -1, -1):
+            step, ctx = self.steps[i], ctxs[i]
             if ctx is None:
                 continue
+            if last_use:
+                ctxs[i] = None
             gys = [grads[v] for v in step.outs_v]
             if all(g is None for g in gys):
                 continue
@@ -146,7 +209,7 @@ class Executor:
                     grads[v] = g if grads[v] is None else grads[v] + g
             for v in step.outs_v:
                 grads[v] = None
-        return [grads[v] for v in self.in_vids]
+        return [self._detach(grads[v]) for v in self.in_vids]
 
     # -- on NDArrays ---------------------------------------------------------------------------
     def __call__(self, inputs: list) -> list:
@@ -157,12 +220,12 @@ class Executor:
             needs = tuple(a._entry is not None or a._grad is not None for a in inputs)
             if True not in needs:
                 needs = None
-        outs, ctxs = self.run(datas, needs)
+        outs, run = self.run(datas, needs)
         wrap = array_type._wrap if array_type is not None else None
         results = [wrap(o) for o in outs]
         if needs is not None:
             entry_ctx = Ctx()
-            entry_ctx.executor, entry_ctx.ctxs = self, ctxs
+            entry_ctx.executor, entry_ctx.run = self, run
             entry = autograd.TapeEntry(
                 GraphOp, entry_ctx, {}, tuple(inputs), tuple((o.shape, o.dtype) for o in outs)
             )
@@ -177,6 +240,6 @@ class GraphOp:
     name = "CachedOp"
 
     def vjp(ctx: Any, *out_grads: np.ndarray) -> tuple:
-        if ctx.ctxs is None:
+        if ctx.run is None:
             raise HybridError("CachedOp: backward through a freed graph run")
-        return tuple(ctx.executor.backward(ctx.ctxs, out_grads))
+        return tuple(ctx.executor.backward(ctx.run, out_grads, ctx.last_use))

@@ -1,16 +1,23 @@
 """Dense and convolution ops: FullyConnected, Convolution and Deconvolution.
 
-Each is one GEMM (per group) through BLAS; convolutions gather their windows with im2col first.
-See Note [Convolution as GEMM] in ``_im2col.py``. float32 inputs stay float32 throughout.
+Each is one GEMM per group (per image and group for convolutions with large outputs) through
+BLAS; convolutions gather their windows with im2col first. See Note [Convolution as GEMM] in
+``_im2col.py``. float32 inputs stay float32 throughout. Large temporaries go through
+``_buffers.buffers`` (Note [Planned buffers]), so a graph run with ``static_alloc`` reuses them.
 """
 
 from __future__ import annotations
 
 from math import prod
+from typing import Any
+
+import numpy as np
 
 from ..base import AttrError, HybridError, ShapeError
+from ._buffers import buffers
 from ._im2col import (
     Window,
+    batch_first,
     batch_major,
     channel_major,
     conv_adjoint,
@@ -231,29 +238,13 @@ class Convolution(Op):
         return shapes, [out], [dtype]
 
     def forward(ctx, x, w, b=None, **a):
-        win = _window("Convolution", a)
-        g, f = a["num_group"], a["num_filter"]
-        y, cols = correlate(
-            x, w.reshape(g, f // g, -1), win, win.pad, win.pad, _conv_out(x.shape, win)
-        )
-        if ctx.needs_grad:
-            ctx.cols = cols if ctx.needs_grad[1] else None
-            ctx.w, ctx.x_shape, ctx.win = w, x.shape, win
-        return batch_major(y, b)  # (N, F, *out)
+        y = conv_product(ctx, x, w, **a)
+        if not ctx.per_image:
+            return batch_major(y, b, buffers(ctx, "fwd"))  # (N, F, *out)
+        return y if b is None else add_bias(y, b, True)
 
     def vjp(ctx, gy, **a):
-        need, g, f = ctx.needs_grad, a["num_group"], a["num_filter"]
-        gx = gw = None
-        if need[0]:
-            gx = conv_adjoint(gy, ctx.w, g, ctx.win, ctx.win.pad, ctx.x_shape[2:])
-        if need[1] or (not a["no_bias"] and need[2]):
-            gy3 = channel_major(gy).reshape(g, f // g, -1)  # (G, F/G, N * P)
-        if need[1]:
-            gw = gemm(gy3, ctx.cols.transpose(0, 2, 1)).reshape(ctx.w.shape)
-        grads = (gx, gw)
-        if a["no_bias"]:
-            return grads
-        return grads + (gy3.sum(axis=2).reshape(f) if need[2] else None,)
+        return conv_grads(ctx, gy, None, **a)
 
     def samples(rng):
         def case(x, w, bias=True, **attrs):
@@ -268,7 +259,67 @@ class Convolution(Op):
             case((1, 3, 5, 4), (3, 1, 3, 3), num_group=3, stride=(2, 2)),
             case((2, 3, 9), (4, 3, 3), stride=(2,), pad=(1,), dilate=(2,)),
             case((1, 2, 4, 5, 4), (3, 2, 2, 3, 2), stride=(2, 1, 1), pad=(1, 0, 1)),
+            # At least 256 output pixels per image: the per-image layout (Note [Convolution
+            # as GEMM]), with the data gradient by correlation, then by GEMM and col2im.
+            case((1, 4, 18, 18), (4, 2, 3, 3), num_group=2, pad=(1, 1)),
+            case((2, 2, 33, 33), (4, 2, 3, 3), bias=False, stride=(2, 2)),
         ]
+
+
+def conv_product(ctx: Any, x: np.ndarray, w: np.ndarray, **a: Any) -> np.ndarray:
+    """Convolution without the bias, in the layout its GEMM produces: ``(N, F, *out)`` when
+    ``ctx.per_image`` is set, else channel-major ``(F, N, *out)`` (see Note [Convolution as
+    GEMM]). Saves on ``ctx`` what :func:`conv_grads` needs.
+    """
+    win = _window("Convolution", a)
+    g, f = a["num_group"], a["num_filter"]
+    out = _conv_out(x.shape, win)
+    per_image = ctx.per_image = batch_first(out)
+    y, cols = correlate(
+        x, w.reshape(g, f // g, -1), win, win.pad, win.pad, out, buffers(ctx, "fwd"), per_image
+    )
+    if ctx.needs_grad:
+        ctx.cols = cols if ctx.needs_grad[1] else None
+        ctx.w, ctx.x_shape, ctx.win = w, x.shape, win
+    return y
+
+
+def add_bias(y: np.ndarray, b: np.ndarray, per_image: bool) -> np.ndarray:
+    """``y += b`` per channel, in place: channels are axis 1 of a per-image product and axis 0
+    of a channel-major one.
+    """
+    lead = (1, -1) if per_image else (-1,)
+    return np.add(y, b.reshape(lead + (1,) * (y.ndim - len(lead))), out=y)
+
+
+def conv_grads(ctx: Any, gy: np.ndarray | None, gy_cm: np.ndarray | None, **a: Any) -> tuple:
+    """Convolution's VJP from its output gradient ``gy`` ``(N, F, *out)``; a fused node that
+    has it in the channel-major layout ``(F, N, *out)`` passes ``gy_cm`` instead (only when the
+    product was channel-major, see :func:`conv_product`).
+    """
+    need, g, f = ctx.needs_grad, a["num_group"], a["num_filter"]
+    buf = buffers(ctx, "bwd")
+    per_image, n = ctx.per_image, ctx.x_shape[0]
+    if per_image:
+        gy3 = gy.reshape(n, g, f // g, -1)  # (N, G, F/G, P)
+    else:
+        if gy_cm is None and (need[1] or (not a["no_bias"] and need[2])):
+            gy_cm = channel_major(gy, buf, scratch=True)
+        gy3 = None if gy_cm is None else gy_cm.reshape(g, f // g, -1)  # (G, F/G, N * P)
+    gx = gw = None
+    if need[0]:
+        gx = conv_adjoint(gy, ctx.w, g, ctx.win, ctx.win.pad, ctx.x_shape[2:], None, buf, gy_cm)
+    if need[1] and per_image:
+        cols_t = ctx.cols.transpose(0, 1, 3, 2)  # (N, G, P, C/G * K)
+        each = buf.scratch("gw", (n, g, f // g, cols_t.shape[3]), gy3.dtype)
+        # A fresh sum: parameter gradients leave the graph.
+        gw = np.matmul(gy3, cols_t, out=each).sum(axis=0).reshape(ctx.w.shape)
+    elif need[1]:
+        gw = gemm(gy3, ctx.cols.transpose(0, 2, 1)).reshape(ctx.w.shape)  # fresh, as above
+    grads = (gx, gw)
+    if a["no_bias"]:
+        return grads
+    return grads + (gy3.sum(axis=(0, 3) if per_image else 2).reshape(f) if need[2] else None,)
 
 
 def _deconv_geometry(in_sp: tuple, win: Window, adj: tuple, target: tuple) -> tuple:
@@ -395,4 +446,5 @@ class Deconvolution(Op):
             case((2, 4, 5), (4, 3, 2), 6, num_group=2, dilate=(2,), pad=(1,)),
             case((1, 2, 3, 3), (2, 2, 3, 3), 2, stride=(2, 2), target_shape=(6, 7)),
             case((1, 2, 2, 3), (2, 3, 2, 2), 3, bias=True, stride=(1, 2), pad=(0, 1), adj=(0, 1)),
+            case((1, 2, 16, 16), (2, 3, 3, 3), 3, bias=True),  # per-image layout
         ]

@@ -6,11 +6,12 @@ runs over kernel offsets only, each step vectorised over batch, channels and pix
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..base import AttrError, HybridError, ShapeError
+from ._buffers import buffers
 from ._im2col import Window, crop_spatial, offset_slices, pad_spatial, window_attrs
 from ._util import same_dtype
 from .attrs import REQUIRED, Attr
@@ -100,17 +101,22 @@ def _slices(geo: _Geometry) -> list[tuple]:
     ]
 
 
-def _max_pool_grad(xp: np.ndarray, y: np.ndarray, gy: np.ndarray, slices: list) -> np.ndarray:
+def _max_pool_grad(
+    xp: np.ndarray, y: np.ndarray, gy: np.ndarray, slices: list, buf: Any
+) -> np.ndarray:
     """Padded data gradient of max pooling: each window's gradient goes to its first maximum
     (MXNet's rule on ties), found again from the saved input and output instead of an argmax.
     """
-    gxp = np.zeros(xp.shape, dtype=gy.dtype)
-    free = np.ones(y.shape, dtype=bool)  # windows whose gradient is not routed yet
+    gxp = buf.zeros("gxp", xp.shape, gy.dtype)
+    free = buf.scratch("free", y.shape, np.bool_)  # windows whose gradient is not routed yet
+    free.fill(True)
+    hit = buf.scratch("hit", y.shape, np.bool_)
+    routed = buf.scratch("routed", y.shape, gy.dtype)
     for sl in slices:
-        hit = np.equal(xp[sl], y)
+        np.equal(xp[sl], y, out=hit)
         hit &= free
         free ^= hit
-        gxp[sl] += gy * hit
+        gxp[sl] += np.multiply(gy, hit, out=routed)
     return gxp
 
 
@@ -170,11 +176,13 @@ class Pooling(Op):
     def forward(ctx, x, **a):
         geo, kind = _geometry(x.shape, a), a["pool_type"]
         low = np.finfo(x.dtype).min if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        xp = pad_spatial(x, geo.before, geo.after, low if kind == "max" else 0)
+        buf = buffers(ctx, "fwd")
+        xp = pad_spatial(x, geo.before, geo.after, low if kind == "max" else 0, buf)
         slices = _slices(geo)
         ctx.geo, ctx.x_shape, ctx.padded = geo, x.shape, xp.shape
         if kind == "max":
-            y = xp[slices[0]].copy()
+            y = buf.empty("y", x.shape[:2] + geo.out, x.dtype)
+            np.copyto(y, xp[slices[0]])
             for sl in slices[1:]:
                 np.maximum(y, xp[sl], out=y)
             ctx.xp, ctx.y = xp, y
@@ -195,7 +203,7 @@ class Pooling(Op):
         geo, kind = ctx.geo, a["pool_type"]
         slices = _slices(geo)
         if kind == "max":
-            gxp = _max_pool_grad(ctx.xp, ctx.y, gy, slices)
+            gxp = _max_pool_grad(ctx.xp, ctx.y, gy, slices, buffers(ctx, "bwd"))
             return (crop_spatial(gxp, geo.before, ctx.x_shape[2:]),)
         gxp = np.zeros(ctx.padded, dtype=gy.dtype)
         p = a["p_value"] if kind == "lp" else 1

@@ -149,6 +149,40 @@ def test_lenet_equals_eager():
     _check_equal(LeNet(), _data(4, 1, 28, 28), static_alloc=True)
 
 
+def _train(net, x, label, steps):
+    """Parameters after ``steps`` SGD steps on softmax cross-entropy (loss hybridized with the
+    net), from a fixed initialisation.
+    """
+    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    if net._active:
+        loss_fn.hybridize(static_alloc=True)
+    trainer = mx.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    for _ in range(steps):
+        with autograd.record():
+            loss = loss_fn(net(x), label)
+        loss.backward()
+        trainer.step(x.shape[0])
+    return _snapshot(net)
+
+
+def test_lenet_training_with_static_alloc_equals_eager_step_after_step():
+    # conv1 has 576 output pixels per image (the per-image GEMM layout), conv2 64 (one GEMM);
+    # the planned buffers are reused by every step after the first.
+    x, label = _data(4, 1, 28, 28), mx.nd.array([1, 0, 3, 9])
+    results = []
+    for hybridize in (False, True):
+        mx.random.seed(0)
+        net = LeNet()
+        net.initialize(initializer.Xavier())
+        if hybridize:
+            net.hybridize(static_alloc=True)
+        results.append(_train(net, x, label, steps=3))
+    eager, hybrid = (list(r.items()) for r in results)  # the second net's prefix is lenet1
+    assert len(eager) == len(hybrid) == 10
+    for (k, want), (_, got) in zip(eager, hybrid):
+        np.testing.assert_array_equal(got, want, err_msg=k)
+
+
 def test_resnet_basic_block_in_training_equals_eager():
     _check_equal(BasicBlock(4), _data(2, 3, 8, 8), train=True)
 

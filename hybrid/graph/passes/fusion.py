@@ -10,17 +10,37 @@ Two rewrites produce one :class:`FusedLinear` node:
 - Bias + activation (training and inference): ``relu``/``tanh``/``sigmoid`` (or ``Activation``)
   right after the linear op runs on the linear op's freshly allocated output in place, saving one
   array and one pass; the VJP applies the activation's derivative and then the linear op's VJP.
+- Convolution (+ relu) + max Pooling (training and inference): see Note [Pooling inside a fused
+  convolution].
 
 A node is fused only when its output feeds that single consumer and is not a graph output.
+
+Note [Pooling inside a fused convolution]
+``maxpool(relu(conv(x) + b))`` equals ``relu(maxpool(conv(x) + b))``: relu is monotone, so it
+commutes with a window maximum, and the gradient routes identically (a window whose maximum is
+positive sends it to the same first maximum; any other window gets a zero gradient either way).
+The fused node adds the bias in place to the convolution's product in the layout its GEMM
+produced (see Note [Convolution as GEMM]) and pools it there: pooling treats the two leading
+axes alike, so a channel-major ``(F, N, *out)`` product needs no transpose first. Only the
+pooled result, a quarter of the size for 2x2 windows, is transposed (if channel-major) and
+rectified; the backward hands the pooling gradient to the convolution's VJP in the product's
+layout. So the full-size relu and relu gradient disappear, with a channel-major product also the
+full-size transposes both ways, and the results are bitwise those of the unfused ops.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ...base import HybridError
+from ...ops._buffers import FRESH, buffers
+from ...ops._im2col import batch_major, channel_major
+from ...ops.conv import add_bias, conv_grads, conv_product
 from ...ops.elemwise import sigmoid
-from ...ops.registry import Op
+from ...ops.pooling import Pooling
+from ...ops.registry import Ctx, Op
 from ..ir import Graph, Node, Value
 from ._common import rewrite
 
@@ -37,45 +57,99 @@ def _tanh(y: np.ndarray) -> np.ndarray:
     return np.tanh(y, out=y)
 
 
-# act_type -> (forward on the linear output, in place where exact; gradient from output y).
+def _relu_grad(gy: np.ndarray, y: np.ndarray, buf: Any) -> np.ndarray:
+    mask = np.greater(y, 0, out=buf.scratch("mask", y.shape, np.bool_))
+    return np.multiply(gy, mask, out=buf.scratch("gact", gy.shape, gy.dtype))
+
+
+def _tanh_grad(gy: np.ndarray, y: np.ndarray, buf: Any) -> np.ndarray:
+    t = np.multiply(y, y, out=buf.scratch("gact", gy.shape, gy.dtype))
+    np.subtract(1, t, out=t)
+    return np.multiply(gy, t, out=t)
+
+
+def _sigmoid_grad(gy: np.ndarray, y: np.ndarray, buf: Any) -> np.ndarray:
+    t = np.multiply(gy, y, out=buf.scratch("gact", gy.shape, gy.dtype))
+    return np.multiply(t, np.subtract(1, y, out=buf.scratch("one_minus", y.shape, y.dtype)), out=t)
+
+
+# act_type -> (forward on the linear output, in place where exact; gradient from output y, the
+# same arithmetic as the unfused op's VJP, into scratch buffers: the linear op's VJP reads it
+# and returns fresh or planned arrays of its own).
 _ACTS = {
-    "relu": (_relu, lambda gy, y: gy * (y > 0)),
-    "tanh": (_tanh, lambda gy, y: gy * (1 - y * y)),
-    "sigmoid": (sigmoid, lambda gy, y: gy * y * (1 - y)),
+    "relu": (_relu, _relu_grad),
+    "tanh": (_tanh, _tanh_grad),
+    "sigmoid": (sigmoid, _sigmoid_grad),
 }
 
 
 class FusedLinear(Op):
-    """``act(linear(x, w', b'))``: a linear op with an optional folded BatchNorm and activation.
+    """``act(pool(linear(x, w', b')))``: a linear op with an optional folded BatchNorm, max
+    pooling and activation.
 
     Attributes: ``base`` (the FullyConnected or Convolution op), ``base_attrs``, ``n_base`` (how
     many of the inputs are the linear op's), ``bn`` (None, or BatchNorm's ``eps`` and
-    ``fix_gamma``: the inputs then continue with gamma, beta, moving mean and moving variance) and
-    ``act`` (None or an activation name). Not registered: fusion creates it, only in optimised
-    graphs, which are never serialised.
+    ``fix_gamma``: the inputs then continue with gamma, beta, moving mean and moving variance),
+    ``pool`` (None, or the attributes of a max Pooling after a Convolution, see Note [Pooling
+    inside a fused convolution]) and ``act`` (None or an activation name). Not registered:
+    fusion creates it, only in optimised graphs, which are never serialised.
     """
 
     name = "_fused_linear"
 
-    def infer(in_shapes, in_dtypes, base, base_attrs, n_base, bn, act):
+    def infer(in_shapes, in_dtypes, base, base_attrs, n_base, bn, pool, act):
         _, outs, dtypes = base.infer(in_shapes[:n_base], in_dtypes[:n_base], **base_attrs)
+        if pool is not None:
+            _, outs, dtypes = Pooling.infer(outs, dtypes, **pool)
         return in_shapes, outs, dtypes
 
-    def forward(ctx, *arrays, base, base_attrs, n_base, bn, act):
+    def forward(ctx, *arrays, base, base_attrs, n_base, bn, pool, act):
         args = arrays[:n_base]
         if bn is not None:
             args, base_attrs = _fold(args, arrays[n_base:], bn, base_attrs)
-        y = base.forward(ctx, *args, **base_attrs)
+        if pool is not None:
+            y = _conv_pool(ctx, args, base_attrs, pool)
+        else:
+            y = base.forward(ctx, *args, **base_attrs)
         if act is not None:
             y = ctx.act_y = _ACTS[act][0](y)
         return y
 
-    def vjp(ctx, gy, base, base_attrs, n_base, bn, act):
+    def vjp(ctx, gy, base, base_attrs, n_base, bn, pool, act):
         if bn is not None:
             raise HybridError("_fused_linear: a folded BatchNorm has no gradient (inference only)")
+        buf = buffers(ctx, "fused")
         if act is not None:
-            gy = _ACTS[act][1](gy, ctx.act_y)
-        return base.vjp(ctx, gy, **base_attrs)
+            gy = _ACTS[act][1](gy, ctx.act_y, buf)
+        if pool is None:
+            return base.vjp(ctx, gy, **base_attrs)
+        if ctx.per_image:
+            (gy,) = Pooling.vjp(ctx.pool_ctx, gy, **pool)  # (N, F, *out)
+            return conv_grads(ctx, gy, None, **base_attrs)
+        gy = channel_major(gy, buf, scratch=True)
+        (gy_cm,) = Pooling.vjp(ctx.pool_ctx, gy, **pool)  # (F, N, *out)
+        return conv_grads(ctx, None, gy_cm, **base_attrs)
+
+
+def _conv_pool(ctx: Ctx, args: tuple, base_attrs: dict, pool: dict) -> np.ndarray:
+    """``maxpool(conv(x, w) + b)`` pooled in the layout of the convolution's product, see Note
+    [Pooling inside a fused convolution]. Returns ``(N, F, *pooled)``.
+    """
+    y = conv_product(ctx, args[0], args[1], **base_attrs)
+    if len(args) > 2:
+        add_bias(y, args[2], ctx.per_image)
+    pctx = ctx.pool_ctx = Ctx()
+    arena = getattr(ctx, "arena", None)
+    if arena is not None:
+        pctx.arena = arena.child("pool")
+    pooled = Pooling.forward(pctx, y, **pool)
+    buf = FRESH if arena is None else buffers(ctx, "fused")
+    if not ctx.per_image:
+        return batch_major(pooled, None, buf, "out")  # pooled was (F, N, *pooled)
+    # A copy: the activation runs in place, and the pooling's backward reads ``pooled``.
+    out = buf.empty("out", pooled.shape, pooled.dtype)
+    np.copyto(out, pooled)
+    return out
 
 
 def _fold(args: tuple, stats: tuple, bn: dict, base_attrs: dict) -> tuple[tuple, dict]:
@@ -139,7 +213,7 @@ def _linear_attrs(node: Node, inputs: list[Value]) -> dict:
     if node.op is FusedLinear:
         return dict(node.attrs)
     return {"base": node.op, "base_attrs": node.attrs, "n_base": len(inputs), "bn": None,
-            "act": None}
+            "pool": None, "act": None}
 
 
 def _act_type(node: Node) -> str | None:
@@ -161,9 +235,22 @@ def _bn_foldable(producer: Node, bn: Node) -> bool:
     return not a["is_train"] and not a["output_mean_var"] and a["axis"] % len(shape) == channel
 
 
+def _poolable(producer: Node, pool: Node) -> bool:
+    """A convolution, rectified or not, followed by max pooling: see Note [Pooling inside a fused
+    convolution].
+    """
+    if pool.op is not Pooling or pool.attrs["pool_type"] != "max":
+        return False
+    if producer.op.name == "Convolution":
+        return True
+    a = producer.attrs
+    return (producer.op is FusedLinear and a["base"].name == "Convolution"
+            and a["pool"] is None and a["act"] in (None, "relu"))
+
+
 def fusion(graph: Graph, inference: bool) -> Graph:
-    """The graph with linear ops fused with a following BatchNorm (``inference`` only) and with a
-    following activation.
+    """The graph with linear ops fused with a following BatchNorm (``inference`` only), with a
+    following activation, and convolutions with a following max pooling.
     """
     if inference:
         graph = _fuse_pairs(
@@ -177,10 +264,17 @@ def fusion(graph: Graph, inference: bool) -> Graph:
                 c,
             ),
         )
-    return _fuse_pairs(
+    graph = _fuse_pairs(
         graph,
         lambda p, c: _is_linear(p) and _act_type(c) is not None,
         lambda p, p_in, c, c_in: _fused_node(
             p.name, p_in, {**_linear_attrs(p, p_in), "act": _act_type(c)}, c
+        ),
+    )
+    return _fuse_pairs(
+        graph,
+        _poolable,
+        lambda p, p_in, c, c_in: _fused_node(
+            p.name, p_in, {**_linear_attrs(p, p_in), "pool": c.attrs}, c
         ),
     )

@@ -6,7 +6,8 @@ number of live intermediate arrays stays at the graph's true working set. After 
 executor drops the references in the slots released there (when not recording: a recorded run
 keeps what the backward pass needs in the ops' saved contexts anyway), so numpy frees those
 buffers at once instead of at the end of the run. Graph inputs, constants and outputs keep their
-own slots. ``tests/graph/test_passes.py`` measures the peak memory this saves.
+own slots. ``tests/graph/test_passes.py`` measures the peak memory this saves. A planned graph
+also gets the executor's per-step buffers in recorded runs (see ``hybrid.graph.executor``).
 """
 
 from __future__ import annotations

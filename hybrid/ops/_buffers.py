@@ -1,0 +1,131 @@
+"""Where ops put their large temporaries: fresh arrays in eager calls, planned buffers in a graph.
+
+Note [Planned buffers]
+A training step of a convolutional net allocates tens of megabytes of short-lived arrays (im2col
+columns, GEMM results, pooling masks, their gradients). Fresh allocations of that size come from
+the kernel and page-fault on first touch, which costs about a third of a LeNet step. An executor
+built with ``static_alloc=True`` gives each step an :class:`Arena` (on ``ctx.arena``) whose
+buffers are kept from run to run, so only the first run faults. Ops ask for their temporaries
+through :func:`buffers` with a key naming what the buffer holds; without an arena (eager calls)
+they get fresh arrays and behave exactly as before. ``empty``/``zeros`` give a buffer of the
+step that may outlive the call (an output, something saved for backward, a returned gradient);
+``scratch`` gives one that dies before the call returns, shared by all the steps of a run, so
+the steps' scratch costs the largest one rather than the sum. Inference runs use no arena: their
+intermediates die step by step, and arenas would keep them all. The executor owns the lifetimes:
+a run's arenas stay leased until its saved contexts are freed (after backward), and arrays it
+hands back to the caller never alias an arena (see ``hybrid.graph.executor``).
+"""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Arena", "Scratch", "FRESH", "buffers"]
+
+Shape = tuple[int, ...]
+
+
+class _Fresh:
+    """Eager allocation: a new array per request."""
+
+    def empty(self, key: str, shape: Shape, dtype: Any) -> np.ndarray:
+        return np.empty(shape, dtype)
+
+    def zeros(self, key: str, shape: Shape, dtype: Any) -> np.ndarray:
+        return np.zeros(shape, dtype)
+
+    scratch = empty
+
+
+FRESH = _Fresh()
+
+
+class Scratch:
+    """Buffers that die within one op call, shared by the steps of a run: one flat buffer per
+    key, grown to the largest request.
+    """
+
+    __slots__ = ("_flat", "owned")
+
+    def __init__(self, owned: set[int]):
+        self._flat: dict[tuple, np.ndarray] = {}
+        self.owned = owned
+
+    def get(self, key: tuple, shape: Shape, dtype: Any) -> np.ndarray:
+        dtype = np.dtype(dtype)
+        nbytes = prod(shape) * dtype.itemsize
+        flat = self._flat.get(key)
+        if flat is None or flat.nbytes < nbytes:
+            flat = self._flat[key] = np.empty(nbytes, np.uint8)
+            self.owned.add(id(flat))
+        return flat[:nbytes].view(dtype).reshape(shape)
+
+
+class _Scope:
+    """The buffers of one arena under one key prefix (an op's forward or backward)."""
+
+    __slots__ = ("arena", "prefix")
+
+    def __init__(self, arena: Arena, prefix: str):
+        self.arena, self.prefix = arena, prefix
+
+    def empty(self, key: str, shape: Shape, dtype: Any) -> np.ndarray:
+        return self.arena.get((self.prefix, key), shape, dtype)
+
+    def zeros(self, key: str, shape: Shape, dtype: Any) -> np.ndarray:
+        buf = self.arena.get((self.prefix, key), shape, dtype)
+        buf.fill(0)
+        return buf
+
+    def scratch(self, key: str, shape: Shape, dtype: Any) -> np.ndarray:
+        return self.arena.scratch.get((self.prefix, key), shape, dtype)
+
+
+class Arena:
+    """Buffers of one graph step, kept across runs: see Note [Planned buffers].
+
+    ``scratch`` is the run's shared :class:`Scratch`; ``owned`` (shared by the arenas of one
+    executor) collects the ids of every buffer handed out, so the executor can tell when an array
+    it returns is one of them.
+    """
+
+    __slots__ = ("_bufs", "_scopes", "_children", "scratch", "owned")
+
+    def __init__(self, scratch: Scratch):
+        self._bufs: dict[tuple, np.ndarray] = {}
+        self._scopes: dict[str, _Scope] = {}
+        self._children: dict[str, Arena] = {}
+        self.scratch, self.owned = scratch, scratch.owned
+
+    def get(self, key: tuple, shape: Shape, dtype: Any) -> np.ndarray:
+        """The buffer stored under ``key``, (re)allocated when its shape or dtype differ."""
+        buf = self._bufs.get(key)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = self._bufs[key] = np.empty(shape, dtype)
+            self.owned.add(id(buf))
+        return buf
+
+    def scope(self, prefix: str) -> _Scope:
+        s = self._scopes.get(prefix)
+        if s is None:
+            s = self._scopes[prefix] = _Scope(self, prefix)
+        return s
+
+    def child(self, name: str) -> Arena:
+        """A separate arena for an op run inside this step's op (a fused node's parts)."""
+        c = self._children.get(name)
+        if c is None:
+            c = self._children[name] = Arena(self.scratch)
+        return c
+
+
+def buffers(ctx: Any, prefix: str) -> _Fresh | _Scope:
+    """The allocator for the call saved in ``ctx``: fresh arrays, or its arena's buffers under
+    ``prefix`` (distinct prefixes keep, say, a forward's saved columns apart from the backward's
+    temporaries).
+    """
+    arena = getattr(ctx, "arena", None)
+    return FRESH if arena is None else arena.scope(prefix)
