@@ -59,6 +59,7 @@ def _load_families() -> None:
         conv,
         creation,
         ctc,
+        deconv,
         elemwise,
         expand,
         indexing,

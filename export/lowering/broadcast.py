@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hybrid.ops.broadcast import _TABLE
+from hybrid.ops.broadcast import BROADCAST_TABLE
 
 from ..builder import Builder, Call, onnx_type
 from . import lowering
@@ -95,7 +95,7 @@ def _scalar_rule(emit, reflected: bool):
 
 def _register_table() -> None:
     done: set[str] = set()
-    for name, _aliases, _f, _grads, scalar_names, _domain, _doc in _TABLE:
+    for name, _aliases, _f, _grads, scalar_names, _domain, _doc in BROADCAST_TABLE:
         emit = _EMIT[name]
         lowering(name)(_array_rule(emit))
         for scalar_name, reflected in zip(scalar_names, (False, True)):

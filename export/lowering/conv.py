@@ -3,15 +3,17 @@
 MXNet's symmetric ``pad`` becomes ONNX's ``pads`` (all begins, then all ends); an empty ``stride``
 or ``dilate`` means ones, as ONNX's defaults. Weight layouts are the same on both sides:
 ``(num_filter, channel / group, *kernel)`` for Conv, ``(channel, num_filter / group, *kernel)``
-for ConvTranspose.
+for ConvTranspose (``deconv.py``).
 """
 
 from __future__ import annotations
 
-from hybrid.ops.conv import _deconv_extra, _deconv_geometry, _window
+from hybrid.ops.conv import conv_window
 
 from ..builder import Builder, Call
 from . import lowering
+
+__all__ = ["onnx_window_attrs"]
 
 
 @lowering("FullyConnected")
@@ -29,9 +31,9 @@ def _fully_connected(ctx: Builder, n: Call) -> str:
     return ctx.node("Add", [y, bias[0]]) if bias else y
 
 
-def _window_attrs(n: Call, before: tuple, after: tuple) -> dict:
+def onnx_window_attrs(n: Call, before: tuple, after: tuple) -> dict:
     """kernel_shape, strides, dilations, pads and group of a (de)convolution call."""
-    win = _window(n.name, n.attrs)
+    win = conv_window(n.name, n.attrs)
     return {
         "kernel_shape": list(win.kernel),
         "strides": list(win.stride),
@@ -43,21 +45,5 @@ def _window_attrs(n: Call, before: tuple, after: tuple) -> dict:
 
 @lowering("Convolution")
 def _convolution(ctx: Builder, n: Call) -> str:
-    win = _window(n.name, n.attrs)
-    return ctx.node("Conv", n.inputs, **_window_attrs(n, win.pad, win.pad))
-
-
-@lowering("Deconvolution")
-def _deconvolution(ctx: Builder, n: Call) -> str:
-    win = _window(n.name, n.attrs)
-    adj, target = _deconv_extra(n.name, n.attrs, len(win.kernel))
-    if not target:
-        # adj adds rows at the end of the output: ONNX's output_padding.
-        return ctx.node("ConvTranspose", n.inputs, output_padding=list(adj) if any(adj) else None,
-                        **_window_attrs(n, win.pad, win.pad))
-    # NOTE: target_shape crops the full output, the odd element at the start (MXNet's rule).
-    # Explicit pads say so exactly; ONNX's output_shape attribute is read inconsistently by
-    # shape inference when it crops. With a target, the col2im buffer is the full output.
-    before, out, full = _deconv_geometry(n.in_shapes[0][2:], win, adj, target)
-    after = [f - b - o for f, b, o in zip(full, before, out)]
-    return ctx.node("ConvTranspose", n.inputs, **_window_attrs(n, before, after))
+    win = conv_window(n.name, n.attrs)
+    return ctx.node("Conv", n.inputs, **onnx_window_attrs(n, win.pad, win.pad))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from hybrid.ops._util import normalize_axis
-from hybrid.ops.nn import _SELU_ALPHA, _SELU_LAMBDA
+from hybrid.ops.nn import SELU_ALPHA, SELU_LAMBDA
 
 from ..builder import Builder, Call, onnx_type
 from . import lowering
@@ -67,7 +67,7 @@ def _leaky_relu(ctx: Builder, n: Call, gelu) -> str:
     if kind == "elu":
         return ctx.node("Elu", [x], alpha=a["slope"])
     if kind == "selu":
-        return ctx.node("Selu", [x], alpha=_SELU_ALPHA, gamma=_SELU_LAMBDA)
+        return ctx.node("Selu", [x], alpha=SELU_ALPHA, gamma=SELU_LAMBDA)
     if kind == "prelu":
         # gamma is per channel (axis 1); a rank-1 data takes it along its only axis.
         rank = len(n.in_shapes[0])

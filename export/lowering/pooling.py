@@ -18,7 +18,7 @@ from math import prod
 
 import numpy as np
 
-from hybrid.ops.pooling import _counts, _geometry, _upsampling_scales
+from hybrid.ops.pooling import pool_counts, pool_geometry, upsampling_scales
 
 from ..builder import Builder, Call
 from . import lowering
@@ -72,7 +72,7 @@ def _pooling(ctx: Builder, n: Call) -> str:
     if a["global_pool"] and kind in _GLOBAL:
         return ctx.node(_GLOBAL[kind], [x])
     sizes = tuple(n.in_shapes[0][2:])
-    geo = _geometry(tuple(n.in_shapes[0]), a)
+    geo = pool_geometry(tuple(n.in_shapes[0]), a)
     if kind == "sum":
         return _sum_pool(ctx, x, geo, dtype)
     if kind == "lp":
@@ -81,7 +81,7 @@ def _pooling(ctx: Builder, n: Call) -> str:
     native = convention == "valid" or (convention == "full" and _ceil_agrees(geo, sizes))
     if kind == "avg" and not native:
         # ONNX counts a window's padding differently here: window sums over MXNet's counts.
-        counts = ctx.const(_counts(geo, sizes, include, dtype))
+        counts = ctx.const(pool_counts(geo, sizes, include, dtype))
         return ctx.node("Div", [_sum_pool(ctx, x, geo, dtype), counts])
     window = {"kernel_shape": list(geo.win.kernel), "strides": list(geo.win.stride)}
     if kind == "max" and not native:
@@ -100,7 +100,7 @@ def _pooling(ctx: Builder, n: Call) -> str:
 @lowering("UpSampling")
 def _upsampling(ctx: Builder, n: Call) -> str:
     a = n.attrs
-    _, factors = _upsampling_scales(n.in_shapes, a["scale"], a["multi_input_mode"])
+    _, factors = upsampling_scales(n.in_shapes, a["scale"], a["multi_input_mode"])
     ups = []
     for x, (fh, fw) in zip(n.inputs, factors):
         # Integer nearest upsampling reads source pixel floor(i / scale): asymmetric + floor.

@@ -13,7 +13,7 @@ import numpy as np
 from onnx import numpy_helper
 
 from hybrid.base import HybridError
-from hybrid.ops.random import _DISTRIBUTIONS, _NO_ONNX, _size
+from hybrid.ops.random import DISTRIBUTIONS, NO_ONNX, sample_size
 
 from ..builder import Builder, Call, onnx_type
 from . import lowering
@@ -33,7 +33,7 @@ def _draw(ctx: Builder, name: str, form: str, inputs: list[str], attrs: dict, dt
     """A ``_random_*`` (form ``""``, drawing ``shape``) or ``_random_*_like`` (form ``"Like"``,
     drawing ``inputs[0]``'s shape) sample with scalar parameters from ``attrs``.
     """
-    extra = {"shape": list(_size(attrs["shape"])), "dtype": onnx_type(dtype)} if not form else {}
+    extra = {} if form else {"shape": list(sample_size(attrs["shape"])), "dtype": onnx_type(dtype)}
     if name == "uniform":
         return ctx.node(f"RandomUniform{form}", inputs, low=attrs["low"], high=attrs["high"],
                         **extra)
@@ -46,7 +46,7 @@ def _draw(ctx: Builder, name: str, form: str, inputs: list[str], attrs: dict, dt
 
 def _unavailable(name: str):
     def rule(ctx: Builder, n: Call) -> str:
-        raise HybridError(f"{n.name}: cannot be exported to ONNX: {_NO_ONNX[name]}")
+        raise HybridError(f"{n.name}: cannot be exported to ONNX: {NO_ONNX[name]}")
     return rule
 
 
@@ -92,9 +92,9 @@ def _sample_rule(name: str):
 
 
 def _register_distributions() -> None:
-    for name, *_ in _DISTRIBUTIONS:
+    for name, *_ in DISTRIBUTIONS:
         ops = (f"_random_{name}", f"_random_{name}_like", f"_sample_{name}")
-        if name in _NO_ONNX:
+        if name in NO_ONNX:
             lowering(*ops)(_unavailable(name))
             continue
         for op, rule in zip(ops, (_random_rule, _like_rule, _sample_rule)):
@@ -109,7 +109,7 @@ def _randint(ctx: Builder, n: Call) -> str:
     # floor of a double draw on [low, high): every integer of [low, high) equally likely.
     a = n.attrs
     u = ctx.node("RandomUniform", [], low=float(a["low"]), high=float(a["high"]),
-                 shape=list(_size(a["shape"])), dtype=onnx_type(np.float64))
+                 shape=list(sample_size(a["shape"])), dtype=onnx_type(np.float64))
     return ctx.node("Cast", [ctx.node("Floor", [u])], to=onnx_type(n.out_dtypes[0]))
 
 
@@ -132,7 +132,7 @@ def _multinomial(ctx: Builder, n: Call) -> list[str]:
                    dtype=onnx_type(np.int64))  # (rows, draws)
     outs = [idx, ctx.node("GatherElements", [logits, idx], axis=1)] if a["get_prob"] else [idx]
     if rank == 1:
-        target = ctx.ints(_size(a["shape"]))
+        target = ctx.ints(sample_size(a["shape"]))
     elif rank > 2 or len(a["shape"]) != 1:
         # (*p.shape[:-1], *shape) read at run time, keeping the batch dynamic.
         lead = ctx.node("Slice", [ctx.node("Shape", [p]), ctx.ints([0]), ctx.ints([-1])])

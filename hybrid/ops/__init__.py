@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     conv,
     creation,
     ctc,
+    deconv,
     elemwise,
     indexing,
     linalg,

@@ -27,8 +27,10 @@ def _pow_grads(a, b, y, gy):
 
 
 # name, MXNet aliases, forward f(a, b), gradients g(a, b, y, gy) -> (ga, gb) or None (comparisons),
+__all__ = ["BROADCAST_TABLE"]
+
 # scalar-op names (lhs array, rhs array), input domain, docstring.
-_TABLE: list[tuple] = [
+BROADCAST_TABLE: list[tuple] = [
     (
         "broadcast_add",
         ("elemwise_add", "_plus", "_add", "_Plus", "broadcast_plus"),
@@ -307,7 +309,7 @@ def _declare_scalar(name, f, grads, reflected, domain, doc):
     register(type(name, (Scalar,), body))
 
 
-for _row in _TABLE:
+for _row in BROADCAST_TABLE:
     _declare(*_row)
 
 

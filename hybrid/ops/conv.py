@@ -1,4 +1,4 @@
-"""Dense and convolution ops: FullyConnected, Convolution and Deconvolution.
+"""Dense and convolution ops: FullyConnected and Convolution (Deconvolution: ``deconv.py``).
 
 Each is one GEMM per group (per image and group for convolutions with large outputs) through
 BLAS; convolutions gather their windows with im2col first. See Note [Convolution as GEMM] in
@@ -34,8 +34,19 @@ _POSITIVE = (lambda v: v >= 1, "a positive integer")
 _LAYOUTS = (None, "NCW", "NCHW", "NCDHW")
 _TUNE = (None, "off", "limited_workspace", "fastest")
 
+__all__ = [
+    "add_bias",
+    "check_arity",
+    "check_data",
+    "complete_params",
+    "conv_attrs",
+    "conv_grads",
+    "conv_product",
+    "conv_window",
+]
 
-def _check_arity(op: str, in_shapes: list, no_bias: bool) -> None:
+
+def check_arity(op: str, in_shapes: list, no_bias: bool) -> None:
     want = 2 if no_bias else 3
     if len(in_shapes) != want:
         names = "data, weight" if no_bias else "data, weight, bias"
@@ -56,7 +67,7 @@ def _merge(op: str, name: str, given: tuple | None, expected: tuple, source: str
     return tuple(g or e for g, e in zip(given, expected))
 
 
-def _complete_params(op: str, in_shapes: list, weight: tuple, bias: int, source: str) -> list:
+def complete_params(op: str, in_shapes: list, weight: tuple, bias: int, source: str) -> list:
     """The input shapes with weight and (when present) bias completed or checked."""
     shapes = [in_shapes[0], _merge(op, "weight", in_shapes[1], weight, source)]
     if len(in_shapes) == 3:
@@ -64,7 +75,7 @@ def _complete_params(op: str, in_shapes: list, weight: tuple, bias: int, source:
     return shapes
 
 
-def _check_data(op: str, data: tuple | None, win: Window, groups: int) -> None:
+def check_data(op: str, data: tuple | None, win: Window, groups: int) -> None:
     """Data must be ``(N, C, *spatial)``, as many spatial dims as the kernel, C % groups == 0."""
     if data is None:
         return
@@ -108,7 +119,7 @@ class FullyConnected(Op):
     completes = (1, 2)
 
     def infer(in_shapes, in_dtypes, num_hidden, no_bias, flatten):
-        _check_arity("FullyConnected", in_shapes, no_bias)
+        check_arity("FullyConnected", in_shapes, no_bias)
         dtype = same_dtype("FullyConnected", in_dtypes)
         data = None if in_shapes[0] is None else tuple(in_shapes[0])
         if data is None:
@@ -119,7 +130,7 @@ class FullyConnected(Op):
         else:
             in_units, out = data[-1], data[:-1] + (num_hidden,)
         source = f"data {data} and num_hidden={num_hidden}"
-        shapes = _complete_params(
+        shapes = complete_params(
             "FullyConnected", in_shapes, (num_hidden, in_units), num_hidden, source
         )
         return shapes, [out], [dtype]
@@ -154,7 +165,7 @@ class FullyConnected(Op):
         ]
 
 
-def _conv_attrs(workspace: int, no_bias: bool) -> tuple[Attr, ...]:
+def conv_attrs(workspace: int, no_bias: bool) -> tuple[Attr, ...]:
     """The attributes Convolution and Deconvolution share, with their own defaults."""
     return (
         Attr("kernel", "shape", REQUIRED),
@@ -171,7 +182,7 @@ def _conv_attrs(workspace: int, no_bias: bool) -> tuple[Attr, ...]:
     )
 
 
-def _window(op: str, a: dict) -> Window:
+def conv_window(op: str, a: dict) -> Window:
     win = window_attrs(op, a["kernel"], a["stride"], a["dilate"], a["pad"])
     if a["num_filter"] % a["num_group"]:
         raise AttrError(
@@ -221,19 +232,19 @@ class Convolution(Op):
     name = "Convolution"
     aliases = ("_npx_convolution",)
     inputs = ("data", "weight", "bias")
-    attrs = _conv_attrs(1024, False)
+    attrs = conv_attrs(1024, False)
     completes = (1, 2)
 
     def infer(in_shapes, in_dtypes, **a):
-        win = _window("Convolution", a)
-        _check_arity("Convolution", in_shapes, a["no_bias"])
+        win = conv_window("Convolution", a)
+        check_arity("Convolution", in_shapes, a["no_bias"])
         dtype = same_dtype("Convolution", in_dtypes)
         f, g = a["num_filter"], a["num_group"]
         data = None if in_shapes[0] is None else tuple(in_shapes[0])
-        _check_data("Convolution", data, win, g)
+        check_data("Convolution", data, win, g)
         c = data[1] if data else 0
         weight = (f, c // g, *win.kernel)
-        shapes = _complete_params("Convolution", in_shapes, weight, f, f"data {data}")
+        shapes = complete_params("Convolution", in_shapes, weight, f, f"data {data}")
         out = None if data is None else (data[0], f, *_conv_out(data, win))
         return shapes, [out], [dtype]
 
@@ -271,7 +282,7 @@ def conv_product(ctx: Any, x: np.ndarray, w: np.ndarray, **a: Any) -> np.ndarray
     ``ctx.per_image`` is set, else channel-major ``(F, N, *out)`` (see Note [Convolution as
     GEMM]). Saves on ``ctx`` what :func:`conv_grads` needs.
     """
-    win = _window("Convolution", a)
+    win = conv_window("Convolution", a)
     g, f = a["num_group"], a["num_filter"]
     out = _conv_out(x.shape, win)
     per_image = ctx.per_image = batch_first(out)
@@ -320,131 +331,3 @@ def conv_grads(ctx: Any, gy: np.ndarray | None, gy_cm: np.ndarray | None, **a: A
     if a["no_bias"]:
         return grads
     return grads + (gy3.sum(axis=(0, 3) if per_image else 2).reshape(f) if need[2] else None,)
-
-
-def _deconv_geometry(in_sp: tuple, win: Window, adj: tuple, target: tuple) -> tuple:
-    """(pad before, output spatial dims, size of the col2im buffer) of a Deconvolution.
-
-    The buffer holds the full scatter ``s * (x - 1) + d * (k - 1) + 1``, extended when ``adj``
-    asks for more rows than the padding removes. A ``target_shape`` sets pad and adj as MXNet
-    does: the excess is split with the odd element at the end.
-    """
-    full = tuple(
-        s * (x - 1) + d * (k - 1) + 1
-        for x, k, s, d in zip(in_sp, win.kernel, win.stride, win.dilate)
-    )
-    if target:
-        if any(t > f for t, f in zip(target, full)):
-            raise ShapeError(
-                f"Deconvolution: target_shape={target} is larger than the full "
-                f"output {full} of data with spatial dims {in_sp}"
-            )
-        pad = tuple((f - t + 1) // 2 for f, t in zip(full, target))
-        out = tuple(target)
-    else:
-        pad = win.pad
-        out = tuple(f - 2 * p + j for f, p, j in zip(full, pad, adj))
-    return pad, out, tuple(max(f, p + o) for f, p, o in zip(full, pad, out))
-
-
-def _deconv_extra(op: str, a: dict, nd: int) -> tuple[tuple, tuple]:
-    adj, target = a["adj"] or (0,) * nd, a["target_shape"]
-    if len(adj) != nd or (target and len(target) != nd):
-        raise AttrError(f"{op}: adj={a['adj']} and target_shape={target} need {nd} dims")
-    if min(adj) < 0 or (target and min(target) < 1):
-        raise AttrError(f"{op}: adj must be >= 0 and target_shape > 0, got {adj} and {target}")
-    return adj, target
-
-
-@register
-class Deconvolution(Op):
-    """Transposed convolution: the gradient of :func:`Convolution` with respect to its data.
-
-    ``out = crop(col2im(weight^T @ data)) + bias``: every input pixel scatters ``weight[c]``
-    times its value into the output, strided by ``stride`` and spread by ``dilate``.
-
-    Parameters
-    ----------
-    kernel, stride, dilate, pad : shape
-        As in Convolution; ``pad`` crops the output on both sides.
-    adj : shape, default ()
-        Extra rows/columns added at the end of the output.
-    target_shape : shape, default ()
-        Output spatial size; when set, pad and adj are derived from it (MXNet's rule).
-    num_filter : int
-        Output channels.
-    num_group : int, default 1
-    no_bias : bool, default True
-    workspace, cudnn_tune, cudnn_off : accepted and ignored. layout : channel-first only.
-
-    Inputs: ``data`` ``(batch_size, channel, *spatial)``, ``weight``
-    ``(channel, num_filter / num_group, *kernel)``, ``bias`` ``(num_filter,)``. Output
-    ``(batch_size, num_filter, *out)`` with ``out = s(x - 1) + d(k - 1) + 1 - 2p + adj``.
-    """
-
-    name = "Deconvolution"
-    aliases = ("_npx_deconvolution",)
-    inputs = ("data", "weight", "bias")
-    attrs = (
-        *_conv_attrs(512, True)[:4],
-        Attr("adj", "shape", ()),
-        Attr("target_shape", "shape", ()),
-        *_conv_attrs(512, True)[4:],
-    )
-    completes = (1, 2)
-
-    def infer(in_shapes, in_dtypes, **a):
-        win = _window("Deconvolution", a)
-        adj, target = _deconv_extra("Deconvolution", a, len(win.kernel))
-        _check_arity("Deconvolution", in_shapes, a["no_bias"])
-        dtype = same_dtype("Deconvolution", in_dtypes)
-        f, g = a["num_filter"], a["num_group"]
-        data = None if in_shapes[0] is None else tuple(in_shapes[0])
-        _check_data("Deconvolution", data, win, g)
-        weight = (data[1] if data else 0, f // g, *win.kernel)
-        shapes = _complete_params("Deconvolution", in_shapes, weight, f, f"data {data}")
-        if data is None:
-            return shapes, [None], [dtype]
-        _, out, _ = _deconv_geometry(data[2:], win, adj, target)
-        out = tuple(o if x else 0 for o, x in zip(out, data[2:]))
-        if min(out) < 0:
-            raise ShapeError(f"Deconvolution: pad={win.pad} crops data {data} to output {out}")
-        return shapes, [(data[0], f, *out)], [dtype]
-
-    def forward(ctx, x, w, b=None, **a):
-        win = _window("Deconvolution", a)
-        adj, target = _deconv_extra("Deconvolution", a, len(win.kernel))
-        pad, out, buf = _deconv_geometry(x.shape[2:], win, adj, target)
-        if ctx.needs_grad:
-            ctx.x, ctx.w, ctx.geometry = x, w, (win, pad, out, buf)
-        return conv_adjoint(x, w, a["num_group"], win, pad, out, b)
-
-    def vjp(ctx, gy, **a):
-        need, g, (x, w) = ctx.needs_grad, a["num_group"], (ctx.x, ctx.w)
-        win, pad, out, buf = ctx.geometry
-        gx = gw = None
-        if need[0] or need[1]:
-            after = tuple(s - p - o for s, p, o in zip(buf, pad, out))
-            w3 = w.reshape(g, w.shape[0] // g, -1)  # (G, C/G, F/G * K)
-            gx3, cols = correlate(gy, w3, win, pad, after, x.shape[2:])  # (C, N, *in)
-            gx = batch_major(gx3) if need[0] else None
-        if need[1]:
-            x3 = channel_major(x).reshape(g, x.shape[1] // g, -1)  # (G, C/G, N * P)
-            gw = gemm(x3, cols.transpose(0, 2, 1)).reshape(w.shape)
-        grads = (gx, gw)
-        if a["no_bias"]:
-            return grads
-        return grads + (gy.sum(axis=(0, *range(2, gy.ndim))) if need[2] else None,)
-
-    def samples(rng):
-        def case(x, w, f, bias=False, **attrs):
-            ins = [rng.normal(size=x), rng.normal(size=w)] + ([rng.normal(size=f)] if bias else [])
-            return Sample(ins, {"kernel": w[2:], "num_filter": f, "no_bias": not bias, **attrs})
-
-        return [
-            case((2, 3, 3, 4), (3, 2, 3, 2), 2, bias=True, stride=(2, 2), pad=(1, 0), adj=(1, 1)),
-            case((2, 4, 5), (4, 3, 2), 6, num_group=2, dilate=(2,), pad=(1,)),
-            case((1, 2, 3, 3), (2, 2, 3, 3), 2, stride=(2, 2), target_shape=(6, 7)),
-            case((1, 2, 2, 3), (2, 3, 2, 2), 3, bias=True, stride=(1, 2), pad=(0, 1), adj=(0, 1)),
-            case((1, 2, 16, 16), (2, 3, 3, 3), 3, bias=True),  # per-image layout
-        ]

@@ -17,10 +17,10 @@ from ._util import normalize_axis, unbroadcast
 from .attrs import Attr
 from .registry import Op, Sample, register
 
-__all__ = ["complete_input"]
+__all__ = ["complete_input", "SELU_ALPHA", "SELU_LAMBDA"]
 
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_LAMBDA = 1.0507009873554804934193349852946
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_LAMBDA = 1.0507009873554804934193349852946
 _LEAKY_TYPES = ("leaky", "prelu", "rrelu", "elu", "selu", "gelu")
 _INV_SQRT_2 = 1.0 / np.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
@@ -137,7 +137,7 @@ class LeakyReLU(Op):
         if act_type == "gelu":
             y, ctx.dy = _gelu(x)
         elif act_type in ("elu", "selu"):
-            alpha, scale = (slope, 1.0) if act_type == "elu" else (_SELU_ALPHA, _SELU_LAMBDA)
+            alpha, scale = (slope, 1.0) if act_type == "elu" else (SELU_ALPHA, SELU_LAMBDA)
             y, ctx.dy = _elu(x, alpha)
             y, ctx.dy = y * x.dtype.type(scale), ctx.dy * x.dtype.type(scale)
         else:

@@ -17,6 +17,8 @@ from ._util import same_dtype
 from .attrs import REQUIRED, Attr
 from .registry import Op, Sample, register
 
+__all__ = ["pool_counts", "pool_geometry", "upsampling_scales"]
+
 _ROOTS = {1: lambda s: s, 2: np.sqrt, 3: np.cbrt}
 
 
@@ -37,7 +39,7 @@ def _out_size(x: int, k: int, s: int, p: int, convention: str) -> int:
     return -(-x // s)
 
 
-def _geometry(shape: tuple, a: dict) -> _Geometry:
+def pool_geometry(shape: tuple, a: dict) -> _Geometry:
     """Window, padding and output size of a Pooling call on data of ``shape``."""
     nd = len(shape) - 2
     if not 1 <= nd <= 3:
@@ -77,7 +79,7 @@ def _geometry(shape: tuple, a: dict) -> _Geometry:
     return _Geometry(win, before, after, out)
 
 
-def _counts(geo: _Geometry, sizes: tuple, include_pad: bool, dtype: np.dtype) -> np.ndarray:
+def pool_counts(geo: _Geometry, sizes: tuple, include_pad: bool, dtype: np.dtype) -> np.ndarray:
     """Divisor of each avg window, broadcastable to ``out``: the window clipped to the padded data
     (``count_include_pad``) or to the data itself, as MXNet counts it.
     """
@@ -171,10 +173,10 @@ class Pooling(Op):
         if in_shapes[0] is None:
             return in_shapes, [None], [dtype]
         shape = tuple(in_shapes[0])
-        return in_shapes, [shape[:2] + _geometry(shape, a).out], [dtype]
+        return in_shapes, [shape[:2] + pool_geometry(shape, a).out], [dtype]
 
     def forward(ctx, x, **a):
-        geo, kind = _geometry(x.shape, a), a["pool_type"]
+        geo, kind = pool_geometry(x.shape, a), a["pool_type"]
         low = np.finfo(x.dtype).min if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         buf = buffers(ctx, "fwd")
         xp = pad_spatial(x, geo.before, geo.after, low if kind == "max" else 0, buf)
@@ -193,7 +195,7 @@ class Pooling(Op):
             y += xp[sl] ** p if p != 1 else xp[sl]
         if kind == "avg":
             include = a["count_include_pad"] is not False
-            y /= _counts(geo, x.shape[2:], include, x.dtype)
+            y /= pool_counts(geo, x.shape[2:], include, x.dtype)
         elif kind == "lp":
             y = _ROOTS[p](y)
             ctx.xp, ctx.y = xp, y
@@ -209,7 +211,7 @@ class Pooling(Op):
         p = a["p_value"] if kind == "lp" else 1
         if kind == "avg":
             include = a["count_include_pad"] is not False
-            gy = gy / _counts(geo, ctx.x_shape[2:], include, gy.dtype)
+            gy = gy / pool_counts(geo, ctx.x_shape[2:], include, gy.dtype)
         elif p > 1:
             # d/dx (sum x^p)^(1/p) = (x / y)^(p-1); an all-zero window gets no gradient.
             scale = np.power(ctx.y, p - 1)
@@ -244,7 +246,7 @@ class Pooling(Op):
         ]
 
 
-def _upsampling_scales(in_shapes: list, scale: int, mode: str) -> tuple:
+def upsampling_scales(in_shapes: list, scale: int, mode: str) -> tuple:
     """Output shape and each input's (height, width) factor; MXNet's nearest rule."""
     for s in in_shapes:
         if len(s) != 4:
@@ -308,12 +310,12 @@ class UpSampling(Op):
         dtype = same_dtype("UpSampling", in_dtypes)
         if any(s is None for s in in_shapes):
             return in_shapes, [None], [dtype]
-        out, _ = _upsampling_scales(in_shapes, a["scale"], a["multi_input_mode"])
+        out, _ = upsampling_scales(in_shapes, a["scale"], a["multi_input_mode"])
         return in_shapes, [out], [dtype]
 
     def forward(ctx, *xs, **a):
         shapes = [x.shape for x in xs]
-        out, factors = _upsampling_scales(shapes, a["scale"], a["multi_input_mode"])
+        out, factors = upsampling_scales(shapes, a["scale"], a["multi_input_mode"])
         ups = []
         for x, (fh, fw) in zip(xs, factors):
             n, c, h, w = x.shape

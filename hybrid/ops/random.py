@@ -3,7 +3,7 @@ element of a ``_like`` input (``_random_*_like``), with array parameters (``_sam
 ``_random_randint``, ``_sample_multinomial`` and ``_shuffle``.
 
 Every op draws from ``hybrid.random.generator()`` at call time, so ``hybrid.random.seed(n)`` makes
-everything that follows reproducible. Each distribution is one row of ``_DISTRIBUTIONS``; the three
+everything that follows reproducible. Each distribution is one row of ``DISTRIBUTIONS``; the three
 forms of it are declared from that row.
 """
 
@@ -18,19 +18,19 @@ from ..base import AttrError, ShapeError
 from .attrs import CTX, Attr
 from .registry import Op, Sample, register
 
-__all__: list[str] = []
+__all__ = ["DISTRIBUTIONS", "NO_ONNX", "sample_size"]
 
 _FLOATS = (np.float16, np.float32, np.float64)
 
 
-def _size(shape: tuple[int, ...]) -> tuple[int, ...]:
+def sample_size(shape: tuple[int, ...]) -> tuple[int, ...]:
     """MXNet's samplers give ``(1,)`` when no shape is set."""
     return shape or (1,)
 
 
 # name, scalar attributes with defaults, array input names of the _sample_ form, draw(rng, *params,
 # size), extra aliases of the _random_ form, docstring (formula and parameters).
-_DISTRIBUTIONS: list[tuple] = [
+DISTRIBUTIONS: list[tuple] = [
     (
         "uniform",
         (("low", 0.0), ("high", 1.0)),
@@ -85,7 +85,7 @@ _SUPPORT: dict[str, Callable[..., bool]] = {
 }
 
 # Distributions ONNX has no sampler for (the ONNX lowerings raise; see export/lowering/random.py).
-_NO_ONNX = {
+NO_ONNX = {
     "gamma": "ONNX has no gamma sampler (its rejection sampling loops per draw)",
     "poisson": "ONNX has no Poisson sampler (inversion needs a rate-dependent number of terms)",
 }
@@ -107,10 +107,10 @@ def _declare_random(name: str, params: tuple, draw: Callable, aliases: tuple, do
     names = [p for p, _ in params]
 
     def infer(in_shapes, in_dtypes, shape, dtype, **attrs):
-        return [], [_size(shape)], [np.dtype(np.float32) if dtype is None else dtype]
+        return [], [sample_size(shape)], [np.dtype(np.float32) if dtype is None else dtype]
 
     def forward(saved, shape, ctx, dtype, **attrs):
-        out = draw(_random.generator(), *(attrs[p] for p in names), _size(shape))
+        out = draw(_random.generator(), *(attrs[p] for p in names), sample_size(shape))
         return out.astype(np.float32 if dtype is None else dtype)
 
     def samples(rng):
@@ -131,7 +131,7 @@ def _declare_random(name: str, params: tuple, draw: Callable, aliases: tuple, do
         "forward": forward,
         "samples": samples,
         "in_support": in_support,
-        "xfail": {"onnx": _NO_ONNX[name]} if name in _NO_ONNX else {},
+        "xfail": {"onnx": NO_ONNX[name]} if name in NO_ONNX else {},
     }
     register(type(body["name"], (_Random,), body))
 
@@ -164,7 +164,7 @@ def _declare_like(name: str, params: tuple, draw: Callable, doc: str) -> None:
         "forward": forward,
         "samples": samples,
         "in_support": in_support,
-        "xfail": {"onnx": _NO_ONNX[name]} if name in _NO_ONNX else {},
+        "xfail": {"onnx": NO_ONNX[name]} if name in NO_ONNX else {},
     }
     register(type(body["name"], (_Random,), body))
 
@@ -208,12 +208,12 @@ def _declare_sample(name: str, inputs: tuple, draw: Callable, doc: str) -> None:
         "forward": forward,
         "samples": samples,
         "in_support": in_support,
-        "xfail": {"onnx": _NO_ONNX[name]} if name in _NO_ONNX else {},
+        "xfail": {"onnx": NO_ONNX[name]} if name in NO_ONNX else {},
     }
     register(type(op_name, (_Random,), body))
 
 
-for _name, _params, _inputs, _draw, _aliases, _doc in _DISTRIBUTIONS:
+for _name, _params, _inputs, _draw, _aliases, _doc in DISTRIBUTIONS:
     _declare_random(_name, _params, _draw, _aliases, _doc)
     _declare_like(_name, _params, _draw, _doc)
     _declare_sample(_name, _inputs, _draw, _doc)
@@ -240,10 +240,10 @@ class RandomRandint(_Random):
     def infer(in_shapes, in_dtypes, low, high, shape, ctx, dtype):
         if low >= high:
             raise AttrError(f"_random_randint: low={low} must be below high={high}")
-        return [], [_size(shape)], [np.dtype(np.int32) if dtype is None else dtype]
+        return [], [sample_size(shape)], [np.dtype(np.int32) if dtype is None else dtype]
 
     def forward(saved, low, high, shape, ctx, dtype):
-        out = _random.generator().integers(low, high, _size(shape))
+        out = _random.generator().integers(low, high, sample_size(shape))
         return out.astype(np.int32 if dtype is None else dtype)
 
     def samples(rng):
@@ -283,7 +283,7 @@ class SampleMultinomial(Op):
         data = in_shapes[0]
         out = None
         if data is not None:
-            out = tuple(data[:-1]) + shape if len(data) > 1 else _size(shape)
+            out = tuple(data[:-1]) + shape if len(data) > 1 else sample_size(shape)
         return in_shapes, [out] * (1 + get_prob), [dtype, in_dtypes[0]][: 1 + get_prob]
 
     def forward(saved, p, shape, get_prob, dtype):
