@@ -137,8 +137,10 @@ def _graph_of(
         if input_shapes is None:
             raise HybridError(f"to_onnx: {obj.name}: give input_shapes or example_inputs")
         example_inputs = [np.zeros(s, dtype=dtype) for s in input_shapes]
+    # None is an optional input left out: the block sees None and the model has no such input.
     args = [
-        x if isinstance(x, hybrid.nd.NDArray) else hybrid.nd.array(x, dtype=np.asarray(x).dtype)
+        x if x is None or isinstance(x, hybrid.nd.NDArray)
+        else hybrid.nd.array(x, dtype=np.asarray(x).dtype)
         for x in example_inputs
     ]
     with autograd.pause(train_mode=False):

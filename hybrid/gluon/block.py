@@ -261,7 +261,7 @@ class Block:
 
 
 def _is_symbol(args: tuple) -> bool:
-    return any(hasattr(a, "_is_symbol") for a in args)
+    return any(hasattr(a, "_is_symbol") for a in args if a is not None)
 
 
 class HybridBlock(Block):

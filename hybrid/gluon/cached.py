@@ -68,7 +68,7 @@ class CachedOp:
 
     def _executor(self, args: list) -> tuple[Trace, Executor]:
         training, recording = autograd._state.training, autograd._state.recording
-        key = (tuple((a.shape, a._data.dtype) for a in args), training)
+        key = (_signature(args), training)
         run_key = (key, recording)
         ex = self._executors.get(run_key)
         if ex is not None:
@@ -84,15 +84,17 @@ class CachedOp:
         return tr, ex
 
     def __call__(self, *args: Any) -> Any:
-        bad = [type(a).__name__ for a in args if not hasattr(a, "_data")]
+        bad = [type(a).__name__ for a in args if a is not None and not hasattr(a, "_data")]
         if bad:
             raise HybridError(
-                f"{self.block.name}: a hybridized block takes NDArrays, got {', '.join(bad)}"
+                f"{self.block.name}: a hybridized block takes NDArrays (or None for an input "
+                f"left out), got {', '.join(bad)}"
             )
         state = autograd._state
         if self.backend == "onnxruntime" and not (state.training or state.recording):
             return self._run_onnxruntime(args)
         tr, ex = self._executor(list(args))
+        args = tuple(a for a in args if a is not None)  # the trace's data inputs
         self.last_trace = tr
         recording = autograd._state.recording
         params = []
@@ -108,7 +110,7 @@ class CachedOp:
         """Inference through an ONNX Runtime session per input signature. The parameters are
         session inputs fed at every call, so in-place updates by a Trainer are always seen.
         """
-        key = tuple((a.shape, a._data.dtype) for a in args)
+        key = _signature(args)
         entry = self._sessions.get(key)
         if entry is None:
             import onnxruntime as ort
@@ -125,10 +127,15 @@ class CachedOp:
             names = [i.name for i in session.get_inputs()]
             entry = self._sessions[key] = (session, [(n, by_name.get(n)) for n in names])
         session, feeds = entry
-        data = iter(args)
+        data = (a for a in args if a is not None)
         feed = {n: (next(data) if p is None else p.data())._data for n, p in feeds}
         outs = [NDArray._wrap(o) for o in session.run(None, feed)]
         return outs[0] if len(outs) == 1 else outs
+
+
+def _signature(args: tuple) -> tuple:
+    """What a trace depends on: each input's shape and dtype, or None for an input left out."""
+    return tuple(None if a is None else (a.shape, a._data.dtype) for a in args)
 
 
 def export_block(block: Any, path: str, epoch: int = 0, **kwargs: Any) -> tuple[str, str]:

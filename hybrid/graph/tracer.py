@@ -85,17 +85,21 @@ def _tracing(block: Any, params: list, variables: list) -> Any:
 
 
 def trace(block: Any, args: list) -> Trace:
-    """Trace ``block`` on Symbol stand-ins for the NDArrays ``args``."""
-    data = [
-        _symbol.var(n, shape=a.shape, dtype=a.dtype) for n, a in zip(input_names(len(args)), args)
+    """Trace ``block`` on Symbol stand-ins for the NDArrays ``args``. A None argument (an
+    optional input left out, as MXNet allows) reaches the block as None and is no graph input.
+    """
+    stand_ins = [
+        None if a is None else _symbol.var(n, shape=a.shape, dtype=a.dtype)
+        for n, a in zip(input_names(len(args)), args)
     ]
+    data = [s for s in stand_ins if s is not None]
     params = list(block.collect_params().values())
     pvars = [
         _symbol.var(p.name, shape=p.shape, dtype=p.dtype, lr_mult=p.lr_mult, wd_mult=p.wd_mult)
         for p in params
     ]
     with _tracing(block, params, pvars):
-        out = block(*data)
+        out = block(*stand_ins)
     values, structure = flatten(out)
     reachable = {id(v) for v in Graph.from_outputs(values).inputs}
     used = [(p, s._outputs[0]) for p, s in zip(params, pvars) if id(s._outputs[0]) in reachable]

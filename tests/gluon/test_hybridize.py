@@ -226,6 +226,38 @@ def test_retrace_on_new_batch_size_and_mode_then_cache_hits():
     assert cached.stats == {"traces": 3, "hits": 3}
 
 
+class _Masked(HybridBlock):
+    """An optional second input, as MXNet's hybridized blocks allow (``mask=None``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.fc = nn.Dense(3)
+
+    def hybrid_forward(self, F, x, mask=None):
+        y = self.fc(x)
+        return y if mask is None else y * mask
+
+
+@pytest.mark.parametrize("backend", [None, "onnxruntime"])
+def test_none_inputs_trace_separately_and_equal_eager(backend):
+    net = _Masked()
+    net.initialize()
+    x, mask = _data(2, 4), mx.nd.array([[1, 0, 1], [0, 1, 0]])
+    eager = [net(x).asnumpy(), net(x, mask).asnumpy(), net(x, None).asnumpy()]
+    net.hybridize(backend=backend)
+    for want, args in zip(eager, [(x,), (x, mask), (x, None)]):
+        np.testing.assert_allclose(net(*args).asnumpy(), want, rtol=1e-6, atol=1e-6)
+    x.attach_grad()
+    with autograd.record():
+        y = net(x, None)
+    y.backward()
+    w = net.fc.weight.data().asnumpy()
+    np.testing.assert_allclose(x.grad.asnumpy(), np.tile(w.sum(axis=0), (2, 1)), rtol=1e-6)
+    with pytest.raises(HybridError, match="takes NDArrays \\(or None"):
+        net(x, 3)
+
+
 class _Branchy(HybridBlock):
     def __init__(self, use, **kwargs):
         super().__init__(**kwargs)
