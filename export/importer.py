@@ -13,7 +13,7 @@ few that compute a static attribute from a shape (auto_pad SAME, Expand, Flatten
 ask for the shape and raise naming the input when it is unknown. Pass ``input_shapes`` to fix
 them. Shape arithmetic (``Shape`` -> ``Gather`` -> ``Concat`` -> ``Reshape``, how exporters keep
 a reshape batch-independent) is evaluated while importing: see Note [Shape arithmetic on import]
-in ``import_rules/shape.py``.
+in ``import_rules/shape_folding.py``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from hybrid.ops.registry import get_op
 from hybrid.symbol.symbol import Symbol
 
 from .import_rules import RULES
-from .import_rules.shape import FOLDS, fold_shape_arithmetic
+from .import_rules.shape_folding import FOLDS, fold_shape_arithmetic
 
 __all__ = ["from_onnx", "unsupported_ops"]
 

@@ -23,7 +23,7 @@ import numpy as np
 import onnx
 import pytest
 from hybrid.export.import_rules import RULES
-from hybrid.export.import_rules.shape import FOLDS
+from hybrid.export.import_rules.shape_folding import FOLDS
 from hybrid.export.importer import from_onnx
 from onnx import numpy_helper
 
