@@ -61,8 +61,8 @@ def _flatten(ctx: Any, node: Any) -> list:
 @rule("Reshape")
 def _reshape(ctx: Any, node: Any) -> list:
     data, shape_name = node.inputs
-    # See Note [Shape arithmetic on import] (shape_folding.py): an unknown element that is the input's own dim at
-    # the same position is a copy (code 0); a single other unknown element is the -1.
+    # See Note [Shape arithmetic on import] (shape_folding.py): an unknown element that is the
+    # input's own dim at the same position is a copy (code 0); a single other unknown one is -1.
     target = [
         0 if d == (data, i) else None if isinstance(d, tuple) else d
         for i, d in enumerate(ctx.partial_ints(shape_name, "shape"))
