@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import ndarray
 from ..base import HybridError
-from ..name import NameManager
+from ..name import NameManager, Prefix
 from .block_scope import BlockScope, HookHandle, indent
 from .parameter import DeferredInitializationError, Parameter, ParameterDict, load_checked
 
@@ -346,7 +346,13 @@ class HybridBlock(Block):
         )
 
     def _call_symbolic(self, *args: Any) -> Any:
-        """Trace on Symbols: parameters become their traced symbols or variables."""
+        """Trace on Symbols: parameters become their traced symbols or variables, and the ops
+        are named under the block's prefix (``conv0_fwd``), as MXNet's name scope does.
+        """
+        with Prefix(self.prefix):
+            return self._trace_forward(*args)
+
+    def _trace_forward(self, *args: Any) -> Any:
         if type(self).forward is not HybridBlock.forward:
             set_here = [p for _, p in self._own_params() if p._trace_symbol is None]
             for p in set_here:

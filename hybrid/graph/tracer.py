@@ -71,17 +71,17 @@ def unflatten(structure: Any, arrays: list) -> Any:
 
 @contextmanager
 def _tracing(block: Any, params: list, variables: list) -> Any:
-    prev = (_symbol._TraceState.names, _symbol._TraceState.block)
-    _symbol._TraceState.names = NameManager()
+    prev = _symbol._TraceState.block
     _symbol._TraceState.block = getattr(block, "name", type(block).__name__)
     for p, v in zip(params, variables):
         p._trace_symbol = v
     try:
-        yield
+        with NameManager():  # fresh counters: a trace names its nodes the same every time
+            yield
     finally:
         for p in params:
             p._trace_symbol = None
-        _symbol._TraceState.names, _symbol._TraceState.block = prev
+        _symbol._TraceState.block = prev
 
 
 def trace(block: Any, args: list) -> Trace:

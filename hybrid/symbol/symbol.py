@@ -27,11 +27,8 @@ __all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json", "symbol_in
 
 
 class _TraceState:
-    """Which block is being traced (for error messages) and the name manager the trace uses;
-    outside a trace, symbols take names from the current :class:`hybrid.name.NameManager`.
-    """
+    """Which block is being traced, for error messages."""
 
-    names: NameManager | None = None
     block: str | None = None
 
 
@@ -284,8 +281,9 @@ def symbol_invoke(op: Any, args: list, attrs: dict, name: str | None = None) -> 
         values.append(a._outputs[0])
     if op.train_aware:
         attrs = {**attrs, "is_train": autograd._state.training}
-    names = _TraceState.names or NameManager.current()
-    node = make_node(op, values, attrs, names.get(name, op.name.lower().lstrip("_")))
+    # Named by the current NameManager: a traced block's Prefix (see HybridBlock._call_symbolic).
+    hint = op.name.lower().lstrip("_")
+    node = make_node(op, values, attrs, NameManager.current().get(name, hint))
     return Symbol(node.outputs)
 
 

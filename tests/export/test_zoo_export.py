@@ -192,3 +192,15 @@ def test_import_refuses_a_reshape_with_two_dims_unknown_at_import():
     # (2 * batch, -1): the first dim is computed from the batch, so the -1 is unknown too.
     with pytest.raises(mx.HybridError, match=r"\(None, -1\) has more than one element unknown"):
         from_onnx(_runtime_shape_reshape(2))
+
+
+def test_node_names_carry_the_block_prefixes():
+    with mx.name.NameManager():
+        net = vision.resnet18_v1(classes=10)
+    net.initialize()
+    model = to_onnx(net, example_inputs=[mx.nd.ones((1, 3, 32, 32))])
+    convs = [n.name for n in model.graph.node if n.op_type == "Conv"]
+    assert convs[0].startswith("resnetv10_conv0_fwd")
+    assert any(name.startswith("resnetv10_stage1_conv0_fwd") for name in convs)
+    gemm = next(n for n in model.graph.node if n.op_type == "Gemm")
+    assert gemm.input[1:] == ["resnetv10_dense0_weight", "resnetv10_dense0_bias"]
