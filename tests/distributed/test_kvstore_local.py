@@ -209,3 +209,18 @@ def test_launcher_command_for_open_mpi(tmp_path, monkeypatch):
         launch.mpiexec_command(0, ["python"])
     with pytest.raises(HybridError, match="no command given"):
         launch.mpiexec_command(2, [])
+
+
+def test_launcher_splits_the_cores_between_local_workers_blas_threads(monkeypatch):
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(launch.os, "cpu_count", lambda: 8)
+    _, env = launch.mpiexec_command(3, ["python", "t.py"])
+    assert env["OPENBLAS_NUM_THREADS"] == env["OMP_NUM_THREADS"] == "2"
+    _, env = launch.mpiexec_command(16, ["python", "t.py"])
+    assert env["MKL_NUM_THREADS"] == "1"
+    _, env = launch.mpiexec_command(2, ["python", "t.py"], hostfile="hosts")
+    assert "OPENBLAS_NUM_THREADS" not in env  # other machines have cores of their own
+    monkeypatch.setenv("OMP_NUM_THREADS", "5")
+    _, env = launch.mpiexec_command(2, ["python", "t.py"])
+    assert env["OMP_NUM_THREADS"] == "5" and "OPENBLAS_NUM_THREADS" not in env
