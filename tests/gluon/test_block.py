@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from hybrid import autograd, initializer, nd
+from hybrid import random as hrandom
 from hybrid.base import HybridError
 from hybrid.gluon import Block, HybridBlock, Parameter, nn
 from hybrid.gluon.block import NameManager
@@ -31,8 +32,10 @@ class Net(Block):
 
 
 def _net(seed: int = 0) -> Net:
+    """A LeNet-like net with weights drawn from ``seed`` (the same whatever ran before)."""
     with NameManager():
         net = Net()
+    hrandom.seed(seed)
     net.initialize(initializer.Xavier())
     net(nd.array(np.random.default_rng(seed).normal(size=(2, 1, 10, 10))))
     return net
