@@ -35,10 +35,11 @@ class CachedOp:
     block : HybridBlock
         The block to trace.
     static_alloc : bool, default False
-        Plan memory: liveness-based slot sharing and early release of intermediates (see
-        ``hybrid.graph.passes.memory_plan``), and in recorded (training) runs buffers that each
-        step reuses from run to run instead of allocating afresh (see Note [Planned buffers] in
-        ``hybrid/ops/_buffers.py``): the main training speed-up of a hybridized network.
+        Plan the memory of runs outside ``autograd.record()`` too: liveness-based slot sharing and
+        early release of intermediates (see ``hybrid.graph.passes.memory_plan``). Recorded
+        (training) runs are always planned: each step reuses its buffers from run to run instead
+        of allocating afresh (see Note [Planned buffers] in ``hybrid/ops/_buffers.py``), the main
+        training speed-up of a hybridized network.
     static_shape : bool, default False
         Accepted for MXNet compatibility: graphs are always specialised to input shapes.
     backend : None or 'onnxruntime'
@@ -79,7 +80,9 @@ class CachedOp:
             tr = self._traces[key] = trace(self.block, args)
             self.stats["traces"] += 1
         inference = not training and not recording
-        ex = Executor(optimize(tr.graph, inference, self.static_alloc))
+        # Recorded runs always reuse their step buffers from run to run, as MXNet's memory pool
+        # reuses freed blocks: fresh allocations page-fault (see Note [Planned buffers]).
+        ex = Executor(optimize(tr.graph, inference, self.static_alloc or recording))
         self._executors[run_key] = ex
         return tr, ex
 

@@ -6,10 +6,11 @@ calls with no dict lookups or attribute parsing. While ``autograd.record()`` is 
 needs a gradient, :meth:`Executor.__call__` appends ONE tape entry for the whole run; its VJP
 walks the steps backward calling each op's VJP (see :class:`GraphOp`).
 
-With a memory plan (``static_alloc=True``) each step of a recorded run also gets an arena of
-buffers kept across runs (see Note [Planned buffers] in ``hybrid/ops/_buffers.py``). A run
-leases one set of arenas and gives it back when its saved contexts are freed (after backward),
-so a second forward before the first backward gets a set of its own. Arrays handed back to the
+With a memory plan (a hybridized block's recorded runs always have one) each step of a recorded
+run also gets an arena of buffers kept across runs (see Note [Planned buffers] in
+``hybrid/ops/_buffers.py``). A run leases one set of arenas and gives it back when its saved
+contexts are freed (after backward), so a second forward before the first backward gets a set of
+its own. Arrays handed back to the
 caller (outputs, input gradients) are copied when they live in an arena.
 """
 

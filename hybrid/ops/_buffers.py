@@ -3,17 +3,17 @@
 Note [Planned buffers]
 A training step of a convolutional net allocates tens of megabytes of short-lived arrays (im2col
 columns, GEMM results, pooling masks, their gradients). Fresh allocations of that size come from
-the kernel and page-fault on first touch, which costs about a third of a LeNet step. An executor
-built with ``static_alloc=True`` gives each step an :class:`Arena` (on ``ctx.arena``) whose
-buffers are kept from run to run, so only the first run faults. Ops ask for their temporaries
-through :func:`buffers` with a key naming what the buffer holds; without an arena (eager calls)
-they get fresh arrays and behave exactly as before. ``empty``/``zeros`` give a buffer of the
-step that may outlive the call (an output, something saved for backward, a returned gradient);
-``scratch`` gives one that dies before the call returns, shared by all the steps of a run, so
-the steps' scratch costs the largest one rather than the sum. Inference runs use no arena: their
-intermediates die step by step, and arenas would keep them all. The executor owns the lifetimes:
-a run's arenas stay leased until its saved contexts are freed (after backward), and arrays it
-hands back to the caller never alias an arena (see ``hybrid.graph.executor``).
+the kernel and page-fault on first touch, which costs about a third of a LeNet step. In the
+recorded runs of a hybridized block the executor gives each step an :class:`Arena` (on
+``ctx.arena``) whose buffers are kept from run to run, so only the first run faults. Ops ask for
+their temporaries through :func:`buffers` with a key naming what the buffer holds; without an arena
+(eager calls) they get fresh arrays and behave exactly as before. ``empty``/``zeros`` give a buffer
+of the step that may outlive the call (an output, something saved for backward, a returned
+gradient); ``scratch`` gives one that dies before the call returns, shared by all the steps of a
+run, so the steps' scratch costs the largest one rather than the sum. Inference runs use no arena:
+their intermediates die step by step, and arenas would keep them all. The executor owns the
+lifetimes: a run's arenas stay leased until its saved contexts are freed (after backward), and
+arrays it hands back to the caller never alias an arena (see ``hybrid.graph.executor``).
 """
 
 from __future__ import annotations

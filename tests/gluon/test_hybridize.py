@@ -165,9 +165,11 @@ def _train(net, x, label, steps):
     return _snapshot(net)
 
 
-def test_lenet_training_with_static_alloc_equals_eager_step_after_step():
+@pytest.mark.parametrize("static_alloc", [False, True])
+def test_lenet_training_equals_eager_step_after_step(static_alloc):
     # conv1 has 576 output pixels per image (the per-image GEMM layout), conv2 64 (one GEMM);
-    # the planned buffers are reused by every step after the first.
+    # recorded runs reuse their step buffers from the second step on, with or without
+    # static_alloc.
     x, label = _data(4, 1, 28, 28), mx.nd.array([1, 0, 3, 9])
     results = []
     for hybridize in (False, True):
@@ -175,8 +177,11 @@ def test_lenet_training_with_static_alloc_equals_eager_step_after_step():
         net = LeNet()
         net.initialize(initializer.Xavier())
         if hybridize:
-            net.hybridize(static_alloc=True)
+            net.hybridize(static_alloc=static_alloc)
         results.append(_train(net, x, label, steps=3))
+    if static_alloc is False:
+        recorded = [ex for (_, rec), ex in net._cached_op._executors.items() if rec]
+        assert recorded and all(ex.planned and ex._owned for ex in recorded)
     eager, hybrid = (list(r.items()) for r in results)  # the second net's prefix is lenet1
     assert len(eager) == len(hybrid) == 10
     for (k, want), (_, got) in zip(eager, hybrid):
