@@ -72,6 +72,7 @@ def _load_families() -> None:
         reduce,
         rnn,
         shape,
+        softmax,
         sort,
     )
 

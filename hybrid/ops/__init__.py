@@ -18,6 +18,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     reduce,
     rnn,
     shape,
+    softmax,
 )
 from .registry import REGISTRY, Op, Sample, all_ops, get_op, invoke, register
 

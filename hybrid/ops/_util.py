@@ -9,7 +9,7 @@ import numpy as np
 
 from ..base import ShapeError
 
-__all__ = ["unbroadcast", "normalize_axis", "broadcast_shapes", "same_dtype"]
+__all__ = ["unbroadcast", "normalize_axis", "broadcast_shapes", "same_dtype", "complete_shape"]
 
 
 # Note [Broadcast gradients]
@@ -78,3 +78,21 @@ def same_dtype(op: str, dtypes: Sequence[Any]) -> Any:
         names = ", ".join(str(d) for d in known)
         raise ShapeError(f"{op}: inputs must have one dtype, got {names}")
     return known[0] if known else None
+
+
+def complete_shape(
+    op: str, name: str, given: Sequence[int] | None, expected: Sequence[int], source: str
+) -> tuple[int, ...]:
+    """The shape of input ``name``: ``given`` with its unknown (0) dims filled from ``expected``
+    (whose own 0 dims are unknown too), or ``expected`` when ``given`` is None. A ShapeError
+    names the op, the input, both shapes and where the expectation comes from (``source``) when
+    a known dim or the rank disagrees.
+    """
+    if given is None:
+        return tuple(expected)
+    given = tuple(given)
+    if len(given) != len(expected) or any(g and e and g != e for g, e in zip(given, expected)):
+        raise ShapeError(
+            f"{op}: {name} has shape {given}, expected {tuple(expected)} from {source}"
+        )
+    return tuple(g or e for g, e in zip(given, expected))

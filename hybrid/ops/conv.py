@@ -26,7 +26,7 @@ from ._im2col import (
     gemm,
     window_attrs,
 )
-from ._util import same_dtype
+from ._util import complete_shape, same_dtype
 from .attrs import REQUIRED, Attr
 from .registry import Op, Sample, register
 
@@ -55,23 +55,11 @@ def check_arity(op: str, in_shapes: list, no_bias: bool) -> None:
         )
 
 
-def _merge(op: str, name: str, given: tuple | None, expected: tuple, source: str) -> tuple:
-    """``given`` with its unknown (0) dims filled from ``expected``; a ShapeError on a clash."""
-    if given is None:
-        return tuple(expected)
-    given = tuple(given)
-    if len(given) != len(expected) or any(g and e and g != e for g, e in zip(given, expected)):
-        raise ShapeError(
-            f"{op}: {name} has shape {given}, expected {tuple(expected)} from {source}"
-        )
-    return tuple(g or e for g, e in zip(given, expected))
-
-
 def complete_params(op: str, in_shapes: list, weight: tuple, bias: int, source: str) -> list:
     """The input shapes with weight and (when present) bias completed or checked."""
-    shapes = [in_shapes[0], _merge(op, "weight", in_shapes[1], weight, source)]
+    shapes = [in_shapes[0], complete_shape(op, "weight", in_shapes[1], weight, source)]
     if len(in_shapes) == 3:
-        shapes.append(_merge(op, "bias", in_shapes[2], (bias,), source))
+        shapes.append(complete_shape(op, "bias", in_shapes[2], (bias,), source))
     return shapes
 
 

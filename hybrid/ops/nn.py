@@ -1,43 +1,27 @@
-"""Neural-network ops: activations, softmax family, Dropout, Embedding, SequenceMask, smooth_l1.
+"""Neural-network ops: activations, Dropout, Embedding, SequenceMask, smooth_l1.
 
 The elementwise activations reuse the forward and VJP rules of the ops in ``elemwise.py``; the
-normalisation layers live in ``norm.py``.
+normalisation layers live in ``norm.py``, the softmax family in ``softmax.py``.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 
 from .. import random as _random
 from ..base import ShapeError
 from . import elemwise
-from ._util import normalize_axis, unbroadcast
+from ._util import complete_shape, normalize_axis, unbroadcast
 from .attrs import Attr
 from .registry import Op, Sample, register
 
-__all__ = ["complete_input", "SELU_ALPHA", "SELU_LAMBDA"]
+__all__ = ["SELU_ALPHA", "SELU_LAMBDA"]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_LAMBDA = 1.0507009873554804934193349852946
 _LEAKY_TYPES = ("leaky", "prelu", "rrelu", "elu", "selu", "gelu")
 _INV_SQRT_2 = 1.0 / np.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
-
-
-def complete_input(
-    op: str, name: str, given: Sequence[int] | None, expected: tuple[int, ...], source: str
-) -> tuple[int, ...]:
-    """``expected`` when ``given`` is unknown (None or with 0 dims) or equal; a ShapeError naming
-    the op, the input, both shapes and where the expectation comes from otherwise.
-    """
-    if given is None:
-        return expected
-    given = tuple(given)
-    if len(given) == len(expected) and all(g in (0, e) for g, e in zip(given, expected)):
-        return expected
-    raise ShapeError(f"{op}: {name} has shape {given}, expected {expected} from {source}")
 
 
 _ACTIVATIONS = {
@@ -130,7 +114,7 @@ class LeakyReLU(Op):
         gamma = in_shapes[1]
         if data is not None and not (gamma is not None and tuple(gamma) == (1,)):
             channels = data[1] if len(data) > 1 else data[0]
-            gamma = complete_input("LeakyReLU", "gamma", gamma, (channels,), f"data {data}")
+            gamma = complete_shape("LeakyReLU", "gamma", gamma, (channels,), f"data {data}")
         return [data, gamma], [data], [in_dtypes[0]]
 
     def forward(ctx, x, gamma=None, *, act_type, slope, lower_bound, upper_bound, is_train):
@@ -169,116 +153,6 @@ class LeakyReLU(Op):
             Sample([x], {"act_type": "rrelu"}, train=True),
             Sample([x], {"act_type": "rrelu"}),
         ]
-
-
-# Note [Softmax with length]
-# With use_length, positions at or past ``length`` along the axis are excluded from the
-# normalisation and output 0 (for log_softmax too), as in MXNet 1.9. ``length`` has the data's
-# shape without the axis. The gradient of a masked position is 0 and ``length`` gets none.
-def _length_mask(x: np.ndarray, length: np.ndarray, axis: int) -> np.ndarray:
-    steps = np.arange(x.shape[axis]).reshape((-1,) + (1,) * (x.ndim - 1 - axis))
-    return steps < np.expand_dims(length.reshape(x.shape[:axis] + x.shape[axis + 1 :]), axis)
-
-
-class _SoftmaxBase(Op):
-    """Family base: softmax, log_softmax and softmin share attributes, shapes and masking."""
-
-    inputs = ("data", "length")
-    attrs = (
-        Attr("axis", "int", -1),
-        Attr("temperature", "float?", None),
-        Attr("dtype", "dtype?", None, choices=(np.float16, np.float32, np.float64)),
-        Attr("use_length", "bool?", False),
-    )
-    completes = (1,)
-    sign = 1.0
-    log = False
-
-    @classmethod
-    def infer(cls, in_shapes, in_dtypes, axis, temperature, dtype, use_length):
-        data = in_shapes[0]
-        out_dtype = in_dtypes[0] if dtype is None else dtype
-        if not use_length:
-            return in_shapes[:1], [data], [out_dtype]
-        if len(in_shapes) < 2:
-            raise ShapeError(f"{cls.name}: use_length=True needs the length input")
-        length = in_shapes[1]
-        if data is not None:
-            a = normalize_axis(cls.name, axis, len(data))
-            expected = tuple(d for i, d in enumerate(data) if i != a) or (1,)
-            length = complete_input(cls.name, "length", length, expected, f"data {tuple(data)}")
-        return [data, length], [data], [out_dtype]
-
-    @classmethod
-    def forward(cls, ctx, x, length=None, *, axis, temperature, dtype, use_length):
-        axis = normalize_axis(cls.name, axis, x.ndim)
-        work = x.dtype if dtype is None else np.promote_types(x.dtype, dtype)
-        z = x.astype(work, copy=False) * work.type(cls.sign / (temperature or 1.0))
-        mask = _length_mask(x, length, axis) if use_length else None
-        masked = z if mask is None else np.where(mask, z, -np.inf)
-        top = masked.max(axis=axis, keepdims=True)
-        z = z - np.where(np.isfinite(top), top, 0)
-        e = np.exp(z) if mask is None else np.where(mask, np.exp(z), 0)
-        s = e.sum(axis=axis, keepdims=True)
-        s = np.where(s == 0, 1, s)
-        ctx.p, ctx.mask, ctx.axis, ctx.in_dtype = e / s, mask, axis, x.dtype
-        y = z - np.log(s) if cls.log else ctx.p
-        if mask is not None:
-            y = np.where(mask, y, 0)
-        return y.astype(work if dtype is None else dtype, copy=False)
-
-    @classmethod
-    def vjp(cls, ctx, gy, axis, temperature, dtype, use_length):
-        p, scale = ctx.p, cls.sign / (temperature or 1.0)
-        if ctx.mask is not None:
-            gy = np.where(ctx.mask, gy, 0)
-        if cls.log:
-            gz = gy - p * gy.sum(axis=ctx.axis, keepdims=True)
-        else:
-            gz = p * (gy - (gy * p).sum(axis=ctx.axis, keepdims=True))
-        gx = (gz * scale).astype(ctx.in_dtype, copy=False)
-        return (gx,) if ctx.mask is None else (gx, None)
-
-    @classmethod
-    def samples(cls, rng):
-        x = rng.normal(size=(2, 3, 5))
-        length = np.array([[1, 5, 3], [2, 4, 5]], dtype=np.int32)
-        return [
-            Sample([x]),
-            Sample([x], {"axis": 1, "temperature": 2.0}),
-            Sample([x, length], {"use_length": True}),
-            Sample([x, rng.integers(1, 4, (2, 5))], {"axis": 1, "use_length": True}),
-            Sample([x], {"dtype": "float64"}),
-        ]
-
-
-@register
-class Softmax(_SoftmaxBase):
-    """``y_i = exp(x_i / T) / sum_j exp(x_j / T)`` along ``axis`` (default -1), computed stably.
-
-    Parameters: ``axis``; ``temperature`` ``T`` (None means 1); ``dtype`` of the output (None: the
-    input's); ``use_length``: mask with the ``length`` input (see Note [Softmax with length]).
-    """
-
-    name = "softmax"
-
-
-@register
-class LogSoftmax(_SoftmaxBase):
-    """``y_i = x_i / T - log(sum_j exp(x_j / T))`` along ``axis``, computed stably; attributes as
-    ``softmax``.
-    """
-
-    name = "log_softmax"
-    log = True
-
-
-@register
-class Softmin(_SoftmaxBase):
-    """``y_i = exp(-x_i / T) / sum_j exp(-x_j / T)`` along ``axis``; attributes as ``softmax``."""
-
-    name = "softmin"
-    sign = -1.0
 
 
 @register
@@ -363,7 +237,7 @@ class Embedding(Op):
 
     def infer(in_shapes, in_dtypes, input_dim, output_dim, dtype, sparse_grad):
         data, weight = in_shapes
-        weight = complete_input(
+        weight = complete_shape(
             "Embedding", "weight", weight, (input_dim, output_dim), "input_dim and output_dim"
         )
         out = None if data is None else tuple(data) + (output_dim,)
@@ -418,7 +292,7 @@ class SequenceMask(Op):
         if data is not None:
             expected = (data[1 - axis],)
             source = f"data {tuple(data)} and axis {axis}"
-            length = complete_input("SequenceMask", "sequence_length", length, expected, source)
+            length = complete_shape("SequenceMask", "sequence_length", length, expected, source)
         return [data, length], [data], [in_dtypes[0]]
 
     def forward(ctx, x, length=None, *, use_sequence_length, value, axis):

@@ -11,9 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import ShapeError
-from ._util import normalize_axis
+from ._util import complete_shape, normalize_axis
 from .attrs import Attr
-from .nn import complete_input
 from .registry import Ctx, Op, Sample, register
 
 __all__: list[str] = []
@@ -77,7 +76,7 @@ def _infer_params(op: str, in_shapes: list, names: tuple, axis: int, min_ndim: i
         raise ShapeError(f"{op}: data has shape {tuple(data)}, expected at least {min_ndim} dims")
     c = data[normalize_axis(op, axis, len(data))]
     source = f"data {tuple(data)} and channel axis {axis}"
-    return [data] + [complete_input(op, n, s, (c,), source) for n, s in zip(names, in_shapes[1:])]
+    return [data] + [complete_shape(op, n, s, (c,), source) for n, s in zip(names, in_shapes[1:])]
 
 
 def _norm_samples(rng: np.random.Generator, shape: tuple, c: int, n_params: int = 2) -> list:

@@ -1,0 +1,122 @@
+"""The softmax family: softmax, log_softmax and softmin, with MXNet's temperature, output dtype
+and length masking.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..base import ShapeError
+from ._util import complete_shape, normalize_axis
+from .attrs import Attr
+from .registry import Op, Sample, register
+
+
+# Note [Softmax with length]
+# With use_length, positions at or past ``length`` along the axis are excluded from the
+# normalisation and output 0 (for log_softmax too), as in MXNet 1.9. ``length`` has the data's
+# shape without the axis. The gradient of a masked position is 0 and ``length`` gets none.
+def _length_mask(x: np.ndarray, length: np.ndarray, axis: int) -> np.ndarray:
+    steps = np.arange(x.shape[axis]).reshape((-1,) + (1,) * (x.ndim - 1 - axis))
+    return steps < np.expand_dims(length.reshape(x.shape[:axis] + x.shape[axis + 1 :]), axis)
+
+
+class _SoftmaxBase(Op):
+    """Family base: softmax, log_softmax and softmin share attributes, shapes and masking."""
+
+    inputs = ("data", "length")
+    attrs = (
+        Attr("axis", "int", -1),
+        Attr("temperature", "float?", None),
+        Attr("dtype", "dtype?", None, choices=(np.float16, np.float32, np.float64)),
+        Attr("use_length", "bool?", False),
+    )
+    completes = (1,)
+    sign = 1.0
+    log = False
+
+    @classmethod
+    def infer(cls, in_shapes, in_dtypes, axis, temperature, dtype, use_length):
+        data = in_shapes[0]
+        out_dtype = in_dtypes[0] if dtype is None else dtype
+        if not use_length:
+            return in_shapes[:1], [data], [out_dtype]
+        if len(in_shapes) < 2:
+            raise ShapeError(f"{cls.name}: use_length=True needs the length input")
+        length = in_shapes[1]
+        if data is not None:
+            a = normalize_axis(cls.name, axis, len(data))
+            expected = tuple(d for i, d in enumerate(data) if i != a) or (1,)
+            length = complete_shape(cls.name, "length", length, expected, f"data {tuple(data)}")
+        return [data, length], [data], [out_dtype]
+
+    @classmethod
+    def forward(cls, ctx, x, length=None, *, axis, temperature, dtype, use_length):
+        axis = normalize_axis(cls.name, axis, x.ndim)
+        work = x.dtype if dtype is None else np.promote_types(x.dtype, dtype)
+        z = x.astype(work, copy=False) * work.type(cls.sign / (temperature or 1.0))
+        mask = _length_mask(x, length, axis) if use_length else None
+        masked = z if mask is None else np.where(mask, z, -np.inf)
+        top = masked.max(axis=axis, keepdims=True)
+        z = z - np.where(np.isfinite(top), top, 0)
+        e = np.exp(z) if mask is None else np.where(mask, np.exp(z), 0)
+        s = e.sum(axis=axis, keepdims=True)
+        s = np.where(s == 0, 1, s)
+        ctx.p, ctx.mask, ctx.axis, ctx.in_dtype = e / s, mask, axis, x.dtype
+        y = z - np.log(s) if cls.log else ctx.p
+        if mask is not None:
+            y = np.where(mask, y, 0)
+        return y.astype(work if dtype is None else dtype, copy=False)
+
+    @classmethod
+    def vjp(cls, ctx, gy, axis, temperature, dtype, use_length):
+        p, scale = ctx.p, cls.sign / (temperature or 1.0)
+        if ctx.mask is not None:
+            gy = np.where(ctx.mask, gy, 0)
+        if cls.log:
+            gz = gy - p * gy.sum(axis=ctx.axis, keepdims=True)
+        else:
+            gz = p * (gy - (gy * p).sum(axis=ctx.axis, keepdims=True))
+        gx = (gz * scale).astype(ctx.in_dtype, copy=False)
+        return (gx,) if ctx.mask is None else (gx, None)
+
+    @classmethod
+    def samples(cls, rng):
+        x = rng.normal(size=(2, 3, 5))
+        length = np.array([[1, 5, 3], [2, 4, 5]], dtype=np.int32)
+        return [
+            Sample([x]),
+            Sample([x], {"axis": 1, "temperature": 2.0}),
+            Sample([x, length], {"use_length": True}),
+            Sample([x, rng.integers(1, 4, (2, 5))], {"axis": 1, "use_length": True}),
+            Sample([x], {"dtype": "float64"}),
+        ]
+
+
+@register
+class Softmax(_SoftmaxBase):
+    """``y_i = exp(x_i / T) / sum_j exp(x_j / T)`` along ``axis`` (default -1), computed stably.
+
+    Parameters: ``axis``; ``temperature`` ``T`` (None means 1); ``dtype`` of the output (None: the
+    input's); ``use_length``: mask with the ``length`` input (see Note [Softmax with length]).
+    """
+
+    name = "softmax"
+
+
+@register
+class LogSoftmax(_SoftmaxBase):
+    """``y_i = x_i / T - log(sum_j exp(x_j / T))`` along ``axis``, computed stably; attributes as
+    ``softmax``.
+    """
+
+    name = "log_softmax"
+    log = True
+
+
+@register
+class Softmin(_SoftmaxBase):
+    """``y_i = exp(-x_i / T) / sum_j exp(-x_j / T)`` along ``axis``; attributes as ``softmax``."""
+
+    name = "softmin"
+    sign = -1.0
