@@ -7,6 +7,8 @@ import numpy as np
 from ..builder import Builder, Call, onnx_type
 from . import lowering
 
+__all__ = ["direct"]
+
 # Ops that are one ONNX node of the same meaning.
 _DIRECT = {
     "negative": "Neg",
@@ -16,21 +18,18 @@ _DIRECT = {
     "sqrt": "Sqrt",
     "sin": "Sin",
     "cos": "Cos",
-    "tanh": "Tanh",
-    "sigmoid": "Sigmoid",
-    "relu": "Relu",
-    "softsign": "Softsign",
     "erf": "Erf",
     "sign": "Sign",
     "floor": "Floor",
     "ceil": "Ceil",
     "reciprocal": "Reciprocal",
-    "softrelu": "Softplus",
     "_copy": "Identity",
 }
 
 
-def _direct(op_type: str):
+def direct(op_type: str):
+    """The lowering of an op that is the one ONNX node ``op_type``."""
+
     def rule(ctx: Builder, n: Call) -> str:
         return ctx.node(op_type, n.inputs)
 
@@ -38,7 +37,7 @@ def _direct(op_type: str):
 
 
 for _name, _onnx in _DIRECT.items():
-    lowering(_name)(_direct(_onnx))
+    lowering(_name)(direct(_onnx))
 
 
 def _scalar(n: Call, value: float) -> np.ndarray:

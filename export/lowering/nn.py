@@ -14,7 +14,7 @@ from hybrid.ops.nn import SELU_ALPHA, SELU_LAMBDA
 
 from ..builder import Builder, Call, onnx_type
 from . import lowering
-from .elemwise import _DIRECT
+from .activation import ACTIVATIONS
 
 __all__ = ["positions", "channel_view", "scalar"]
 
@@ -48,7 +48,7 @@ def channel_view(ctx: Builder, v: str, axis: int, rank: int) -> str:
 
 @lowering("Activation")
 def _activation(ctx: Builder, n: Call) -> str:
-    return ctx.node(_DIRECT[n.attrs["act_type"]], n.inputs)
+    return ctx.node(ACTIVATIONS[n.attrs["act_type"]], n.inputs)
 
 
 def _gelu_erf(ctx: Builder, x: str, dtype: np.dtype) -> str:

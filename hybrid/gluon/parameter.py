@@ -12,7 +12,8 @@ Note [Stale gradients]
 ----------------------
 ``Trainer.step`` must know which parameters took part in the last recorded forward pass. Reading a
 parameter with ``data()`` while ``autograd`` records sets ``param._fresh_grad = True``; the Trainer
-checks and resets the flag (H's CachedOp sets it for the parameters its graph uses).
+checks and resets the flag (a hybridized block's CachedOp sets it for the parameters its graph
+uses).
 """
 
 from __future__ import annotations
@@ -262,7 +263,7 @@ class Parameter:
         self, data: Any, ctx: Any = None, cast_dtype: bool = False, dtype_source: str = "current"
     ) -> None:
         """Take ``data`` (an NDArray read from a file) as this parameter's value."""
-        arr = self._check_loadable(data, cast_dtype, dtype_source)
+        arr = check_loadable(self, data, cast_dtype, dtype_source)
         if cast_dtype and dtype_source == "saved":
             self.dtype = arr.dtype.type
         self.shape = arr.shape
@@ -277,31 +278,6 @@ class Parameter:
         if self._deferred_init:
             return self._deferred_init[1]
         return self._ctx_list or [cpu()]
-
-    def _check_loadable(self, data: Any, cast_dtype: bool, dtype_source: str) -> np.ndarray:
-        """The array to load, after checking shape and dtype; raises before anything changes."""
-        arr = np.asarray(getattr(data, "_data", data))
-        if self._shape is not None:
-            fits = len(arr.shape) == len(self._shape) and all(
-                old in (0, -1, new) for new, old in zip(arr.shape, self._shape)
-            )
-            if not fits:
-                raise HybridError(
-                    f"Failed loading Parameter '{self.name}' from saved params: shape "
-                    f"incompatible, expected {self._shape} vs saved {arr.shape}"
-                )
-        if dtype_source not in ("current", "saved"):
-            raise HybridError(f"dtype_source {dtype_source!r}, expected 'current' or 'saved'")
-        if arr.dtype != np.dtype(self.dtype):
-            if not cast_dtype:
-                raise HybridError(
-                    f"Failed loading Parameter '{self.name}' from saved params: dtype "
-                    f"incompatible, expected {np.dtype(self.dtype)} vs saved {arr.dtype}. "
-                    "Set cast_dtype=True to cast the dtype of saved params."
-                )
-            if dtype_source == "current":
-                arr = arr.astype(self.dtype)
-        return arr
 
     # -- access -----------------------------------------------------------------------------------
     def _check_and_get(self, ctx: Any) -> NDArray:
@@ -416,42 +392,7 @@ class Parameter:
         return self._var
 
 
-class Constant(Parameter):
-    """A parameter that is never trained (``grad_req='null'``), holding a fixed value.
-
-    Accepts MXNet 1.9's ``Constant(name, value)`` and the shorter ``Constant(value)``.
-
-    Examples
-    --------
-    >>> import hybrid as mx
-    >>> c = mx.gluon.Constant('c', mx.nd.array([1, 2]))
-    >>> c.initialize()
-    >>> c.data().asnumpy()
-    array([1., 2.], dtype=float32)
-    """
-
-    def __init__(self, name: Any, value: Any = None):
-        if value is None and not isinstance(name, str):
-            name, value = "const", name
-        if not isinstance(value, NDArray):
-            value = NDArray._wrap(np.array(value, dtype=np.float32))
-        self.value = value
-        super().__init__(
-            name,
-            grad_req="null",
-            shape=value.shape,
-            dtype=value.dtype,
-            init="zeros",
-            differentiable=False,
-        )
-
-    def __repr__(self) -> str:
-        return f"Constant {self.name} (shape={self.shape}, dtype={self.dtype})"
-
-    def _fill(self, buf: NDArray, init: Any, default_init: Any) -> None:
-        buf._data[...] = self.value._data
-
-
-# ParameterDict lives in its own module and imports Parameter from here; re-exported for
-# `from hybrid.gluon.parameter import ParameterDict`, as in MXNet.
-from .parameter_dict import ParameterDict, load_checked  # noqa: E402
+# Constant and ParameterDict live in their own modules and import Parameter from here; re-exported
+# for `from hybrid.gluon.parameter import Constant, ParameterDict`, as in MXNet.
+from .constant import Constant  # noqa: E402
+from .parameter_dict import ParameterDict, check_loadable, load_checked  # noqa: E402

@@ -12,9 +12,10 @@ import numpy as np
 from .. import initializer
 from ..base import HybridError
 from ..context import Context
-from .parameter import Constant, Parameter
+from .constant import Constant
+from .parameter import Parameter
 
-__all__ = ["ParameterDict", "load_checked"]
+__all__ = ["ParameterDict", "load_checked", "check_loadable"]
 
 
 class ParameterDict:
@@ -265,6 +266,34 @@ def load_checked(
         )
     todo = [(params[n], arrays[n]) for n in arrays if n in params]
     for param, value in todo:
-        param._check_loadable(value, cast_dtype, dtype_source)
+        check_loadable(param, value, cast_dtype, dtype_source)
     for param, value in todo:
         param._load_init(value, ctx, cast_dtype=cast_dtype, dtype_source=dtype_source)
+
+
+def check_loadable(param: Parameter, data: Any, cast_dtype: bool, dtype_source: str) -> np.ndarray:
+    """The array to load into ``param``, after checking its shape and dtype; raises before anything
+    changes.
+    """
+    arr = np.asarray(getattr(data, "_data", data))
+    if param.shape is not None:
+        fits = len(arr.shape) == len(param.shape) and all(
+            old in (0, -1, new) for new, old in zip(arr.shape, param.shape)
+        )
+        if not fits:
+            raise HybridError(
+                f"Failed loading Parameter '{param.name}' from saved params: shape "
+                f"incompatible, expected {param.shape} vs saved {arr.shape}"
+            )
+    if dtype_source not in ("current", "saved"):
+        raise HybridError(f"dtype_source {dtype_source!r}, expected 'current' or 'saved'")
+    if arr.dtype != np.dtype(param.dtype):
+        if not cast_dtype:
+            raise HybridError(
+                f"Failed loading Parameter '{param.name}' from saved params: dtype "
+                f"incompatible, expected {np.dtype(param.dtype)} vs saved {arr.dtype}. "
+                "Set cast_dtype=True to cast the dtype of saved params."
+            )
+        if dtype_source == "current":
+            arr = arr.astype(param.dtype)
+    return arr

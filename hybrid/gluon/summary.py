@@ -27,7 +27,7 @@ def _shape_text(value: Any) -> str:
 
 
 def _is_container(block: Any) -> bool:
-    from .nn.basic_layers import HybridSequential, Sequential
+    from .nn.containers import HybridSequential, Sequential
 
     return isinstance(block, (Sequential, HybridSequential))
 

@@ -2,6 +2,7 @@
 
 Each op writes only ``forward`` and ``vjp``; :class:`Unary` supplies ``infer`` and ``samples``
 (inputs drawn from the op's ``domain``, kept away from kinks so finite differences are meaningful).
+The activation functions built on the same base are in ``activation.py``.
 """
 
 from __future__ import annotations
@@ -254,94 +255,6 @@ class Cos(Unary):
 
     def vjp(ctx, gy):
         return (-gy * np.sin(ctx.x),)
-
-
-@register
-class Tanh(Unary):
-    """``y = tanh(x)``."""
-
-    name = "tanh"
-
-    def forward(ctx, x):
-        ctx.y = np.tanh(x)
-        return ctx.y
-
-    def vjp(ctx, gy):
-        return (gy * (1 - ctx.y * ctx.y),)
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    """``1 / (1 + e^-x)`` without overflow warnings for large ``|x|``."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def softrelu(x: np.ndarray) -> np.ndarray:
-    """``ln(1 + e^x)`` computed stably."""
-    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
-
-
-@register
-class Sigmoid(Unary):
-    """``y = 1 / (1 + e^-x)``."""
-
-    name = "sigmoid"
-
-    def forward(ctx, x):
-        ctx.y = sigmoid(x)
-        return ctx.y
-
-    def vjp(ctx, gy):
-        return (gy * ctx.y * (1 - ctx.y),)
-
-
-@register
-class Relu(Unary):
-    """``y = max(x, 0)``."""
-
-    name = "relu"
-
-    def forward(ctx, x):
-        ctx.x = x
-        return np.maximum(x, 0)
-
-    def vjp(ctx, gy):
-        # NOTE: the gradient at exactly 0 is 0, as in MXNet (the mask is x > 0).
-        return (gy * (ctx.x > 0),)
-
-    @classmethod
-    def samples(cls, rng):
-        x = rng.uniform(0.1, 2.0, (3, 4)) * rng.choice([-1, 1], (3, 4))
-        return [Sample([x])]
-
-
-@register
-class Softrelu(Unary):
-    """``y = ln(1 + e^x)`` (softplus)."""
-
-    name = "softrelu"
-
-    def forward(ctx, x):
-        ctx.x = x
-        return softrelu(x)
-
-    def vjp(ctx, gy):
-        return (gy * sigmoid(ctx.x),)
-
-
-@register
-class Softsign(Unary):
-    """``y = x / (1 + |x|)``."""
-
-    name = "softsign"
-
-    def forward(ctx, x):
-        ctx.x = x
-        return x / (1 + np.abs(x))
-
-    def vjp(ctx, gy):
-        d = 1 + np.abs(ctx.x)
-        return (gy / (d * d),)
 
 
 @register

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import random as _random
 from ..base import ShapeError
-from . import elemwise
+from . import activation, elemwise
 from ._util import complete_shape, normalize_axis, unbroadcast
 from .attrs import Attr
 from .registry import Op, Sample, register
@@ -25,11 +25,11 @@ _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 
 
 _ACTIVATIONS = {
-    "relu": elemwise.Relu,
-    "sigmoid": elemwise.Sigmoid,
-    "tanh": elemwise.Tanh,
-    "softrelu": elemwise.Softrelu,
-    "softsign": elemwise.Softsign,
+    "relu": activation.Relu,
+    "sigmoid": activation.Sigmoid,
+    "tanh": activation.Tanh,
+    "softrelu": activation.Softrelu,
+    "softsign": activation.Softsign,
 }
 
 

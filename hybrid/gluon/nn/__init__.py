@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from .activations import ELU, GELU, SELU, Activation, LeakyReLU, PReLU, Swish
-from .basic_layers import (
+from .basic_layers import Dense, Dropout, Embedding, Flatten, HybridLambda, Identity, Lambda
+from .containers import (
     Concatenate,
     Concurrent,
-    Dense,
-    Dropout,
-    Embedding,
-    Flatten,
     HybridConcatenate,
     HybridConcurrent,
-    HybridLambda,
     HybridSequential,
-    Identity,
-    Lambda,
     Sequential,
 )
 from .conv_layers import (

@@ -37,8 +37,8 @@ import numpy as np
 from ...base import HybridError
 from ...ops._buffers import FRESH, buffers
 from ...ops._im2col import batch_major, channel_major
+from ...ops.activation import sigmoid
 from ...ops.conv import add_bias, conv_grads, conv_product
-from ...ops.elemwise import sigmoid
 from ...ops.pooling import Pooling
 from ...ops.registry import Ctx, Op
 from ..ir import Graph, Node, Value

@@ -4,7 +4,8 @@ Child structure, prefixes and parameter names are MXNet's (``resnetv10_conv0_wei
 ``resnetv10_stage1_conv0_weight``, ...), so MXNet's ``.params`` files for these networks load.
 V1 is "Deep Residual Learning for Image Recognition" (https://arxiv.org/abs/1512.03385), with the
 stride on the block's first convolution; V2 is the pre-activation variant of "Identity Mappings
-in Deep Residual Networks" (https://arxiv.org/abs/1603.05027).
+in Deep Residual Networks" (https://arxiv.org/abs/1603.05027). The residual blocks are in
+``resnet_blocks.py``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from ... import nn
 from ...block import HybridBlock
 from ..model_store import get_model_file
+from .resnet_blocks import BasicBlockV1, BasicBlockV2, BottleneckV1, BottleneckV2, conv3x3
 
 __all__ = [
     "ResNetV1",
@@ -34,179 +36,6 @@ __all__ = [
     "resnet152_v2",
     "get_resnet",
 ]
-
-
-def _conv3x3(channels: int, stride: int, in_channels: int) -> nn.Conv2D:
-    return nn.Conv2D(
-        channels, kernel_size=3, strides=stride, padding=1, use_bias=False, in_channels=in_channels
-    )
-
-
-def _shortcut_v1(channels: int, stride: int, in_channels: int) -> nn.HybridSequential:
-    """V1's projection shortcut: 1x1 convolution (with the block's stride) and BatchNorm."""
-    out = nn.HybridSequential(prefix="")
-    out.add(
-        nn.Conv2D(channels, kernel_size=1, strides=stride, use_bias=False, in_channels=in_channels)
-    )
-    out.add(nn.BatchNorm())
-    return out
-
-
-class BasicBlockV1(HybridBlock):
-    """Two 3x3 convolutions with BatchNorm, ``relu(body(x) + shortcut(x))`` (ResNet-18/34 V1).
-
-    Parameters
-    ----------
-    channels : int
-        Output channels.
-    stride : int
-        Stride of the first convolution (and of the projection shortcut).
-    downsample : bool, default False
-        Project the shortcut with a strided 1x1 convolution and BatchNorm.
-    in_channels : int, default 0
-        Input channels (0: inferred from the first input).
-    """
-
-    def __init__(
-        self, channels: int, stride: int, downsample: bool = False, in_channels: int = 0,
-        **kwargs: Any,
-    ):
-        super().__init__(**kwargs)
-        self.body = nn.HybridSequential(prefix="")
-        self.body.add(_conv3x3(channels, stride, in_channels))
-        self.body.add(nn.BatchNorm())
-        self.body.add(nn.Activation("relu"))
-        self.body.add(_conv3x3(channels, 1, channels))
-        self.body.add(nn.BatchNorm())
-        self.downsample = _shortcut_v1(channels, stride, in_channels) if downsample else None
-
-    def hybrid_forward(self, F: Any, x: Any) -> Any:
-        residual = self.downsample(x) if self.downsample else x
-        return F.Activation(residual + self.body(x), act_type="relu")
-
-
-class BottleneckV1(HybridBlock):
-    """1x1 (strided), 3x3, 1x1 convolutions with BatchNorm and a residual (ResNet-50+ V1).
-
-    The two 1x1 convolutions of the body have biases, as in MXNet's model zoo.
-
-    Parameters
-    ----------
-    channels : int
-        Output channels; the inner convolutions have ``channels // 4``.
-    stride : int
-        Stride of the first convolution (and of the projection shortcut).
-    downsample : bool, default False
-        Project the shortcut with a strided 1x1 convolution and BatchNorm.
-    in_channels : int, default 0
-        Input channels (0: inferred from the first input).
-    """
-
-    def __init__(
-        self, channels: int, stride: int, downsample: bool = False, in_channels: int = 0,
-        **kwargs: Any,
-    ):
-        super().__init__(**kwargs)
-        self.body = nn.HybridSequential(prefix="")
-        self.body.add(nn.Conv2D(channels // 4, kernel_size=1, strides=stride))
-        self.body.add(nn.BatchNorm())
-        self.body.add(nn.Activation("relu"))
-        self.body.add(_conv3x3(channels // 4, 1, channels // 4))
-        self.body.add(nn.BatchNorm())
-        self.body.add(nn.Activation("relu"))
-        self.body.add(nn.Conv2D(channels, kernel_size=1, strides=1))
-        self.body.add(nn.BatchNorm())
-        self.downsample = _shortcut_v1(channels, stride, in_channels) if downsample else None
-
-    def hybrid_forward(self, F: Any, x: Any) -> Any:
-        residual = self.downsample(x) if self.downsample else x
-        return F.Activation(self.body(x) + residual, act_type="relu")
-
-
-class BasicBlockV2(HybridBlock):
-    """Pre-activation basic block: ``x + conv(relu(bn(conv(relu(bn(x))))))`` (ResNet-18/34 V2).
-
-    The projection shortcut (a strided 1x1 convolution) reads the pre-activated input.
-
-    Parameters
-    ----------
-    channels : int
-        Output channels.
-    stride : int
-        Stride of the first convolution (and of the projection shortcut).
-    downsample : bool, default False
-        Project the shortcut with a strided 1x1 convolution.
-    in_channels : int, default 0
-        Input channels (0: inferred from the first input).
-    """
-
-    def __init__(
-        self, channels: int, stride: int, downsample: bool = False, in_channels: int = 0,
-        **kwargs: Any,
-    ):
-        super().__init__(**kwargs)
-        self.bn1 = nn.BatchNorm()
-        self.conv1 = _conv3x3(channels, stride, in_channels)
-        self.bn2 = nn.BatchNorm()
-        self.conv2 = _conv3x3(channels, 1, channels)
-        self.downsample = (
-            nn.Conv2D(channels, 1, stride, use_bias=False, in_channels=in_channels)
-            if downsample
-            else None
-        )
-
-    def hybrid_forward(self, F: Any, x: Any) -> Any:
-        residual = x
-        x = F.Activation(self.bn1(x), act_type="relu")
-        if self.downsample:
-            residual = self.downsample(x)
-        x = self.conv1(x)
-        x = self.conv2(F.Activation(self.bn2(x), act_type="relu"))
-        return x + residual
-
-
-class BottleneckV2(HybridBlock):
-    """Pre-activation bottleneck: BatchNorm-relu before each of 1x1, 3x3 (strided), 1x1
-    convolutions, plus the shortcut (ResNet-50+ V2).
-
-    Parameters
-    ----------
-    channels : int
-        Output channels; the inner convolutions have ``channels // 4``.
-    stride : int
-        Stride of the 3x3 convolution (and of the projection shortcut).
-    downsample : bool, default False
-        Project the shortcut with a strided 1x1 convolution.
-    in_channels : int, default 0
-        Input channels (0: inferred from the first input).
-    """
-
-    def __init__(
-        self, channels: int, stride: int, downsample: bool = False, in_channels: int = 0,
-        **kwargs: Any,
-    ):
-        super().__init__(**kwargs)
-        self.bn1 = nn.BatchNorm()
-        self.conv1 = nn.Conv2D(channels // 4, kernel_size=1, strides=1, use_bias=False)
-        self.bn2 = nn.BatchNorm()
-        self.conv2 = _conv3x3(channels // 4, stride, channels // 4)
-        self.bn3 = nn.BatchNorm()
-        self.conv3 = nn.Conv2D(channels, kernel_size=1, strides=1, use_bias=False)
-        self.downsample = (
-            nn.Conv2D(channels, 1, stride, use_bias=False, in_channels=in_channels)
-            if downsample
-            else None
-        )
-
-    def hybrid_forward(self, F: Any, x: Any) -> Any:
-        residual = x
-        x = F.Activation(self.bn1(x), act_type="relu")
-        if self.downsample:
-            residual = self.downsample(x)
-        x = self.conv1(x)
-        x = self.conv2(F.Activation(self.bn2(x), act_type="relu"))
-        x = self.conv3(F.Activation(self.bn3(x), act_type="relu"))
-        return x + residual
 
 
 def _check_spec(layers: list, channels: list, who: str) -> None:
@@ -236,7 +65,7 @@ def _stem(features: nn.HybridSequential, channels: int, thumbnail: bool) -> None
     BatchNorm, relu and 3x3/2 max pooling.
     """
     if thumbnail:
-        features.add(_conv3x3(channels, 1, 0))
+        features.add(conv3x3(channels, 1, 0))
         return
     features.add(nn.Conv2D(channels, 7, 2, 3, use_bias=False))
     features.add(nn.BatchNorm())

@@ -1,0 +1,102 @@
+"""Elementwise activation functions: tanh, sigmoid, relu, softrelu (softplus) and softsign.
+
+Unary ops like those in ``elemwise.py`` (they share its :class:`~hybrid.ops.elemwise.Unary`
+base); ``Activation`` in ``nn.py`` dispatches to them by ``act_type``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .elemwise import Unary
+from .registry import Sample, register
+
+__all__ = ["sigmoid", "softrelu"]
+
+
+@register
+class Tanh(Unary):
+    """``y = tanh(x)``."""
+
+    name = "tanh"
+
+    def forward(ctx, x):
+        ctx.y = np.tanh(x)
+        return ctx.y
+
+    def vjp(ctx, gy):
+        return (gy * (1 - ctx.y * ctx.y),)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """``1 / (1 + e^-x)`` without overflow warnings for large ``|x|``."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def softrelu(x: np.ndarray) -> np.ndarray:
+    """``ln(1 + e^x)`` computed stably."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+@register
+class Sigmoid(Unary):
+    """``y = 1 / (1 + e^-x)``."""
+
+    name = "sigmoid"
+
+    def forward(ctx, x):
+        ctx.y = sigmoid(x)
+        return ctx.y
+
+    def vjp(ctx, gy):
+        return (gy * ctx.y * (1 - ctx.y),)
+
+
+@register
+class Relu(Unary):
+    """``y = max(x, 0)``."""
+
+    name = "relu"
+
+    def forward(ctx, x):
+        ctx.x = x
+        return np.maximum(x, 0)
+
+    def vjp(ctx, gy):
+        # NOTE: the gradient at exactly 0 is 0, as in MXNet (the mask is x > 0).
+        return (gy * (ctx.x > 0),)
+
+    @classmethod
+    def samples(cls, rng):
+        x = rng.uniform(0.1, 2.0, (3, 4)) * rng.choice([-1, 1], (3, 4))
+        return [Sample([x])]
+
+
+@register
+class Softrelu(Unary):
+    """``y = ln(1 + e^x)`` (softplus)."""
+
+    name = "softrelu"
+
+    def forward(ctx, x):
+        ctx.x = x
+        return softrelu(x)
+
+    def vjp(ctx, gy):
+        return (gy * sigmoid(ctx.x),)
+
+
+@register
+class Softsign(Unary):
+    """``y = x / (1 + |x|)``."""
+
+    name = "softsign"
+
+    def forward(ctx, x):
+        ctx.x = x
+        return x / (1 + np.abs(x))
+
+    def vjp(ctx, gy):
+        d = 1 + np.abs(ctx.x)
+        return (gy / (d * d),)
