@@ -180,8 +180,6 @@ def _run(
             g if g is not None else np.zeros(shape, dtype)
             for g, (shape, dtype) in zip(grads, entry.out_types)
         ]
-        # A VJP that keeps many arrays (a graph run) may drop each as soon as it is used.
-        entry.ctx.last_use = not retain_graph
         in_grads = entry.op.vjp(entry.ctx, *out_grads, **entry.attrs)
         for x, gx in zip(entry.inputs, in_grads):
             if gx is None:

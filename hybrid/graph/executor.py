@@ -182,21 +182,14 @@ class Executor:
         return result
 
     # -- backward ------------------------------------------------------------------------------
-    def backward(self, run: _Run, out_grads: tuple, last_use: bool = False) -> list:
-        """Gradients for the graph inputs from gradients of the outputs (None where none).
-        With ``last_use`` each step's saved context is dropped once its VJP ran, so the memory
-        it held serves the steps still to come.
-        """
-        ctxs = run.ctxs
+    def backward(self, run: _Run, out_grads: tuple) -> list:
+        """Gradients for the graph inputs from gradients of the outputs (None where none)."""
         grads: list[Any] = [None] * self.n_values
         for v, g in zip(self.out_vids, out_grads):
             grads[v] = g if grads[v] is None else grads[v] + g
-        for i in range(len(self.steps) - 1, -1, -1):
-            step, ctx = self.steps[i], ctxs[i]
+        for step, ctx in zip(reversed(self.steps), reversed(run.ctxs)):
             if ctx is None:
                 continue
-            if last_use:
-                ctxs[i] = None
             gys = [grads[v] for v in step.outs_v]
             if all(g is None for g in gys):
                 continue
@@ -243,4 +236,4 @@ class GraphOp:
     def vjp(ctx: Any, *out_grads: np.ndarray) -> tuple:
         if ctx.run is None:
             raise HybridError("CachedOp: backward through a freed graph run")
-        return tuple(ctx.executor.backward(ctx.run, out_grads, ctx.last_use))
+        return tuple(ctx.executor.backward(ctx.run, out_grads))

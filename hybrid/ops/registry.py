@@ -55,11 +55,10 @@ class Sample(NamedTuple):
 
 class Ctx:
     """What one op call keeps for its backward: attributes set by ``forward``, plus
-    ``needs_grad`` and ``last_use`` (autograd sets it when this backward frees the graph).
+    ``needs_grad``.
     """
 
     needs_grad: tuple = ()
-    last_use: bool = False
 
 
 class Op:

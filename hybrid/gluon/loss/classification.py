@@ -142,6 +142,8 @@ class KLDivLoss(Loss):
 class HingeLoss(Loss):
     """``L = max(0, margin - pred * label)``, labels -1 or 1. Output: ``(batch_size,)``."""
 
+    _squared = False
+
     def __init__(
         self, margin: float = 1, weight: float | None = None, batch_axis: int = 0, **kwargs: Any
     ):
@@ -151,22 +153,15 @@ class HingeLoss(Loss):
     def hybrid_forward(self, F, pred, label, sample_weight=None):
         label = reshape_like(F, label, pred)
         loss = F.relu(self._margin - pred * label)
+        if self._squared:
+            loss = F.square(loss)
         return self._batch_mean(F, loss, sample_weight, self._weight)
 
 
-class SquaredHingeLoss(Loss):
+class SquaredHingeLoss(HingeLoss):
     """``L = max(0, margin - pred * label)^2``, labels -1 or 1. Output: ``(batch_size,)``."""
 
-    def __init__(
-        self, margin: float = 1, weight: float | None = None, batch_axis: int = 0, **kwargs: Any
-    ):
-        super().__init__(weight, batch_axis, **kwargs)
-        self._margin = margin
-
-    def hybrid_forward(self, F, pred, label, sample_weight=None):
-        label = reshape_like(F, label, pred)
-        loss = F.square(F.relu(self._margin - pred * label))
-        return self._batch_mean(F, loss, sample_weight, self._weight)
+    _squared = True
 
 
 class LogisticLoss(Loss):

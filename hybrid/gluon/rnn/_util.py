@@ -17,7 +17,7 @@ def is_tensor(x: Any) -> bool:
     return hasattr(x, "_data") or hasattr(x, "_is_symbol")
 
 
-def complete_shape(param: Parameter, shape: tuple[int, ...]) -> None:
+def set_deferred_shape(param: Parameter, shape: tuple[int, ...]) -> None:
     """Give a deferred parameter its now known shape, also on the Symbol variables already made
     for it while tracing (see Note [Deferred initialization] in hybrid.gluon.parameter).
     """

@@ -13,7 +13,7 @@ from ...base import AttrError, HybridError, ShapeError
 from ...ops.rnn import GATES
 from ..block import HybridBlock
 from ..parameter import Parameter
-from ._util import complete_shape, is_tensor, make_state
+from ._util import is_tensor, make_state, set_deferred_shape
 
 __all__ = ["FusedRNNLayer"]
 
@@ -158,7 +158,7 @@ class FusedRNNLayer(HybridBlock):
         for j in "lr"[: self._dir]:
             param = self.params.get(f"{j}0_i2h_weight")
             if param.shape[1] == 0 and shape[2]:
-                complete_shape(param, (param.shape[0], shape[2]))
+                set_deferred_shape(param, (param.shape[0], shape[2]))
             elif shape[2] and param.shape[1] != shape[2]:
                 raise ShapeError(
                     f"{self.name}: input has {shape[2]} features (shape "

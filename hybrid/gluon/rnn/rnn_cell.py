@@ -17,13 +17,13 @@ from ... import ndarray
 from ...base import HybridError, ShapeError
 from ..block import Block, HybridBlock
 from ._util import (
-    complete_shape,
     format_sequence,
     get_begin_state,
     last_valid,
     make_state,
     mask_sequence,
     namespace,
+    set_deferred_shape,
 )
 
 __all__ = ["RecurrentCell", "HybridRecurrentCell", "RNNCell", "LSTMCell", "GRUCell"]
@@ -184,7 +184,7 @@ class _GatedCell(HybridRecurrentCell):
         ]
 
     def infer_shape(self, inputs: Any, *states: Any) -> None:
-        complete_shape(self.i2h_weight, (self.i2h_weight.shape[0], inputs.shape[-1]))
+        set_deferred_shape(self.i2h_weight, (self.i2h_weight.shape[0], inputs.shape[-1]))
 
     def __repr__(self) -> str:
         shape = self.i2h_weight.shape
