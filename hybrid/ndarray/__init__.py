@@ -5,8 +5,8 @@ registry.
 from __future__ import annotations
 
 from ..serialization import load, save
+from . import _internal, contrib, image, linalg, random  # noqa: F401  (submodules, as in MXNet)
 from . import namespace as _namespace
-from . import random  # noqa: F401  (the nd.random submodule, as in MXNet)
 from .ndarray import NDArray, array, empty, waitall
 
 __all__ = ["NDArray", "array", "empty", "load", "save", "waitall"]

@@ -61,6 +61,42 @@ def _helper(public: str, ops: tuple[str, str, str]) -> Any:
     return fn
 
 
+# MXNet files an op under a submodule by its name's prefix (``_contrib_box_nms`` is
+# ``contrib.box_nms``); other underscore names live in ``_internal``. ``_random_*`` ops are
+# ``_internal`` too, except the ``*_like`` ones: ``random``'s Python functions call the rest.
+SUBSPACE_PREFIXES = {
+    "contrib": "_contrib_",
+    "linalg": "_linalg_",
+    "image": "_image_",
+    "random": "_random_",
+}
+
+
+def subspace_of(key: str) -> tuple[str, str] | None:
+    """(submodule, function name) under which MXNet shows the registry key ``key``, or None for
+    the top-level namespace."""
+    for sub, prefix in SUBSPACE_PREFIXES.items():
+        if key.startswith(prefix) and (sub != "random" or key.endswith("_like")):
+            return sub, key[len(prefix) :]
+    if key.startswith("_"):
+        return "_internal", key
+    return None
+
+
+def populate_subspace(
+    namespace: dict, public: list[str], sub: str, call: Any = invoke
+) -> None:
+    """Add a function for every registry key that MXNet files under submodule ``sub``
+    (``contrib``, ``linalg``, ``image``, ``random`` or ``_internal``)."""
+    for key, op in REGISTRY.items():
+        where = subspace_of(key)
+        if where is not None and where[0] == sub:
+            fn = build_function(op, call)
+            fn.__name__ = fn.__qualname__ = where[1]
+            namespace[where[1]] = fn
+            public.append(where[1])
+
+
 def populate(namespace: dict, public: list[str], call: Any = invoke, cls: type = NDArray) -> None:
     """Add a function for every op name and alias (each calling ``call``), the scalar-aware
     helpers, and the fluent methods on ``cls``; shared by the ``nd`` and ``sym`` namespaces.

@@ -13,6 +13,7 @@ from typing import Any
 from ..base import HybridError
 from ..context import Context, current_context
 from ..ops.registry import get_op, invoke
+from . import namespace as _namespace
 from .ndarray import NDArray
 
 __all__ = [
@@ -200,3 +201,7 @@ def multinomial(
 def shuffle(data: NDArray, **kwargs: Any) -> NDArray:
     """A copy of ``data`` with its first axis randomly permuted."""
     return _call("_shuffle", [data], kwargs.pop("out", None), **kwargs)
+
+
+# The registered ``_random_*_like`` ops (``uniform_like``...), as MXNet shows them here.
+_namespace.populate_subspace(globals(), __all__, "random")

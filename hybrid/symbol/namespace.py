@@ -21,3 +21,8 @@ def _call(op: Any, inputs: list, attrs: dict, out: Any, name: Any) -> Symbol:
 def populate(namespace: dict, public: list[str]) -> None:
     """Add a function for every op name and alias, the scalar helpers and fluent methods."""
     _nd_namespace.populate(namespace, public, _call, Symbol)
+
+
+def populate_subspace(namespace: dict, public: list[str], sub: str) -> None:
+    """Add the symbol functions MXNet files under submodule ``sub`` (``contrib``, ...)."""
+    _nd_namespace.populate_subspace(namespace, public, sub, _call)
