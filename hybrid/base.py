@@ -14,6 +14,9 @@ __all__ = [
     "data_dir",
     "default_dtype",
     "numeric_types",
+    "integer_types",
+    "string_types",
+    "py_str",
 ]
 
 
@@ -36,6 +39,14 @@ class AttrError(HybridError, ValueError):
 # MXNet's default dtype: arrays made without an explicit dtype are float32.
 default_dtype = np.dtype(np.float32)
 numeric_types = (int, float, np.integer, np.floating, bool, np.bool_)
+# MXNet's Python 2/3 compatibility names, which library code still imports from ``mxnet.base``.
+integer_types = (int, np.int32, np.int64)
+string_types = (str,)
+
+
+def py_str(raw: bytes) -> str:
+    """Bytes from a C string as ``str`` (UTF-8), as ``mxnet.base.py_str`` does."""
+    return raw.decode("utf-8")
 
 
 def data_dir() -> str:
