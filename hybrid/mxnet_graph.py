@@ -141,6 +141,8 @@ def graph_from_json(obj: dict, source: str = "graph JSON") -> Graph:
             continue
         op_name = _op_name(entry["op"])
         args = [_entry(made, e, entry["name"], source) for e in entry["inputs"]]
+        if op_name == "RNN":
+            args = _dynamic_begin_states(args)
         attrs = _op_attrs(op_name, _raw_attrs(entry))
         try:
             node = node_from_entry(op_name, entry["name"], args, attrs)
@@ -149,6 +151,32 @@ def graph_from_json(obj: dict, source: str = "graph JSON") -> Graph:
         made.append(node.outputs)
     outputs = [_entry(made, e, "heads", source) for e in obj["heads"]]
     return Graph.from_outputs(outputs, inputs=inputs)
+
+
+def _dynamic_begin_states(args: list[Value]) -> list[Value]:
+    """RNN inputs with MXNet's open begin states made to follow the batch size.
+
+    Gluon's RNN layers called without states export them as ``_zeros`` of shape ``(L, 0, H)``:
+    0 is the batch size, which MXNet infers backwards from the RNN's data. Here such a state is
+    rebuilt from the data (layout TNC) so that the batch axis stays dynamic through hybridize and
+    ONNX export: ``tile(zeros_like(sum(data[0:1], axis=2, keepdims)), (L, 1, H))``.
+    """
+    data, out = args[0], list(args)
+    for i in (2, 3):
+        fill = args[i].node if i < len(args) else None
+        if fill is None or fill.op.name != "_zeros" or fill.inputs:
+            continue
+        layers, batch, hidden = fill.attrs["shape"]
+        if batch != 0 or 0 in (layers, hidden):
+            continue
+        first = node_from_entry("slice_axis", f"{fill.name}_first", [data],
+                                {"axis": 0, "begin": 0, "end": 1}).outputs[0]  # (1, N, C)
+        column = node_from_entry("sum", f"{fill.name}_column", [first],
+                                 {"axis": 2, "keepdims": True}).outputs[0]  # (1, N, 1)
+        zero = node_from_entry("zeros_like", f"{fill.name}_zero", [column], {}).outputs[0]
+        out[i] = node_from_entry("tile", fill.name, [zero],
+                                 {"reps": (layers, 1, hidden)}).outputs[0]  # (L, N, H)
+    return out
 
 
 def _entry(made: list[list[Value]], entry: list, user: str, source: str) -> Value:

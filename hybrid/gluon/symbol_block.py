@@ -53,6 +53,10 @@ class SymbolBlock(HybridBlock):
             raise HybridError(f"SymbolBlock: inputs {not_vars} are not variables")
         graph = Graph.from_outputs(out_values)
         self._graph = graph
+        self._open_fills = [
+            n for n in graph.nodes
+            if not n.inputs and 0 in (n.attrs.get("shape") or (1,)) and n.op.name != "_eye"
+        ]
         input_ids = {id(v) for v in in_values}
         self._input_values = in_values
         aux = {id(v) for v in graph.aux_inputs()}
@@ -78,13 +82,36 @@ class SymbolBlock(HybridBlock):
         env: dict[int, Any] = {id(v): a for v, a in zip(self._input_values, args)}
         for v in self._param_values:
             env[id(v)] = self._params[v.name].data()
+        fills = self._open_fill_shapes(args)
         for node in self._graph.nodes:
-            res = invoke(node.op, [env[id(v)] for v in node.inputs], node.attrs, name=node.name)
+            attrs = node.attrs if node not in fills else {**node.attrs, "shape": fills[node]}
+            res = invoke(node.op, [env[id(v)] for v in node.inputs], attrs, name=node.name)
+            if hasattr(res, "_is_symbol") and len(res._outputs) > 1:
+                res = [_symbol.Symbol([v]) for v in res._outputs]  # traced multi-output node
             res = res if isinstance(res, list) else [res]
             for v, r in zip(node.outputs, res):
                 env[id(v)] = r
         outs = [env[id(v)] for v in self._graph.outputs]
         return outs[0] if len(outs) == 1 else outs
+
+    def _open_fill_shapes(self, args: tuple) -> dict:
+        """Shapes for input-less nodes (``_zeros``, ``_ones``, ``_full``) whose ``shape`` has
+        0 dims, which MXNet infers from their consumers: inferred here for this call's inputs.
+        """
+        if not self._open_fills:
+            return {}
+        shapes = {v.name: tuple(a.shape) for v, a in zip(self._input_values, args)}
+        table, _ = infer_graph(self._graph, shapes, {})
+        found = {}
+        for node in self._open_fills:
+            shape = table.get(id(node.outputs[0]))
+            if shape is None or 0 in shape:
+                raise HybridError(
+                    f"SymbolBlock: cannot infer the 0 dims of {node.op.name} node "
+                    f"'{node.name}' (shape {node.attrs['shape']}) from inputs {shapes}"
+                )
+            found[node] = shape
+        return found
 
     def infer_shape(self, *args: Any) -> None:
         """Complete the parameters' unknown shapes from the input shapes (two-way inference)."""
@@ -126,6 +153,8 @@ class SymbolBlock(HybridBlock):
 
     def _load_exported(self, param_file: str, ctx: Any) -> None:
         loaded = serialization.load(param_file)
+        if loaded == []:
+            loaded = {}  # MXNet saves an empty dict (a graph without parameters) as a list
         if not isinstance(loaded, dict):
             raise HybridError(f"SymbolBlock.imports: {param_file} does not hold named arrays")
         arrays = {k.split(":", 1)[-1]: a for k, a in loaded.items()}
