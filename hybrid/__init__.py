@@ -8,13 +8,17 @@ from __future__ import annotations
 import sys as _sys
 
 from . import (  # noqa: F401  (ops registers every op on import)
+    attribute,
     autograd,
+    callback,
     gluon,
     initializer,
     io,
     kvstore,
     lr_scheduler,
     metric,
+    model,
+    module,
     name,
     ndarray,
     ops,
@@ -25,6 +29,8 @@ from . import (  # noqa: F401  (ops registers every op on import)
 )
 from . import initializer as init
 from . import kvstore as kv
+from . import module as mod
+from .attribute import AttrScope
 from . import ndarray as nd
 from . import symbol as sym
 from .base import HybridError, MXNetError
@@ -35,10 +41,17 @@ _sys.modules[__name__ + ".nd"] = ndarray
 _sys.modules[__name__ + ".sym"] = symbol
 _sys.modules[__name__ + ".init"] = initializer
 _sys.modules[__name__ + ".kv"] = kvstore
+_sys.modules[__name__ + ".mod"] = module
 
 __version__ = "0.1.0"
 __all__ = [
+    "attribute",
+    "AttrScope",
     "autograd",
+    "callback",
+    "mod",
+    "model",
+    "module",
     "nd",
     "ndarray",
     "random",

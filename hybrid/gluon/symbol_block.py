@@ -2,8 +2,8 @@
 
 Variables that are not inputs become Parameters named after them (auxiliary states such as
 BatchNorm's running statistics with ``grad_req='null'``). The block runs eagerly by executing the
-graph node by node through the one dispatch (``registry.invoke``), so autograd records it like any
-eager code; called with Symbols (by a tracer) the same loop builds graph nodes, so a SymbolBlock
+graph node by node through the one dispatch (see ``hybrid.graph.eager``), so autograd records it
+like any eager code; called with Symbols (by a tracer) the same loop builds graph nodes, so a SymbolBlock
 hybridizes and nests like any HybridBlock.
 """
 
@@ -15,9 +15,9 @@ import numpy as np
 
 from .. import serialization
 from ..base import HybridError
+from ..graph import eager
 from ..graph.infer import infer_graph
 from ..graph.ir import Graph, Value
-from ..ops.registry import invoke
 from ..symbol import symbol as _symbol
 from .block import HybridBlock
 from .parameter import ParameterDict
@@ -53,10 +53,7 @@ class SymbolBlock(HybridBlock):
             raise HybridError(f"SymbolBlock: inputs {not_vars} are not variables")
         graph = Graph.from_outputs(out_values)
         self._graph = graph
-        self._open_fills = [
-            n for n in graph.nodes
-            if not n.inputs and 0 in (n.attrs.get("shape") or (1,)) and n.op.name != "_eye"
-        ]
+        self._open_fills = eager.open_fills(graph)
         input_ids = {id(v) for v in in_values}
         self._input_values = in_values
         aux = {id(v) for v in graph.aux_inputs()}
@@ -82,36 +79,10 @@ class SymbolBlock(HybridBlock):
         env: dict[int, Any] = {id(v): a for v, a in zip(self._input_values, args)}
         for v in self._param_values:
             env[id(v)] = self._params[v.name].data()
-        fills = self._open_fill_shapes(args)
-        for node in self._graph.nodes:
-            attrs = node.attrs if node not in fills else {**node.attrs, "shape": fills[node]}
-            res = invoke(node.op, [env[id(v)] for v in node.inputs], attrs, name=node.name)
-            if hasattr(res, "_is_symbol") and len(res._outputs) > 1:
-                res = [_symbol.Symbol([v]) for v in res._outputs]  # traced multi-output node
-            res = res if isinstance(res, list) else [res]
-            for v, r in zip(node.outputs, res):
-                env[id(v)] = r
-        outs = [env[id(v)] for v in self._graph.outputs]
-        return outs[0] if len(outs) == 1 else outs
-
-    def _open_fill_shapes(self, args: tuple) -> dict:
-        """Shapes for input-less nodes (``_zeros``, ``_ones``, ``_full``) whose ``shape`` has
-        0 dims, which MXNet infers from their consumers: inferred here for this call's inputs.
-        """
-        if not self._open_fills:
-            return {}
         shapes = {v.name: tuple(a.shape) for v, a in zip(self._input_values, args)}
-        table, _ = infer_graph(self._graph, shapes, {})
-        found = {}
-        for node in self._open_fills:
-            shape = table.get(id(node.outputs[0]))
-            if shape is None or 0 in shape:
-                raise HybridError(
-                    f"SymbolBlock: cannot infer the 0 dims of {node.op.name} node "
-                    f"'{node.name}' (shape {node.attrs['shape']}) from inputs {shapes}"
-                )
-            found[node] = shape
-        return found
+        fills = eager.fill_shapes(self._graph, self._open_fills, shapes)
+        outs = eager.run(self._graph, env, fills)
+        return outs[0] if len(outs) == 1 else outs
 
     def infer_shape(self, *args: Any) -> None:
         """Complete the parameters' unknown shapes from the input shapes (two-way inference)."""

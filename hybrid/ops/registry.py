@@ -143,6 +143,18 @@ class Op:
         return attrs
 
     @classmethod
+    def arguments(cls, attrs: dict[str, Any]) -> list[str]:
+        """The inputs this call has, given its attributes (MXNet's ``ListArguments``): every
+        declared input, without ``bias`` under ``no_bias`` and without an input ``X`` whose
+        ``use_X`` attribute is off (``sequence_length``, ``length``...). Ops with other
+        optional inputs override it. The symbol front end makes variables for the ones left out.
+        """
+        names = [n for n in cls.inputs if attrs.get(f"use_{n}", True) is not False]
+        if attrs.get("no_bias") and "bias" in names:
+            names.remove("bias")
+        return names
+
+    @classmethod
     def input_names(cls, n: int) -> list[str]:
         """Names of the first ``n`` inputs (``data0, data1, ...`` for a variadic op)."""
         if cls.variadic:
