@@ -66,6 +66,7 @@ def _load_families() -> None:
         indexing,
         join,
         linalg,
+        loss_heads,
         nn,
         norm,
         pooling,

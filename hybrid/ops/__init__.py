@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     elemwise,
     indexing,
     linalg,
+    loss_heads,
     nn,
     norm,
     pooling,
