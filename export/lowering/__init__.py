@@ -76,6 +76,7 @@ def _load_families() -> None:
         shape,
         softmax,
         sort,
+        transformer,
     )
 
 

@@ -21,6 +21,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     rnn,
     shape,
     softmax,
+    transformer,
 )
 from .registry import REGISTRY, Op, Sample, all_ops, get_op, invoke, register
 
