@@ -73,6 +73,7 @@ def _load_families() -> None:
         random,
         reduce,
         rnn,
+        sequence,
         shape,
         softmax,
         sort,
