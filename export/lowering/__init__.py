@@ -78,6 +78,7 @@ def _load_families() -> None:
         softmax,
         sort,
         transformer,
+        vision,
     )
 
 

@@ -23,6 +23,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     shape,
     softmax,
     transformer,
+    vision,
 )
 from .registry import REGISTRY, Op, Sample, all_ops, get_op, invoke, register
 
