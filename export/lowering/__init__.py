@@ -72,6 +72,7 @@ def _load_families() -> None:
         pooling,
         random,
         reduce,
+        resize,
         rnn,
         sequence,
         shape,

@@ -18,6 +18,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     pooling,
     random,
     reduce,
+    resize,
     rnn,
     sequence,
     shape,
