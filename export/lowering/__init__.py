@@ -66,15 +66,20 @@ def _load_families() -> None:
         indexing,
         join,
         linalg,
+        loss_heads,
         nn,
         norm,
         pooling,
         random,
         reduce,
+        resize,
         rnn,
+        sequence,
         shape,
         softmax,
         sort,
+        transformer,
+        vision,
     )
 
 

@@ -12,14 +12,19 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     elemwise,
     indexing,
     linalg,
+    loss_heads,
     nn,
     norm,
     pooling,
     random,
     reduce,
+    resize,
     rnn,
+    sequence,
     shape,
     softmax,
+    transformer,
+    vision,
 )
 from .registry import REGISTRY, Op, Sample, all_ops, get_op, invoke, register
 
