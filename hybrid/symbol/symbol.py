@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
+from ..attribute import AttrScope
 from ..base import HybridError
 from ..graph.infer import infer_graph
 from ..graph.ir import Graph, Value, make_node, variable
@@ -301,7 +302,8 @@ def var(
     """A variable (graph input) named ``name``, optionally with a (partly known) shape."""
     if not isinstance(name, str):
         raise HybridError(f"var: name must be a string, got {type(name).__name__}")
-    attrs = dict(attr or {})
+    # The attributes of enclosing ``with AttrScope(...)`` blocks, overridden by ``attr``.
+    attrs = AttrScope.current_scope().get(attr)
     for key, value in (("__lr_mult__", lr_mult), ("__wd_mult__", wd_mult)):
         if value is not None:
             attrs[key] = float(value)
