@@ -314,6 +314,9 @@ def build_function(op: type[Op], call: Callable[..., Any]) -> Callable[..., Any]
     n_in = None if op.variadic else len(op.inputs)
     attr_order = [n for n in op.attr_specs if n != "is_train"]
     defaults = op.default_attrs
+    # A variadic op whose input names depend on its attributes (``Custom``) sorts keyword
+    # inputs itself.
+    keyword_inputs = getattr(op, "keyword_inputs", None)
 
     def fn(*args: Any, out: Any = None, name: str | None = None, **kwargs: Any) -> Any:
         if not kwargs and len(args) == n_in and defaults is not None:
@@ -323,6 +326,8 @@ def build_function(op: type[Op], call: Callable[..., Any]) -> Callable[..., Any]
             else:  # every input given positionally as an NDArray: nothing to sort out
                 return call(op, args, defaults, out, name)
         inputs = list(args)
+        if keyword_inputs is not None:
+            inputs = keyword_inputs(inputs, kwargs)
         if n_in is not None:
             split = 0
             while (
