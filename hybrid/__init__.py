@@ -11,30 +11,39 @@ from . import (  # noqa: F401  (ops registers every op on import)
     attribute,
     autograd,
     callback,
+    engine,
     gluon,
     initializer,
     io,
     kvstore,
+    library,
     lr_scheduler,
     metric,
     model,
     module,
     name,
     ndarray,
+    operator,
     ops,
     optimizer,
+    profiler,
     random,
+    registry,
     symbol,
+    test_utils,
+    util,
     viz,
 )
 from . import initializer as init
+from . import random as rnd
 from . import kvstore as kv
 from . import module as mod
-from .attribute import AttrScope
 from . import ndarray as nd
 from . import symbol as sym
+from .attribute import AttrScope
 from .base import HybridError, MXNetError
 from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
+from .util import is_np_array, is_np_shape, np_shape, set_np_shape, use_np_shape
 
 # `import hybrid.nd` works as in MXNet, where nd is an alias package of ndarray.
 _sys.modules[__name__ + ".nd"] = ndarray
@@ -45,8 +54,6 @@ _sys.modules[__name__ + ".mod"] = module
 
 __version__ = "0.1.0"
 __all__ = [
-    "attribute",
-    "AttrScope",
     "autograd",
     "callback",
     "mod",
@@ -76,4 +83,19 @@ __all__ = [
     "gpu",
     "current_context",
     "num_gpus",
+    "AttrScope",
+    "attribute",
+    "engine",
+    "library",
+    "operator",
+    "profiler",
+    "registry",
+    "rnd",
+    "test_utils",
+    "util",
+    "is_np_array",
+    "is_np_shape",
+    "np_shape",
+    "set_np_shape",
+    "use_np_shape",
 ]

@@ -60,6 +60,7 @@ def _load_families() -> None:
         conv,
         creation,
         ctc,
+        custom,
         deconv,
         elemwise,
         expand,

@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     conv,
     creation,
     ctc,
+    custom,
     deconv,
     elemwise,
     indexing,

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import attribute, autograd
+from .. import autograd
+from ..attribute import AttrScope
 from ..base import HybridError
 from ..graph.infer import infer_graph
 from ..graph.ir import Graph, Value, make_node, variable
@@ -366,7 +367,8 @@ def var(
     """A variable (graph input) named ``name``, optionally with a (partly known) shape."""
     if not isinstance(name, str):
         raise HybridError(f"var: name must be a string, got {type(name).__name__}")
-    attrs = {_hidden(k): v for k, v in attribute.current().get(attr).items()}
+    # The attributes of enclosing ``with AttrScope(...)`` blocks, overridden by ``attr``.
+    attrs = {_hidden(k): v for k, v in AttrScope.current_scope().get(attr).items()}
     for key, value in (("__lr_mult__", lr_mult), ("__wd_mult__", wd_mult)):
         if value is not None:
             attrs[key] = float(value)
