@@ -309,12 +309,19 @@ def _by_name(names: list[str], args: tuple, kwargs: dict) -> dict:
 add_operators(Symbol)
 
 
-def symbol_invoke(op: Any, args: list, attrs: dict, name: str | None = None) -> Symbol:
-    """Append a node applying ``op`` to Symbol inputs (the registry's symbol front end)."""
+def symbol_invoke(
+    op: Any, args: list, attrs: dict, name: str | None = None, own_variables: bool = False
+) -> Symbol:
+    """Append a node applying ``op`` to Symbol inputs (the registry's symbol front end).
+
+    With ``own_variables`` (calls through the ``sym`` namespace) the inputs left out become new
+    variables, as in MXNet; graph replays (``hybrid.graph.eager``) pass exactly a node's inputs.
+    """
     # Named by the current NameManager: a traced block's Prefix (see HybridBlock._call_symbolic).
     hint = op.name.lower().lstrip("_")
     name = NameManager.current().get(name, hint)
-    args = list(args) + _own_variables(op, len(args), attrs, name)
+    if own_variables:
+        args = list(args) + _own_variables(op, len(args), attrs, name)
     values = []
     for arg_name, a in zip(op.input_names(len(args)), args):
         if not hasattr(a, "_is_symbol"):
