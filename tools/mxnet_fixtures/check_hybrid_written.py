@@ -63,7 +63,7 @@ def check(folder: pathlib.Path, entry: dict) -> list[str]:
         return _compare(what, _outputs(net(mx.nd.array(io["in_data"]))), io)
     if kind == "checkpoint":
         mod = mx.mod.Module.load(str(folder / entry["prefix"]), entry["epoch"],
-                                 data_names=entry["inputs"], label_names=None)
+                                 data_names=entry["inputs"])
         data = [mx.nd.array(io[f"in_{n}"]) for n in entry["inputs"]]
         mod.bind([(n, d.shape) for n, d in zip(entry["inputs"], data)], for_training=False)
         mod.forward(mx.io.DataBatch(data), is_train=False)

@@ -90,6 +90,26 @@ def lstm_split(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
              "io": _io(out, "lstm_split", inputs, outputs)}]
 
 
+def module_checkpoint(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
+    """A symbol graph trained with ``mx.mod.Module`` and saved with ``format='mxnet'``."""
+    data = mx.sym.var("data")
+    fc1 = mx.sym.FullyConnected(data, num_hidden=8, name="fc1")
+    bn = mx.sym.BatchNorm(fc1, fix_gamma=False, name="bn1")
+    act = mx.sym.Activation(bn, act_type="relu", name="relu1")
+    net = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(act, num_hidden=3, name="fc2"),
+                               name="softmax")
+    x = rng.normal(size=(40, 6)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.float32) + (x[:, 1] > 0)
+    mod = mx.mod.Module(net)
+    mod.fit(mx.io.NDArrayIter(x, y, batch_size=10), num_epoch=2, initializer=mx.init.Xavier(),
+            optimizer_params={"learning_rate": 0.1})
+    mod.save_checkpoint(str(out / "module"), 2, format="mxnet")
+    inputs = {"data": x[:10]}
+    outputs = [mod.predict(mx.io.NDArrayIter(x[:10], batch_size=10)).asnumpy()]
+    return [{"kind": "checkpoint", "prefix": "module", "epoch": 2, "params": "module-0002.params",
+             "inputs": ["data"], "io": _io(out, "module", inputs, outputs)}]
+
+
 def arrays(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
     values = {"f32": rng.normal(size=(2, 3)).astype(np.float32),
               "f64": rng.normal(size=4), "i64": np.arange(5, dtype=np.int64),
@@ -108,7 +128,7 @@ def main(argv: list[str]) -> int:
     out = pathlib.Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
     manifest = []
-    for i, make in enumerate([conv, lstm_split, arrays]):
+    for i, make in enumerate([conv, lstm_split, module_checkpoint, arrays]):
         mx.random.seed(i)
         manifest += make(out, np.random.default_rng(i))
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
