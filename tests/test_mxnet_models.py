@@ -151,3 +151,43 @@ def test_module_fit_replays_mxnet_training():
         for key in want:
             np.testing.assert_allclose(got[key].asnumpy(), want[key].asnumpy(), rtol=1e-4,
                                        atol=1e-6, err_msg=key)
+
+
+@pytest.mark.parametrize("name", ["lstm_states", "split_outputs", "softmax_head",
+                                  "contrib_resize", "module_mlp"])
+def test_convert_without_shapes_writes_symbolic_dims(tmp_path, capsys, name):
+    """No --input-shape: the dims the parameters leave open are symbolic in the ONNX file, and
+    the model reproduces MXNet at the fixture's sizes and runs at others.
+    """
+    import onnxruntime as ort
+    from hybrid.export.cli import main
+
+    assert main(["convert", *_files(name), str(tmp_path / "m.onnx")]) == 0
+    printed = capsys.readouterr().out
+    assert "unknown dims symbolic" in printed and "batch" in printed
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    (info,) = session.get_inputs()
+    assert info.name == "data" and info.shape[0] == "batch"
+    x = _inputs(name)["data"]
+    for got, expected in zip(session.run(None, {"data": x}), _expected(name), strict=True):
+        np.testing.assert_allclose(got, expected, **TOL)
+    batch_axis = 1 if name == "lstm_states" else 0  # the RNN's layout is TNC
+    wider = np.concatenate([x, x], axis=batch_axis)
+    outs = session.run(None, {"data": wider})
+    assert outs[0].shape[batch_axis] == 2 * x.shape[batch_axis]
+
+
+def test_convert_names_several_inputs_itself(tmp_path, capsys):
+    from hybrid.export.cli import main
+
+    inputs = _inputs("no_params")
+    command = ["convert", *_files("no_params"), str(tmp_path / "m.onnx")]
+    for value in inputs.values():
+        command += ["--input-shape", ",".join(map(str, value.shape))]
+    assert main(command) == 0
+    assert "inputs a (batch, 3, 4), b (batch, 3, 4)" in capsys.readouterr().out
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["a", "b"]
+    np.testing.assert_allclose(session.run(None, inputs)[0], _expected("no_params")[0], **TOL)
