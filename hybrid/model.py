@@ -7,6 +7,7 @@ own load; ``format='mxnet'`` writes MXNet's, which MXNet 1.9.1's ``load_checkpoi
 
 from __future__ import annotations
 
+import logging
 from collections import namedtuple
 from typing import Any
 
@@ -32,7 +33,9 @@ def save_checkpoint(prefix: str, epoch: int, symbol: Any, arg_params: dict, aux_
         symbol.save(f"{prefix}-symbol.json", format=format)
     arrays = {f"arg:{k}": v for k, v in arg_params.items()}
     arrays.update({f"aux:{k}": v for k, v in aux_params.items()})
-    save(f"{prefix}-{epoch:04d}.params", arrays, format=format)
+    fname = f"{prefix}-{epoch:04d}.params"
+    save(fname, arrays, format=format)
+    logging.info('Saved checkpoint to "%s"', fname)
 
 
 def load_params(fname: str, epoch: int | None = None) -> tuple[dict, dict]:
