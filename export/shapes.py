@@ -4,15 +4,17 @@ without ``--input-shape``).
 Note [Symbolic dims by probing]
 -------------------------------
 MXNet's ``-symbol.json`` carries no data shapes. What the parameters imply comes first: two-way
-shape inference from their shapes settles what it can. The dims left unknown are probed: each
-is given one value ``v`` (the smallest from :data:`PROBES` for which the whole graph infers
-without error; an input whose rank is unknown tries ranks 4, 3, 2, 1, 5); when no ``v`` fits,
-one dim at a time is pinned to a size found in the parameters' shapes (a convolution's input
-channels, a layer's features) and the others probed again. The graph is exported at ``v`` and at the next value that works, and if the two ONNX graphs
+shape inference from their shapes settles what it can. The dims left unknown are probed: they
+all get one value ``v`` from :data:`PROBES`, and the graph must infer without error at it (an
+input of unknown rank tries ranks 4, 3, 2, 1, 5). Graphs whose first layer fixes a size the
+inference cannot see (a convolution's input channels, a layer's features) need that dim pinned:
+one dim at a time is set to a size found in the parameters' shapes and the rest probed again.
+The first pattern that fits at two values of ``v`` is exported at both; if the two ONNX graphs
 are the same node for node and constant for constant, nothing in the lowering depends on those
 dims, so the model is written with them symbolic (``batch`` for axis 0, ``<input>_d<axis>``
-otherwise). If they differ, the model keeps the probed sizes and says so; ``--input-shape``
-settles such a graph.
+otherwise). Otherwise the model keeps the sizes of the first fit and says so; ``--input-shape``
+settles such a graph. Symbolic dims are a claim about the lowering, not a proof that every size
+runs (a flattening layer still accepts only the sizes its weights allow).
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ import logging
 import math
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .model import save_checkpoint
 

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from . import autograd
+from . import ndarray as _nd
 from .base import HybridError
 from .graph import eager
-from . import ndarray as _nd
 from .ndarray import NDArray
 
 __all__ = ["Executor", "simple_bind"]

@@ -195,7 +195,9 @@ def _shape(cur: _Cursor, i: int, magic: int) -> tuple[int, ...] | None:
     return tuple(int(d) for d in shape)
 
 
-def write(fname: str | os.PathLike, arrays: list[np.ndarray], names: list[str] | None = None) -> None:
+def write(
+    fname: str | os.PathLike, arrays: list[np.ndarray], names: list[str] | None = None
+) -> None:
     """Write ``arrays`` (and their ``names``; None saves a list) as MXNet's ``nd.save`` does, so
     that MXNet 1.x loads the file; atomically (see Note [MXNet NDArray-list format]).
 

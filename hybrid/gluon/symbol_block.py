@@ -3,8 +3,8 @@
 Variables that are not inputs become Parameters named after them (auxiliary states such as
 BatchNorm's running statistics with ``grad_req='null'``). The block runs eagerly by executing the
 graph node by node through the one dispatch (see ``hybrid.graph.eager``), so autograd records it
-like any eager code; called with Symbols (by a tracer) the same loop builds graph nodes, so a SymbolBlock
-hybridizes and nests like any HybridBlock.
+like any eager code; called with Symbols (by a tracer) the same loop builds graph nodes, so a
+SymbolBlock hybridizes and nests like any HybridBlock.
 """
 
 from __future__ import annotations

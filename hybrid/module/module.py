@@ -128,7 +128,7 @@ class Module(BaseModule):
                     initializer(_init.InitDesc(name, attrs.get(name, {})), arr)
         if not allow_extra:
             known = set(self._param_names) | set(self._aux_names)
-            extra = sorted(set(arg_params or {}) | set(aux_params or {}) - known)
+            extra = sorted((set(arg_params or {}) | set(aux_params or {})) - known)
             if extra:
                 raise HybridError(f"Module.init_params: unknown parameters {extra}; pass "
                                   "allow_extra=True to ignore them")

@@ -174,7 +174,8 @@ class Symbol:
         """Like :meth:`infer_shape`, keeping what is known: 0 for an unknown dim, ``()`` for an
         unknown shape, as MXNet writes them.
         """
-        return tuple([() if s is None else s for s in group] for group in self._shapes(args, kwargs))
+        groups = self._shapes(args, kwargs)
+        return tuple([() if s is None else s for s in group] for group in groups)
 
     def _shapes(self, args: tuple, kwargs: dict) -> tuple:
         g = self._graph()
