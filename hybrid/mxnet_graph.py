@@ -102,11 +102,13 @@ def _check_ops(nodes: list[dict], source: str) -> None:
 
 
 def _variable(entry: dict) -> Value:
-    """A graph input; ``__shape__`` (0 = unknown dim) and ``__dtype__`` (a type flag) type it."""
+    """A graph input; ``__shape__`` and ``__dtype__`` (a type flag) type it. An unknown dim is
+    0 in MXNet's shapes and -1 in those written under ``npx.set_np()``; hybrid's is 0.
+    """
     attrs = {k: v for k, v in _raw_attrs(entry).items() if k != "__storage_type__"}
     shape = attrs.pop("__shape__", None)
     try:
-        shape = None if shape is None else tuple(ast.literal_eval(shape))
+        shape = None if shape is None else tuple(max(int(d), 0) for d in ast.literal_eval(shape))
     except (ValueError, SyntaxError, TypeError):
         raise HybridError(f"variable {entry['name']!r}: bad __shape__ {shape!r}") from None
     flag = attrs.pop("__dtype__", None)

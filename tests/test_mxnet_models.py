@@ -1,7 +1,7 @@
 """Models exported by MXNet 1.9.1 (tests/fixtures/mxnet/models, made by
 tools/mxnet_fixtures/make_models.py) import, hybridize, convert to ONNX and train like MXNet:
-RNN begin states with 0 dims, multi-output nodes, graphs without parameters, legacy loss heads,
-contrib ops and Module checkpoints.
+RNN begin states with 0 dims, -1 dims of numpy-mode exports, multi-output nodes, graphs without
+parameters, legacy loss heads, contrib ops and Module checkpoints.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from hybrid import autograd
 from hybrid.gluon import SymbolBlock
 
 MODELS = pathlib.Path(__file__).resolve().parent / "fixtures" / "mxnet" / "models"
-EXPORTED = ["lstm_states", "split_outputs", "no_params", "softmax_head", "contrib_resize"]
+EXPORTED = ["lstm_states", "split_outputs", "no_params", "softmax_head", "contrib_resize",
+            "np_shape_dense"]
 EPOCH = {"module_mlp": 2}
 TOL = {"rtol": 1e-4, "atol": 1e-5}
 
@@ -154,7 +155,7 @@ def test_module_fit_replays_mxnet_training():
 
 
 @pytest.mark.parametrize("name", ["lstm_states", "split_outputs", "softmax_head",
-                                  "contrib_resize", "module_mlp"])
+                                  "contrib_resize", "module_mlp", "np_shape_dense"])
 def test_convert_without_shapes_writes_symbolic_dims(tmp_path, capsys, name):
     """No --input-shape: the dims the parameters leave open are symbolic in the ONNX file, and
     the model reproduces MXNet at the fixture's sizes and runs at others.

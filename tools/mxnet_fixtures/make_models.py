@@ -15,6 +15,8 @@ mode). Models:
 - ``no_params``: a graph without parameters (elementwise ops, reshape with -1 and 0).
 - ``softmax_head``: a symbol graph with a ``SoftmaxOutput`` head and its label variable.
 - ``contrib_resize``: ``contrib.BilinearResize2D`` after a convolution.
+- ``np_shape_dense``: Dense and BatchNorm exported under ``npx.set_np()``, whose ``__shape__``
+  attributes mark unknown dims with -1.
 - ``module_mlp``: a ``mx.mod.Module`` (FullyConnected, BatchNorm, SoftmaxOutput) saved with
   ``save_checkpoint`` before (epoch 0) and after (epoch 2) ``fit`` on ``module_mlp-train.npz``
   (SGD with momentum and weight decay, batches of 10 in order), so a replay can be compared.
@@ -138,6 +140,24 @@ def module_mlp(rng: np.random.Generator) -> None:
     np.savez(OUT / "module_mlp-train.npz", x=x, y=y)
 
 
+def np_shape_dense(rng: np.random.Generator) -> None:
+    """Exported under ``npx.set_np()``: parameter ``__shape__`` attributes write unknown dims as
+    -1 (``(3, -1)``) instead of 0.
+    """
+    mx.npx.set_np()
+    try:
+        net = gluon.nn.HybridSequential()
+        net.add(gluon.nn.Dense(3), gluon.nn.BatchNorm())
+        net.initialize(mx.init.Xavier())
+        net.hybridize()
+        x = mx.np.array(rng.normal(size=(4, 5)), dtype="float32")
+        out = net(x)
+        net.export(str(OUT / "np_shape_dense"))
+        _save_io("np_shape_dense", {"data": x}, [out])
+    finally:
+        mx.npx.reset_np()
+
+
 def _write(sym, name: str, args: dict, aux: dict) -> None:
     sym.save(str(OUT / f"{name}-symbol.json"))
     saved = {f"arg:{k}": v for k, v in args.items()}
@@ -148,7 +168,7 @@ def _write(sym, name: str, args: dict, aux: dict) -> None:
 def main() -> None:
     os.makedirs(OUT, exist_ok=True)
     for i, make in enumerate([lstm_states, split_outputs, no_params, softmax_head,
-                              contrib_resize, module_mlp]):
+                              contrib_resize, module_mlp, np_shape_dense]):
         mx.random.seed(i)
         make(np.random.default_rng(i))
         print("wrote", make.__name__)
