@@ -32,9 +32,9 @@ from . import (  # noqa: F401  (ops registers every op on import)
     viz,
 )
 from . import initializer as init
-from . import random as rnd
 from . import kvstore as kv
 from . import ndarray as nd
+from . import random as rnd
 from . import symbol as sym
 from .attribute import AttrScope
 from .base import HybridError, MXNetError
