@@ -128,11 +128,12 @@ def almost_equal(a: Any, b: Any, rtol: float | None = None, atol: float | None =
 
 
 def _max_violation(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> tuple:
+    """(index, error / tolerance) of the worst element; a NaN on one side counts as infinite."""
     diff = np.where(np.equal(a, b), 0, np.abs(a - b))
     violation = diff / (atol + rtol * np.abs(b) + 1e-20)
-    index = np.unravel_index(np.nanargmax(violation) if violation.size else 0, violation.shape)
-    index = tuple(int(i) for i in index)
-    return index, float(np.nanmax(violation)) if violation.size else 0.0
+    violation = np.where(np.isnan(violation), np.inf, violation)
+    index = np.unravel_index(np.argmax(violation), violation.shape)
+    return tuple(int(i) for i in index), float(violation[index])
 
 
 def assert_almost_equal(a: Any, b: Any, rtol: Any = None, atol: Any = None,
