@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+import hybrid as mx
+
 from . import ndarray as nd
 from ._symbol_checks import (
     check_consistency,
@@ -34,7 +36,11 @@ __all__ = [
     "random_arrays", "rand_ndarray", "rand_shape_2d", "rand_shape_3d", "rand_shape_nd",
     "check_numeric_gradient", "check_symbolic_forward", "check_symbolic_backward",
     "check_consistency", "environment", "DummyIter", "download", "get_mnist", "list_gpus",
-    "NoNetworkError",
+    "NoNetworkError", "assert_almost_equal_ignore_nan", "np_reduce", "retry", "same_array",
+    "simple_forward", "random_uniform_arrays", "effective_dtype",
+    # MXNet's test_utils has no __all__: test files rely on ``from mxnet.test_utils import *``
+    # bringing numpy and mxnet along.
+    "np", "mx",
 ]
 
 
@@ -108,6 +114,11 @@ def _numpy(a: Any) -> np.ndarray:
     return a.asnumpy() if hasattr(a, "asnumpy") else np.asarray(a)
 
 
+def effective_dtype(dat: Any) -> np.dtype:
+    """The dtype whose tolerances apply to ``dat`` (its own: no reduced-precision GPU math)."""
+    return np.dtype(dat.dtype)
+
+
 def same(a: Any, b: Any) -> bool:
     """Whether two arrays have the same shape and values."""
     return bool(np.array_equal(_numpy(a), _numpy(b)))
@@ -171,6 +182,59 @@ def assert_almost_equal(a: Any, b: Any, rtol: Any = None, atol: Any = None,
     raise AssertionError(f"\n{message}\n{detail}")
 
 
+def assert_almost_equal_ignore_nan(a: Any, b: Any, rtol: Any = None, atol: Any = None,
+                                   names: tuple = ("a", "b")) -> None:
+    """:func:`assert_almost_equal` on the elements where neither array is NaN."""
+    a, b = np.copy(_numpy(a)), np.copy(_numpy(b))
+    nan = np.logical_or(np.isnan(a), np.isnan(b))
+    a[nan], b[nan] = 0, 0
+    assert_almost_equal(a, b, rtol, atol, names)
+
+
+def same_array(array1: Any, array2: Any) -> bool:
+    """Whether two NDArrays share their memory (a write to one shows in the other)."""
+    return bool(np.shares_memory(array1._data, array2._data))
+
+
+def np_reduce(dat: np.ndarray, axis: Any, keepdims: bool, numpy_reduce_func: Any) -> np.ndarray:
+    """``numpy_reduce_func`` over ``axis`` (an int, a sequence or None), keeping dims if asked."""
+    axes = tuple(range(dat.ndim)) if axis is None else (axis,) if isinstance(axis, int) \
+        else tuple(axis)
+    return numpy_reduce_func(dat, axis=axes, keepdims=keepdims)
+
+
+def retry(n: int) -> Any:
+    """Decorator: rerun a stochastic test up to ``n`` times until it passes."""
+    if n <= 0:
+        raise HybridError(f"retry: n must be positive, got {n}")
+
+    def decorate(f: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            for i in range(n):
+                try:
+                    return f(*args, **kwargs)
+                except AssertionError:
+                    if i == n - 1:
+                        raise
+            return None
+
+        wrapper.__name__, wrapper.__doc__ = f.__name__, f.__doc__
+        return wrapper
+
+    return decorate
+
+
+def simple_forward(sym: Any, ctx: Any = None, is_train: bool = False, **inputs: Any) -> Any:
+    """``sym``'s outputs as numpy arrays for numpy ``inputs`` by name (one array for one
+    output)."""
+    from . import autograd
+
+    arrays = {k: nd.array(v) for k, v in inputs.items()}
+    with autograd.train_mode() if is_train else autograd.predict_mode():
+        outs = [o.asnumpy() for o in sym.eval(**arrays)]
+    return outs[0] if len(outs) == 1 else outs
+
+
 def assert_allclose(a: Any, b: Any, rtol: float = 1e-07, atol: float = 0,
                     equal_nan: bool = True) -> None:
     assert_almost_equal(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
@@ -188,6 +252,13 @@ def assert_exception(f: Any, exception_type: type, *args: Any, **kwargs: Any) ->
 def random_arrays(*shapes: tuple) -> Any:
     """Standard-normal float32 numpy arrays of the given shapes (one array for one shape)."""
     arrays = [np.asarray(np.random.randn(*s), dtype=default_dtype()) for s in shapes]
+    return arrays[0] if len(arrays) == 1 else arrays
+
+
+def random_uniform_arrays(*shapes: tuple, low: float = 0.0, high: float = 1.0,
+                          dtype: Any = np.float32) -> Any:
+    """Uniform ``[low, high)`` numpy arrays of the given shapes (one array for one shape)."""
+    arrays = [np.random.uniform(low, high, size=s).astype(dtype) for s in shapes]
     return arrays[0] if len(arrays) == 1 else arrays
 
 

@@ -179,3 +179,29 @@ def test_download_and_get_mnist_read_local_files_only(tmp_path, monkeypatch):
         tu.download(url, fname="x.bin", dirname=str(tmp_path / "sub"))
     (tmp_path / "file.bin").write_bytes(b"1")
     assert tu.download(url) == str(tmp_path / "file.bin")
+
+
+def test_star_import_and_smaller_helpers():
+    namespace: dict = {}
+    exec("from hybrid.test_utils import *", namespace)
+    assert namespace["np"] is np and namespace["mx"] is mx
+    data = np.arange(24.0).reshape(2, 3, 4)
+    np.testing.assert_array_equal(tu.np_reduce(data, [0, 2], True, np.max),
+                                  data.max(axis=(0, 2), keepdims=True))
+    tu.assert_almost_equal_ignore_nan(np.array([1.0, np.nan]), np.array([1.0, 5.0]))
+    x = mx.nd.ones((2,))
+    assert tu.same_array(x, x[:])
+    assert not tu.same_array(x, x.copy())
+    out = tu.simple_forward(mx.sym.relu(mx.sym.var("x")), x=np.array([-1.0, 2.0]))
+    np.testing.assert_array_equal(out, [0, 2])
+    calls = []
+
+    @tu.retry(3)
+    def flaky():
+        calls.append(1)
+        assert len(calls) == 2
+
+    flaky()
+    assert len(calls) == 2
+    u = tu.random_uniform_arrays((100,), low=2, high=3)
+    assert u.min() >= 2 and u.max() < 3
