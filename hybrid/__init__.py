@@ -30,7 +30,6 @@ from . import (  # noqa: F401  (ops registers every op on import)
     random,
     registry,
     symbol,
-    test_utils,
     util,
     viz,
 )
@@ -51,6 +50,18 @@ _sys.modules[__name__ + ".sym"] = symbol
 _sys.modules[__name__ + ".init"] = initializer
 _sys.modules[__name__ + ".kv"] = kvstore
 _sys.modules[__name__ + ".mod"] = module
+
+
+
+def __getattr__(name: str) -> object:
+    # ``mx.test_utils`` is imported on first use: it is for test code, and a program that never
+    # touches it should not load it.
+    if name == "test_utils":
+        import importlib
+
+        return importlib.import_module(__name__ + ".test_utils")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 __all__ = [
@@ -91,7 +102,6 @@ __all__ = [
     "profiler",
     "registry",
     "rnd",
-    "test_utils",
     "util",
     "is_np_array",
     "is_np_shape",

@@ -16,6 +16,7 @@ class Context:
     """
 
     _stack: list[Context] = []
+    _default: Context  # set below; test_utils.set_default_context changes it
     devtype2str = {1: "cpu", 2: "gpu", 3: "cpu_pinned", 5: "cpu_shared"}
     devstr2type = {v: k for k, v in devtype2str.items()}
 
@@ -82,7 +83,10 @@ def num_gpus() -> int:
 
 
 def current_context() -> Context:
-    return Context._stack[-1] if Context._stack else Context("cpu", 0)
+    return Context._stack[-1] if Context._stack else Context._default
+
+
+Context._default = Context("cpu", 0)
 
 
 def gpu_memory_info(device_id: int = 0) -> tuple[int, int]:
