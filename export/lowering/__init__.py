@@ -78,6 +78,7 @@ def _load_families() -> None:
         shape,
         softmax,
         sort,
+        spatial,
         transformer,
         vision,
     )

@@ -23,6 +23,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     sequence,
     shape,
     softmax,
+    spatial,
     transformer,
     vision,
 )

@@ -58,6 +58,10 @@ def cases(rng) -> dict:
     seq = f32(rng, 4, 3, 2)
     lens = np.array([1, 4, 2], np.float32)
     lab4 = np.array([0, 3, 4, 3], np.float32)
+    # Sampling positions off integer pixels (the sampler's kinks), some outside the input.
+    grid = (np.round(rng.uniform(-1.2, 1.2, (2, 2, 3, 3)) * 2) / 2 + 0.13).astype(np.float32)
+    loc = (np.array([[0.9, 0.1, 0.05, -0.1, 0.8, 0.1]]) + f32(rng, 2, 6) * 0.05)
+    loc = loc.astype(np.float32)
     return {
         "SoftmaxOutput": [
             ([x45, lab4], {}, (0,)),
@@ -135,6 +139,13 @@ def cases(rng) -> dict:
                                           ([f32(rng, 2, 3, 7, 6)], {"output_size": 3}, (0,)),
                                           ([f32(rng, 2, 3, 7, 6)], {"output_size": (4, 2)},
                                            (0,))],
+        "GridGenerator": [
+            ([f32(rng, 2, 6)], {"transform_type": "affine", "target_shape": (3, 4)}, (0,)),
+            ([f32(rng, 2, 2, 3, 4)], {"transform_type": "warp"}, (0,))],
+        "BilinearSampler": [([f32(rng, 2, 3, 4, 5), grid], {}, (0, 1))],
+        "SpatialTransformer": [
+            ([f32(rng, 2, 3, 5, 6), loc], {"target_shape": (3, 4), "transform_type": "affine",
+                                           "sampler_type": "bilinear"}, (0, 1))],
     }
 
 
