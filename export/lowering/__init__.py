@@ -74,6 +74,7 @@ def _load_families() -> None:
         reduce,
         resize,
         rnn,
+        roi,
         sequence,
         shape,
         softmax,

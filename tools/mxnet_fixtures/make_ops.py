@@ -62,6 +62,10 @@ def cases(rng) -> dict:
     grid = (np.round(rng.uniform(-1.2, 1.2, (2, 2, 3, 3)) * 2) / 2 + 0.13).astype(np.float32)
     loc = (np.array([[0.9, 0.1, 0.05, -0.1, 0.8, 0.1]]) + f32(rng, 2, 6) * 0.05)
     loc = loc.astype(np.float32)
+    # Distinct values, so every max-pooling bin has one maximum.
+    feat = (rng.permutation(2 * 3 * 6 * 7).reshape(2, 3, 6, 7) / 10.0).astype(np.float32)
+    rois = np.array([[0, 0.5, 0.4, 9.7, 8.2], [1, 2.2, 4.1, 9.1, 11.5], [1, 6, 6, 6.5, 7],
+                     [0, -3, 1, 16, 14], [1, 3, 2, 3, 2]], np.float32)
     return {
         "SoftmaxOutput": [
             ([x45, lab4], {}, (0,)),
@@ -146,6 +150,16 @@ def cases(rng) -> dict:
         "SpatialTransformer": [
             ([f32(rng, 2, 3, 5, 6), loc], {"target_shape": (3, 4), "transform_type": "affine",
                                            "sampler_type": "bilinear"}, (0, 1))],
+        "ROIPooling": [([feat, rois], {"pooled_size": (2, 3), "spatial_scale": 0.5}, (0,)),
+                       ([feat, rois], {"pooled_size": (3, 3), "spatial_scale": 1.0}, (0,))],
+        "_contrib_ROIAlign": [
+            ([f32(rng, 2, 8, 6, 7), rois], {"pooled_size": (2, 2), "spatial_scale": 0.5}, (0,)),
+            ([f32(rng, 2, 8, 6, 7), rois[:4]], {"pooled_size": (3, 2), "spatial_scale": 0.5,
+                                            "sample_ratio": 2, "aligned": True}, (0,)),
+            ([f32(rng, 2, 8, 6, 7), rois], {"pooled_size": (2, 2), "spatial_scale": 0.5,
+                                            "position_sensitive": True}, (0,)),
+            ([f32(rng, 2, 8, 6, 7), rois], {"pooled_size": (2, 2), "spatial_scale": 0.25,
+                                            "sample_ratio": 3}, (0,))],
     }
 
 
