@@ -75,10 +75,12 @@ def _load_families() -> None:
         reduce,
         resize,
         rnn,
+        roi,
         sequence,
         shape,
         softmax,
         sort,
+        spatial,
         transformer,
         vision,
     )

@@ -21,9 +21,11 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     reduce,
     resize,
     rnn,
+    roi,
     sequence,
     shape,
     softmax,
+    spatial,
     transformer,
     vision,
 )
