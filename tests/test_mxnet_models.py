@@ -192,3 +192,20 @@ def test_convert_names_several_inputs_itself(tmp_path, capsys):
     session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
     assert [i.name for i in session.get_inputs()] == ["a", "b"]
     np.testing.assert_allclose(session.run(None, inputs)[0], _expected("no_params")[0], **TOL)
+
+
+def test_readme_convert_command_needs_no_shape(tmp_path, capsys):
+    """``hybrid-export convert lenet-symbol.json lenet-0000.params model.onnx``, as the README
+    writes it: the channel comes from the first convolution, batch and image size are symbolic.
+    """
+    import onnxruntime as ort
+    from hybrid.export.cli import main
+
+    folder = MODELS.parent
+    assert main(["convert", str(folder / "lenet-symbol.json"), str(folder / "lenet-0000.params"),
+                 str(tmp_path / "model.onnx")]) == 0
+    assert "inputs data (batch, 1, data_d2, data_d3)" in capsys.readouterr().out
+    session = ort.InferenceSession(str(tmp_path / "model.onnx"),
+                                   providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {"data": np.load(folder / "lenet-input.npy")})
+    np.testing.assert_allclose(got, np.load(folder / "lenet-output.npy"), **TOL)

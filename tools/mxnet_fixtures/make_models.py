@@ -2,7 +2,7 @@
 
 Run with a Python that has ``mxnet==1.9.1`` and ``numpy==1.23.5``::
 
-    python tools/mxnet_fixtures/make_models.py
+    python tools/mxnet_fixtures/make_models.py [--out FOLDER]
 
 Each model NAME gets ``NAME-symbol.json`` and ``NAME-0000.params`` (what MXNet's ``export`` or
 ``save_checkpoint`` writes), ``NAME-input.npz`` (the inputs, keyed by input name, in call order
@@ -24,6 +24,7 @@ mode). Models:
 
 from __future__ import annotations
 
+import argparse
 import os
 import pathlib
 
@@ -166,6 +167,10 @@ def _write(sym, name: str, args: dict, aux: dict) -> None:
 
 
 def main() -> None:
+    global OUT
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=str(OUT), help="folder to write (default: %(default)s)")
+    OUT = pathlib.Path(parser.parse_args().out)
     os.makedirs(OUT, exist_ok=True)
     for i, make in enumerate([lstm_states, split_outputs, no_params, softmax_head,
                               contrib_resize, module_mlp, np_shape_dense]):
