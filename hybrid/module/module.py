@@ -186,7 +186,6 @@ class Module(BaseModule):
         bound = self._exec.arg_dict
         if any(tuple(v.shape) != tuple(bound[k].shape) for k, v in feeds.items()):
             self._exec = self._exec.reshape(**{k: tuple(v.shape) for k, v in feeds.items()})
-            bound = self._exec.arg_dict
         self._exec.forward(is_train=is_train, **feeds)
 
     def backward(self, out_grads: Any = None) -> None:

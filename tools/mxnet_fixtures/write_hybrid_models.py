@@ -47,6 +47,19 @@ class LstmSplit(mx.gluon.HybridBlock):
         return first, F.relu(second)
 
 
+class ConvResize(mx.gluon.HybridBlock):
+    """A convolution, contrib's BilinearResize2D and a SoftmaxOutput head (inference form)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.conv = nn.Conv2D(3, 3, padding=1)
+
+    def hybrid_forward(self, F, x):
+        y = F.contrib.BilinearResize2D(self.conv(x), height=7, width=5)
+        return F.SoftmaxOutput(F.flatten(y), F.zeros_like(F.sum(y, axis=(1, 2, 3))))
+
+
 def _run(block, inputs: dict) -> list[np.ndarray]:
     outs = block(*[mx.nd.array(v) for v in inputs.values()])
     return [o.asnumpy() for o in (outs if isinstance(outs, (list, tuple)) else [outs])]
@@ -78,6 +91,18 @@ def conv(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
     ]
 
 
+def conv_resize(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
+    net = ConvResize(prefix="convresize_")
+    net.initialize(mx.init.Xavier())
+    net.hybridize()
+    inputs = {"data": rng.normal(size=(2, 2, 4, 4)).astype(np.float32)}
+    outputs = _run(net, inputs)
+    net.export(str(out / "conv_resize"), 0, format="mxnet")
+    return [{"kind": "imports", "symbol": "conv_resize-symbol.json",
+             "params": "conv_resize-0000.params", "inputs": list(inputs),
+             "io": _io(out, "conv_resize", inputs, outputs)}]
+
+
 def lstm_split(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
     net = LstmSplit(prefix="lstmsplit_")
     net.initialize(mx.init.Xavier())
@@ -88,6 +113,24 @@ def lstm_split(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
     return [{"kind": "imports", "symbol": "lstm_split-symbol.json",
              "params": "lstm_split-0000.params", "inputs": list(inputs),
              "io": _io(out, "lstm_split", inputs, outputs)}]
+
+
+def model_zoo(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
+    """Model-zoo networks (MXNet's architectures and parameter names) exported for MXNet."""
+    from hybrid.gluon.model_zoo import vision
+
+    entries = []
+    for name in ("resnet18_v1", "mobilenet0.25"):
+        net = vision.get_model(name, classes=10)
+        net.initialize(mx.init.Xavier())
+        net.hybridize()
+        inputs = {"data": rng.normal(size=(2, 3, 32, 32)).astype(np.float32)}
+        outputs = _run(net, inputs)
+        net.export(str(out / name), 0, format="mxnet")
+        entries.append({"kind": "imports", "symbol": f"{name}-symbol.json",
+                        "params": f"{name}-0000.params", "inputs": list(inputs),
+                        "io": _io(out, name, inputs, outputs)})
+    return entries
 
 
 def module_checkpoint(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
@@ -128,7 +171,8 @@ def main(argv: list[str]) -> int:
     out = pathlib.Path(argv[0])
     out.mkdir(parents=True, exist_ok=True)
     manifest = []
-    for i, make in enumerate([conv, lstm_split, module_checkpoint, arrays]):
+    for i, make in enumerate([conv, conv_resize, lstm_split, model_zoo, module_checkpoint,
+                              arrays]):
         mx.random.seed(i)
         manifest += make(out, np.random.default_rng(i))
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
