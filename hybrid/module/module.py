@@ -64,6 +64,7 @@ class Module(BaseModule):
         self._label_shapes: list[DataDesc] = []
         self._optimizer: Any = None
         self._updater: Any = None
+        self._preload_opt_states: str | None = None  # Module.load(load_optimizer_states=True)
 
     # -- names and shapes ----------------------------------------------------------------------
     data_names = property(lambda self: self._data_names)
@@ -173,7 +174,7 @@ class Module(BaseModule):
         optimizer.idx2name = idx2name
         self._optimizer, self._updater = optimizer, _opt.get_updater(optimizer)
         self.optimizer_initialized = True
-        if getattr(self, "_preload_opt_states", None):
+        if self._preload_opt_states:
             self.load_optimizer_states(self._preload_opt_states)
 
     # -- computation ---------------------------------------------------------------------------
