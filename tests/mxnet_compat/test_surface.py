@@ -186,3 +186,10 @@ def test_gluon_download_never_fetches(tmp_path, monkeypatch):
         warnings.simplefilter("error")
         with pytest.raises(OSError):
             gluon.utils.download(url, overwrite=True)
+
+
+def test_storage_type_codes_are_mxnets():
+    from hybrid.ndarray.ndarray import _STORAGE_TYPE_ID_TO_STR, _STORAGE_TYPE_STR_TO_ID
+
+    assert _STORAGE_TYPE_STR_TO_ID == {"_undefined": -1, "default": 0, "row_sparse": 1, "csr": 2}
+    assert _STORAGE_TYPE_ID_TO_STR[0] == "default"
