@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..ndarray import NDArray
 from ..symbol import Symbol
-from . import data, loss, model_zoo, nn, rnn, utils
+from . import contrib, data, loss, model_zoo, nn, rnn, utils
 from .block import Block, HybridBlock
 from .parameter import Constant, DeferredInitializationError, Parameter, ParameterDict
 from .symbol_block import SymbolBlock
@@ -23,6 +23,7 @@ __all__ = [
     "DeferredInitializationError",
     "Trainer",
     "tensor_types",
+    "contrib",
     "data",
     "loss",
     "model_zoo",

@@ -125,6 +125,8 @@ def _make_top() -> _MXNetModule:
     top = _MXNetModule("mxnet", "hybrid's stand-in for MXNet " + MXNET_VERSION)
     top.__version__ = MXNET_VERSION
     top.__path__ = []  # a package, so ``import mxnet.gluon`` asks the finder
+    # Import errors ("cannot import name X from 'mxnet' (...)") then show where mxnet comes from.
+    top.__file__ = sys.modules["hybrid"].__file__
     return top
 
 

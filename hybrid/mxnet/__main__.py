@@ -19,25 +19,22 @@ _USAGE = ("usage: python -m hybrid.mxnet SCRIPT [ARGS...]  |  "
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] in ("-h", "--help"):
-        print(_USAGE, file=sys.stderr if not argv else sys.stdout)
-        return 2 if not argv else 0
+    if not argv or argv[0] in ("-h", "--help") or argv == ["-m"]:
+        print(_USAGE, file=sys.stdout if argv[:1] in (["-h"], ["--help"]) else sys.stderr)
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+    if argv[0] != "-m" and not os.path.isfile(argv[0]):
+        print(f"python -m hybrid.mxnet: can't open file {argv[0]!r}: no such file",
+              file=sys.stderr)
+        return 2
     install()
     if argv[0] == "-m":
-        if len(argv) < 2:
-            print(_USAGE, file=sys.stderr)
-            return 2
         sys.argv = argv[1:]
         sys.path.insert(0, os.getcwd())
         runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
-        return 0
-    script = argv[0]
-    if not os.path.exists(script):
-        print(f"python -m hybrid.mxnet: can't open file {script!r}: no such file", file=sys.stderr)
-        return 2
-    sys.argv = list(argv)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
-    runpy.run_path(script, run_name="__main__")
+    else:
+        sys.argv = list(argv)
+        sys.path.insert(0, os.path.dirname(os.path.abspath(argv[0])))
+        runpy.run_path(argv[0], run_name="__main__")
     return 0
 
 

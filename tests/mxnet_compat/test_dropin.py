@@ -34,14 +34,21 @@ def test_unmodified_program_runs_with_its_own_mxnet_importing_module(tmp_path, h
     assert out.rstrip().endswith("done")
 
 
-def test_module_mode_and_errors(tmp_path):
+def test_module_mode(tmp_path):
     (tmp_path / "prog.py").write_text("import mxnet, sys\nprint(mxnet.__version__, sys.argv)\n")
     result = _run("-m", "prog", "x", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "1.9.1 ['prog', 'x']" in result.stdout.replace(str(tmp_path / "prog.py"), "prog")
-    missing = _run("nope.py", cwd=tmp_path)
-    assert missing.returncode == 2 and "nope.py" in missing.stderr
-    assert _run(cwd=tmp_path).returncode == 2
+
+
+def test_usage_errors_leave_no_alias(tmp_path, capsys):
+    from hybrid.mxnet.__main__ import main
+
+    assert main([str(tmp_path / "nope.py")]) == 2
+    assert "nope.py" in capsys.readouterr().err
+    assert main([]) == 2 and main(["-m"]) == 2 and "usage" in capsys.readouterr().err
+    assert main(["--help"]) == 0 and "usage" in capsys.readouterr().out
+    assert not drop_in.installed()
 
 
 def test_no_mxnet_without_install():

@@ -26,8 +26,8 @@ MXNET_NN = {
 }
 MXNET_GLUON = {
     "Block", "Constant", "DeferredInitializationError", "HybridBlock", "Parameter",
-    "ParameterDict", "SymbolBlock", "Trainer", "data", "loss", "model_zoo", "nn", "rnn",
-    "tensor_types", "utils",
+    "ParameterDict", "SymbolBlock", "Trainer", "contrib", "data", "loss", "model_zoo", "nn",
+    "rnn", "tensor_types", "utils",
 }
 # ``from mxnet.autograd import *`` in MXNet 1.9.1, less the ctypes and C-API handle names that
 # only its C binding uses (hybrid has no C library), and ``get_symbol``, which the semantic
@@ -43,6 +43,7 @@ def test_gluon_and_nn_have_every_mxnet_name():
     assert MXNET_NN <= set(dir(nn)) and MXNET_GLUON <= set(dir(gluon))
     assert nn.HybridBlock is gluon.HybridBlock and nn.SymbolBlock is gluon.SymbolBlock
     assert gluon.tensor_types == (mx.sym.Symbol, mx.nd.NDArray)
+    assert gluon.contrib.nn.HybridConcurrent is nn.HybridConcurrent
 
 
 def test_autograd_star_import_gives_mxnet_names():
@@ -186,3 +187,10 @@ def test_gluon_download_never_fetches(tmp_path, monkeypatch):
         warnings.simplefilter("error")
         with pytest.raises(OSError):
             gluon.utils.download(url, overwrite=True)
+
+
+def test_storage_type_codes_are_mxnets():
+    from hybrid.ndarray.ndarray import _STORAGE_TYPE_ID_TO_STR, _STORAGE_TYPE_STR_TO_ID
+
+    assert _STORAGE_TYPE_STR_TO_ID == {"_undefined": -1, "default": 0, "row_sparse": 1, "csr": 2}
+    assert _STORAGE_TYPE_ID_TO_STR[0] == "default"
