@@ -56,11 +56,13 @@ def lower(ctx: Builder, op_name: str, call: Call) -> list[str]:
 def _load_families() -> None:
     from . import (  # noqa: F401  (registration)
         activation,
+        box_coding,
         broadcast,
         conv,
         creation,
         ctc,
         deconv,
+        detection,
         elemwise,
         expand,
         indexing,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (each family module registers its ops on import)
     activation,
+    box_coding,
     broadcast,
     conv,
     creation,
     ctc,
     deconv,
+    detection,
     elemwise,
     indexing,
     linalg,

@@ -62,6 +62,12 @@ def cases(rng) -> dict:
     grid = (np.round(rng.uniform(-1.2, 1.2, (2, 2, 3, 3)) * 2) / 2 + 0.13).astype(np.float32)
     loc = (np.array([[0.9, 0.1, 0.05, -0.1, 0.8, 0.1]]) + f32(rng, 2, 6) * 0.05)
     loc = loc.astype(np.float32)
+    xy = rng.uniform(0, 8, (2, 8, 2))
+    boxes = np.concatenate([xy, xy + rng.uniform(1, 6, (2, 8, 2))], -1).astype(np.float32)
+    # Detections [class id, score, box]: distinct scores, boxes that overlap.
+    dets = np.concatenate([rng.integers(0, 2, (2, 8, 1)), rng.permutation(16).reshape(2, 8, 1)
+                           / 16 + 0.02, boxes], -1).astype(np.float32)
+    match = (rng.permutation(24).reshape(2, 3, 4) / 24).astype(np.float32)
     # Distinct values, so every max-pooling bin has one maximum.
     feat = (rng.permutation(2 * 3 * 6 * 7).reshape(2, 3, 6, 7) / 10.0).astype(np.float32)
     rois = np.array([[0, 0.5, 0.4, 9.7, 8.2], [1, 2.2, 4.1, 9.1, 11.5], [1, 6, 6, 6.5, 7],
@@ -160,7 +166,39 @@ def cases(rng) -> dict:
                                             "position_sensitive": True}, (0,)),
             ([f32(rng, 2, 8, 6, 7), rois], {"pooled_size": (2, 2), "spatial_scale": 0.25,
                                             "sample_ratio": 3}, (0,))],
+        "_contrib_box_iou": [([boxes[0, :3], boxes[1]], {}, ()),
+                             ([center(boxes[0, :3]), center(boxes[1, :4])],
+                              {"format": "center"}, ())],
+        "_contrib_box_nms": [
+            ([dets], {}, (0,)),
+            ([dets], {"id_index": 0, "topk": 4, "valid_thresh": 0.2, "overlap_thresh": 0.3},
+             (0,)),
+            ([dets], {"id_index": 0, "force_suppress": True, "out_format": "center"}, (0,)),
+            ([dets], {"id_index": 0, "background_id": 0, "overlap_thresh": 0.1}, (0,)),
+            ([center(dets[..., 2:])[..., [0, 1, 2, 3, 0]]],
+             {"coord_start": 0, "score_index": 4, "in_format": "center", "overlap_thresh": 0.2},
+             ()),
+            ([dets.reshape(2, 1, 8, 6)], {"topk": 0}, ()),
+        ],
+        "_contrib_box_encode": [
+            ([np.array([[1, 0, 1, -1, 1], [0, 1, 1, 1, 0]], np.float32),
+              rng.integers(0, 3, (2, 5)).astype(np.float32), boxes[:, :5], boxes[:, 5:],
+              np.array([0, 0.1, 0, 0], np.float32), np.array([0.1, 0.1, 0.2, 0.2], np.float32)],
+             {}, ())],
+        "_contrib_box_decode": [
+            ([f32(rng, 2, 5, 4, scale=0.5), boxes[:1, :5]], {"format": "corner", "std0": 0.1,
+                                                             "std2": 0.2}, ()),
+            ([f32(rng, 2, 5, 4, scale=0.5), center(boxes[:1, :5])], {"clip": 0.3}, ())],
+        "_contrib_bipartite_matching": [
+            ([match], {"threshold": 0.2}, ()),
+            ([match], {"threshold": 0.6, "is_ascend": True}, ()),
+            ([match], {"threshold": 0.0, "topk": 1}, ()),
+            ([match[0]], {"threshold": 0.5}, ())],
     }
+
+
+def center(b):
+    return np.concatenate([(b[..., :2] + b[..., 2:4]) / 2, b[..., 2:4] - b[..., :2]], axis=-1)
 
 
 def main() -> None:
