@@ -69,6 +69,7 @@ def _load_families() -> None:
         join,
         linalg,
         loss_heads,
+        multibox,
         nn,
         norm,
         pooling,

@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     indexing,
     linalg,
     loss_heads,
+    multibox,
     nn,
     norm,
     pooling,

@@ -96,8 +96,8 @@ class BoxNms(Op):
     through greedy suppression: a row is dropped when its IoU with a kept higher-scoring row
     exceeds ``overlap_thresh`` (same class only, unless ``force_suppress``). The output has the
     data's shape: the kept rows in score order at the top (coordinates in ``out_format``), then
-    rows of -1. The gradient of each kept row goes back unchanged to its source row (as MXNet's, even
-    when ``out_format`` converted it).
+    rows of -1. The gradient of each kept row goes back unchanged to its source row (as
+    MXNet's, even when ``out_format`` converted it).
 
     The greedy steps run as a Python loop over the at most ``topk`` sorted candidates; each step
     is vectorised over the batch and every box, and steps whose candidate is suppressed in every

@@ -67,6 +67,11 @@ def cases(rng) -> dict:
     # Detections [class id, score, box]: distinct scores, boxes that overlap.
     dets = np.concatenate([rng.integers(0, 2, (2, 8, 1)), rng.permutation(16).reshape(2, 8, 1)
                            / 16 + 0.02, boxes], -1).astype(np.float32)
+    priors = mx.nd.contrib.MultiBoxPrior(mx.nd.zeros((1, 1, 3, 3)), sizes=(0.4, 0.25),
+                                         ratios=(1, 2)).asnumpy()
+    logits = rng.normal(size=(2, 4, priors.shape[1])) * 2
+    prob = (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).astype(np.float32)
+    ssd_loc = f32(rng, 2, priors.shape[1] * 4, scale=0.3)
     match = (rng.permutation(24).reshape(2, 3, 4) / 24).astype(np.float32)
     # Distinct values, so every max-pooling bin has one maximum.
     feat = (rng.permutation(2 * 3 * 6 * 7).reshape(2, 3, 6, 7) / 10.0).astype(np.float32)
@@ -194,6 +199,18 @@ def cases(rng) -> dict:
             ([match], {"threshold": 0.6, "is_ascend": True}, ()),
             ([match], {"threshold": 0.0, "topk": 1}, ()),
             ([match[0]], {"threshold": 0.5}, ())],
+        "_contrib_MultiBoxPrior": [
+            ([f32(rng, 1, 2, 3, 4)], {}, ()),
+            ([f32(rng, 1, 2, 3, 4)], {"sizes": (0.5, 0.25), "ratios": (1, 2, 0.5), "clip": True},
+             ()),
+            ([f32(rng, 2, 2, 5, 3)], {"sizes": (0.3,), "steps": (0.2, 0.1),
+                                      "offsets": (0.2, 0.7)}, ())],
+        "_contrib_MultiBoxDetection": [
+            ([prob, ssd_loc, priors], {}, ()),
+            ([prob, ssd_loc, priors], {"threshold": 0.3, "nms_topk": 4, "force_suppress": True,
+                                       "nms_threshold": 0.3}, ()),
+            ([prob, ssd_loc, priors], {"threshold": 0.2, "nms_topk": 3}, ()),
+            ([prob, ssd_loc, priors], {"clip": False, "nms_threshold": 0}, ())],
     }
 
 
