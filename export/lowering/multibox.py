@@ -28,3 +28,12 @@ def _multibox_detection(ctx: Builder, n: Call) -> str:
         "not ONNX NonMaxSuppression's list of selected indices; export the network up to the "
         "class probabilities and box offsets, and decode and suppress after ONNX Runtime"
     )
+
+
+@lowering("_contrib_MultiBoxTarget")
+def _multibox_target(ctx: Builder, n: Call) -> str:
+    raise HybridError(
+        "_contrib_MultiBoxTarget: not lowered to ONNX; it computes SSD training targets with "
+        "greedy, data-dependent matching and hard negative mining, which an inference model "
+        "does not contain (export the network's predictions instead)"
+    )

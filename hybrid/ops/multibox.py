@@ -202,3 +202,132 @@ class MultiBoxDetection(Op):
                 Sample([prob, loc, anchors], {"threshold": 0.3, "nms_topk": 4,
                                               "force_suppress": True, "nms_threshold": 0.3}),
                 Sample([prob, loc, anchors], {"clip": False, "nms_threshold": 0})]
+
+
+def _match(iou: np.ndarray, gt_ok: np.ndarray, threshold: float) -> tuple:
+    """MultiBoxTarget's matching: (flag (B, A): 1 positive, -1 undecided; match (B, A); best
+    overlap (B, A), -1 where none was computed). First each ground truth takes its best free
+    anchor, greedily by overlap (above 1e-6); then, with ``threshold > 0``, every other anchor
+    takes its best ground truth and is positive above ``threshold``. The greedy steps loop over
+    the ground truths, each vectorised over the batch and every anchor.
+    """
+    b, a, n = iou.shape
+    rows = np.arange(b)
+    flag = np.full((b, a), -1)
+    match = np.full((b, a), -1)
+    best = np.full((b, a), -1.0)
+    free_gt = gt_ok.copy()
+    for _ in range(n):
+        masked = np.where((flag == -1)[:, :, None] & free_gt[:, None, :], iou, -np.inf)
+        k = masked.reshape(b, -1).argmax(axis=1)
+        hit = masked.reshape(b, -1)[rows, k] > 1e-6
+        if not hit.any():
+            break
+        j, g = k // n, k % n
+        flag[rows[hit], j[hit]] = 1
+        match[rows[hit], j[hit]] = g[hit]
+        best[rows[hit], j[hit]] = masked.reshape(b, -1)[rows, k][hit]
+        free_gt[rows[hit], g[hit]] = False
+    own = np.where(gt_ok[:, None, :], iou, -np.inf)
+    own_gt, own_iou = own.argmax(axis=2), own.max(axis=2)
+    rest = (flag == -1) & gt_ok.any(axis=1, keepdims=True)
+    if threshold > 0:
+        match = np.where(rest, own_gt, match)
+        best = np.where(rest, own_iou, best)
+        flag = np.where(rest & (own_iou > threshold), 1, flag)
+    return flag, match, best, own_gt, own_iou
+
+
+@register
+class MultiBoxTarget(Op):
+    """SSD training targets for ``anchor`` ``(1, A, 4)``, padded ground truths ``label`` ``(B,
+    L, >=5)`` (rows ``[class, xmin, ymin, xmax, ymax]``, padding rows of -1 after the real
+    ones) and ``cls_pred`` ``(B, classes, A)``: outputs ``loc_target`` and ``loc_mask`` ``(B, A *
+    4)`` and ``cls_target`` ``(B, A)``, as MXNet 1.9.1 computes them.
+
+    Matching: see ``_match``. Positive anchors get class ``label + 1``, mask 1 and offsets
+    ``((gx - ax) / aw / v0, (gy - ay) / ah / v1, log(gw / aw) / v2, log(gh / ah) / v3)``. With
+    ``negative_mining_ratio > 0``, ``ratio * positives`` (at most the rest) of the undecided
+    anchors whose best overlap is below ``negative_mining_thresh`` and whose background
+    probability (softmax of ``cls_pred``) is lowest become negatives (class 0); otherwise every
+    non-positive anchor is negative. The others get ``ignore_label``; images without ground
+    truth get it everywhere. ``minimum_negative_samples`` is accepted and, as in MXNet's CPU
+    kernel, unused.
+    """
+
+    name = "_contrib_MultiBoxTarget"
+    inputs = ("anchor", "label", "cls_pred")
+    differentiable = False
+    xfail = {"onnx": "a training-target computation with data-dependent matching loops: the "
+                     "lowering raises by design"}
+    attrs = (
+        Attr("overlap_threshold", "float", 0.5),
+        Attr("ignore_label", "float", -1.0),
+        Attr("negative_mining_ratio", "float", -1.0),
+        Attr("negative_mining_thresh", "float", 0.5),
+        Attr("minimum_negative_samples", "int", 0),
+        Attr("variances", "any", (0.1, 0.1, 0.2, 0.2)),
+    )
+
+    def num_outputs(attrs):
+        return 3
+
+    def infer(in_shapes, in_dtypes, **attrs):
+        anchor, label, pred = in_shapes
+        if anchor is not None and (len(anchor) != 3 or anchor[0] != 1 or anchor[2] != 4):
+            raise ShapeError(f"{MultiBoxTarget.name}: anchor has shape {tuple(anchor)}, "
+                             "expected (1, num_anchors, 4)")
+        if label is not None and (len(label) != 3 or label[2] < 5):
+            raise ShapeError(f"{MultiBoxTarget.name}: label has shape {tuple(label)}, expected "
+                             "(batch, num_labels, >= 5)")
+        if anchor is None or label is None:
+            return in_shapes, [None] * 3, [in_dtypes[0]] * 3
+        loc = (label[0], anchor[1] * 4)
+        return in_shapes, [loc, loc, (label[0], anchor[1])], [in_dtypes[0]] * 3
+
+    def forward(ctx, anchor, label, cls_pred, **p):
+        v = _floats(MultiBoxTarget.name, "variances", p["variances"])
+        anchors = anchor.reshape(-1, 4)
+        b, a = label.shape[0], anchors.shape[0]
+        gt_ok = np.cumprod(label[:, :, 0] != -1, axis=1).astype(bool)  # (B, L)
+        iou = _overlap(anchors[None, :, None], label[:, None, :, 1:5]).astype(np.float32)
+        flag, match, best, own_gt, own_iou = _match(iou, gt_ok, p["overlap_threshold"])
+        has_gt = gt_ok.any(axis=1, keepdims=True)
+        if p["negative_mining_ratio"] > 0:
+            positives = (flag == 1).sum(axis=1, keepdims=True)
+            wanted = np.minimum((positives * p["negative_mining_ratio"]).astype(np.int64),
+                                a - positives)
+            best = np.where((flag == -1) & (best < 0), own_iou, best)
+            z = cls_pred - cls_pred.max(axis=1, keepdims=True)
+            background = np.exp(z[:, 0]) / np.exp(z).sum(axis=1)  # (B, A)
+            candidate = (flag == -1) & (best < p["negative_mining_thresh"]) & has_gt
+            order = np.argsort(np.where(candidate, background, np.inf), axis=1, kind="stable")
+            rank = np.empty_like(order)
+            np.put_along_axis(rank, order, np.arange(a)[None].repeat(b, 0), axis=1)
+            flag = np.where(candidate & (rank < wanted), 0, flag)
+        else:
+            flag = np.where((flag != 1) & has_gt, 0, flag)
+        gt = np.take_along_axis(label, np.maximum(match, 0)[:, :, None], axis=1)  # (B, A, W)
+        pos = flag == 1
+        cls_target = np.where(pos, gt[:, :, 0] + 1, np.where(flag == 0, 0, p["ignore_label"]))
+        aw, ah = anchors[:, 2] - anchors[:, 0], anchors[:, 3] - anchors[:, 1]
+        ax, ay = (anchors[:, 0] + anchors[:, 2]) * 0.5, (anchors[:, 1] + anchors[:, 3]) * 0.5
+        gw, gh = gt[..., 3] - gt[..., 1], gt[..., 4] - gt[..., 2]
+        gx, gy = (gt[..., 1] + gt[..., 3]) * 0.5, (gt[..., 2] + gt[..., 4]) * 0.5
+        with np.errstate(divide="ignore", invalid="ignore"):
+            loc = np.stack([(gx - ax) / aw / v[0], (gy - ay) / ah / v[1],
+                            np.log(gw / aw) / v[2], np.log(gh / ah) / v[3]], -1)
+        loc = np.where(pos[..., None], loc, 0).reshape(b, -1)
+        mask = np.repeat(pos, 4, axis=1)
+        dtype = anchor.dtype
+        return loc.astype(dtype), mask.astype(dtype), cls_target.astype(dtype)
+
+    def samples(rng):
+        anchors = prior_boxes(3, 3, (0.4, 0.25), (1.0, 2.0), (-1, -1), (0.5, 0.5), False)[None]
+        label = np.full((2, 3, 5), -1.0)
+        label[0, :2] = [[1, 0.1, 0.1, 0.5, 0.45], [0, 0.5, 0.4, 0.95, 0.9]]
+        label[1, :1] = [[2, 0.3, 0.2, 0.7, 0.8]]
+        pred = rng.normal(size=(2, 4, anchors.shape[1]))
+        return [Sample([anchors, label, pred]),
+                Sample([anchors, label, pred], {"negative_mining_ratio": 2.0,
+                                                "overlap_threshold": 0.3})]

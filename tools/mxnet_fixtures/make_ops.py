@@ -72,6 +72,10 @@ def cases(rng) -> dict:
     logits = rng.normal(size=(2, 4, priors.shape[1])) * 2
     prob = (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).astype(np.float32)
     ssd_loc = f32(rng, 2, priors.shape[1] * 4, scale=0.3)
+    gt = np.full((3, 3, 5), -1, np.float32)
+    gt[0, :2] = [[1, 0.1, 0.1, 0.5, 0.45], [0, 0.5, 0.4, 0.95, 0.9]]
+    gt[1, :1] = [[2, 0.3, 0.2, 0.7, 0.8]]
+    ssd_pred = f32(rng, 3, 4, priors.shape[1])
     match = (rng.permutation(24).reshape(2, 3, 4) / 24).astype(np.float32)
     # Distinct values, so every max-pooling bin has one maximum.
     feat = (rng.permutation(2 * 3 * 6 * 7).reshape(2, 3, 6, 7) / 10.0).astype(np.float32)
@@ -211,6 +215,11 @@ def cases(rng) -> dict:
                                        "nms_threshold": 0.3}, ()),
             ([prob, ssd_loc, priors], {"threshold": 0.2, "nms_topk": 3}, ()),
             ([prob, ssd_loc, priors], {"clip": False, "nms_threshold": 0}, ())],
+        "_contrib_MultiBoxTarget": [
+            ([priors, gt, ssd_pred], {}, ()),
+            ([priors, gt, ssd_pred], {"negative_mining_ratio": 2.0, "overlap_threshold": 0.3},
+             ()),
+            ([priors, gt, ssd_pred], {"overlap_threshold": 0.0, "ignore_label": -2.0}, ())],
     }
 
 
