@@ -54,11 +54,18 @@ def adaptive_matrix(n_in: int, n_out: int) -> np.ndarray:
 def _apply(ctx, x: np.ndarray, ah: np.ndarray, aw: np.ndarray) -> np.ndarray:
     ah, aw = ah.astype(x.dtype), aw.astype(x.dtype)
     ctx.ah, ctx.aw = ah, aw
-    return np.matmul(ah, np.matmul(x, aw.T))  # (N, C, OH, OW)
+    n, c, h, w = x.shape
+    # The width product over every row at once is one GEMM; numpy's stacked matmul with a
+    # broadcast operand does not reach BLAS, so the height product goes through tensordot.
+    t = np.tensordot(ah, x, axes=([1], [2]))  # (OH, N, C, W)
+    y = t.reshape(-1, w) @ aw.T  # (OH*N*C, OW)
+    return y.reshape(ah.shape[0], n, c, -1).transpose(1, 2, 0, 3)  # (N, C, OH, OW)
 
 
 def _apply_vjp(ctx, g: np.ndarray) -> np.ndarray:
-    return np.matmul(ctx.ah.T, np.matmul(g, ctx.aw))  # (N, C, H, W)
+    n, c, oh, ow = g.shape
+    t = (g.reshape(-1, ow) @ ctx.aw).reshape(n, c, oh, -1)  # (N, C, OH, W)
+    return np.tensordot(ctx.ah.T, t, axes=([1], [2])).transpose(1, 2, 0, 3)  # (N, C, H, W)
 
 
 def _check_4d(op: str, shape) -> None:

@@ -191,8 +191,10 @@ class ROIAlign(Op):
                                         sample_ratio, aligned, x.dtype)
         r, ph, pw = len(rois), pooled_size[0], pooled_size[1]
         cols = ax.transpose(2, 0, 1).reshape(w, r * pw)  # (W, R*PW)
-        t = np.matmul(x, cols).reshape(n, c, h, r, pw)[batch, :, :, np.arange(r)]  # (R,C,H,PW)
-        full = np.matmul(ay[:, None], t)  # (R, C, PH, PW)
+        t = (x.reshape(-1, w) @ cols).reshape(n, c, h, r, pw)  # one GEMM for every image
+        t = t[batch, :, :, np.arange(r)]  # (R, C, H, PW): each ROI keeps its own image
+        t = t.transpose(0, 2, 1, 3).reshape(r, h, c * pw)
+        full = np.matmul(ay, t).reshape(r, ph, c, pw).transpose(0, 2, 1, 3)  # (R, C, PH, PW)
         ctx.saved = (ay, cols, batch, x.shape)
         if not position_sensitive:
             return full
@@ -206,10 +208,12 @@ class ROIAlign(Op):
             i, j = np.meshgrid(np.arange(ph), np.arange(pw), indexing="ij")
             full[:, :, i, j, i, j] = gy
             gy = full.reshape(r, c, ph, pw)
-        gt = np.matmul(ay.transpose(0, 2, 1)[:, None], gy)  # (R, C, H, PW)
+        g = gy.transpose(0, 2, 1, 3).reshape(r, ph, c * pw)
+        gt = np.matmul(ay.transpose(0, 2, 1), g).reshape(r, h, c, pw)  # (R, H, C, PW)
         spread = np.zeros((n, c, h, r, pw), gy.dtype)
-        spread[batch, :, :, np.arange(r)] = gt
-        return np.matmul(spread.reshape(n, c, h, r * pw), cols.T), None
+        spread[batch, :, :, np.arange(r)] = gt.transpose(0, 2, 1, 3)
+        gx = spread.reshape(n * c * h, r * pw) @ cols.T
+        return gx.reshape(n, c, h, w), None
 
     def samples(rng):
         x = rng.normal(size=(2, 8, 6, 7))

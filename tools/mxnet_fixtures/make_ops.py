@@ -62,6 +62,21 @@ def cases(rng) -> dict:
     grid = (np.round(rng.uniform(-1.2, 1.2, (2, 2, 3, 3)) * 2) / 2 + 0.13).astype(np.float32)
     loc = (np.array([[0.9, 0.1, 0.05, -0.1, 0.8, 0.1]]) + f32(rng, 2, 6) * 0.05)
     loc = loc.astype(np.float32)
+    xy = rng.uniform(0, 8, (2, 8, 2))
+    boxes = np.concatenate([xy, xy + rng.uniform(1, 6, (2, 8, 2))], -1).astype(np.float32)
+    # Detections [class id, score, box]: distinct scores, boxes that overlap.
+    dets = np.concatenate([rng.integers(0, 2, (2, 8, 1)), rng.permutation(16).reshape(2, 8, 1)
+                           / 16 + 0.02, boxes], -1).astype(np.float32)
+    priors = mx.nd.contrib.MultiBoxPrior(mx.nd.zeros((1, 1, 3, 3)), sizes=(0.4, 0.25),
+                                         ratios=(1, 2)).asnumpy()
+    logits = rng.normal(size=(2, 4, priors.shape[1])) * 2
+    prob = (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).astype(np.float32)
+    ssd_loc = f32(rng, 2, priors.shape[1] * 4, scale=0.3)
+    gt = np.full((3, 3, 5), -1, np.float32)
+    gt[0, :2] = [[1, 0.1, 0.1, 0.5, 0.45], [0, 0.5, 0.4, 0.95, 0.9]]
+    gt[1, :1] = [[2, 0.3, 0.2, 0.7, 0.8]]
+    ssd_pred = f32(rng, 3, 4, priors.shape[1])
+    match = (rng.permutation(24).reshape(2, 3, 4) / 24).astype(np.float32)
     # Distinct values, so every max-pooling bin has one maximum.
     feat = (rng.permutation(2 * 3 * 6 * 7).reshape(2, 3, 6, 7) / 10.0).astype(np.float32)
     rois = np.array([[0, 0.5, 0.4, 9.7, 8.2], [1, 2.2, 4.1, 9.1, 11.5], [1, 6, 6, 6.5, 7],
@@ -160,7 +175,56 @@ def cases(rng) -> dict:
                                             "position_sensitive": True}, (0,)),
             ([f32(rng, 2, 8, 6, 7), rois], {"pooled_size": (2, 2), "spatial_scale": 0.25,
                                             "sample_ratio": 3}, (0,))],
+        "_contrib_box_iou": [([boxes[0, :3], boxes[1]], {}, ()),
+                             ([center(boxes[0, :3]), center(boxes[1, :4])],
+                              {"format": "center"}, ())],
+        "_contrib_box_nms": [
+            ([dets], {}, (0,)),
+            ([dets], {"id_index": 0, "topk": 4, "valid_thresh": 0.2, "overlap_thresh": 0.3},
+             (0,)),
+            ([dets], {"id_index": 0, "force_suppress": True, "out_format": "center"}, (0,)),
+            ([dets], {"id_index": 0, "background_id": 0, "overlap_thresh": 0.1}, (0,)),
+            ([center(dets[..., 2:])[..., [0, 1, 2, 3, 0]]],
+             {"coord_start": 0, "score_index": 4, "in_format": "center", "overlap_thresh": 0.2},
+             ()),
+            ([dets.reshape(2, 1, 8, 6)], {"topk": 0}, ()),
+        ],
+        "_contrib_box_encode": [
+            ([np.array([[1, 0, 1, -1, 1], [0, 1, 1, 1, 0]], np.float32),
+              rng.integers(0, 3, (2, 5)).astype(np.float32), boxes[:, :5], boxes[:, 5:],
+              np.array([0, 0.1, 0, 0], np.float32), np.array([0.1, 0.1, 0.2, 0.2], np.float32)],
+             {}, ())],
+        "_contrib_box_decode": [
+            ([f32(rng, 2, 5, 4, scale=0.5), boxes[:1, :5]], {"format": "corner", "std0": 0.1,
+                                                             "std2": 0.2}, ()),
+            ([f32(rng, 2, 5, 4, scale=0.5), center(boxes[:1, :5])], {"clip": 0.3}, ())],
+        "_contrib_bipartite_matching": [
+            ([match], {"threshold": 0.2}, ()),
+            ([match], {"threshold": 0.6, "is_ascend": True}, ()),
+            ([match], {"threshold": 0.0, "topk": 1}, ()),
+            ([match[0]], {"threshold": 0.5}, ())],
+        "_contrib_MultiBoxPrior": [
+            ([f32(rng, 1, 2, 3, 4)], {}, ()),
+            ([f32(rng, 1, 2, 3, 4)], {"sizes": (0.5, 0.25), "ratios": (1, 2, 0.5), "clip": True},
+             ()),
+            ([f32(rng, 2, 2, 5, 3)], {"sizes": (0.3,), "steps": (0.2, 0.1),
+                                      "offsets": (0.2, 0.7)}, ())],
+        "_contrib_MultiBoxDetection": [
+            ([prob, ssd_loc, priors], {}, ()),
+            ([prob, ssd_loc, priors], {"threshold": 0.3, "nms_topk": 4, "force_suppress": True,
+                                       "nms_threshold": 0.3}, ()),
+            ([prob, ssd_loc, priors], {"threshold": 0.2, "nms_topk": 3}, ()),
+            ([prob, ssd_loc, priors], {"clip": False, "nms_threshold": 0}, ())],
+        "_contrib_MultiBoxTarget": [
+            ([priors, gt, ssd_pred], {}, ()),
+            ([priors, gt, ssd_pred], {"negative_mining_ratio": 2.0, "overlap_threshold": 0.3},
+             ()),
+            ([priors, gt, ssd_pred], {"overlap_threshold": 0.0, "ignore_label": -2.0}, ())],
     }
+
+
+def center(b):
+    return np.concatenate([(b[..., :2] + b[..., 2:4]) / 2, b[..., 2:4] - b[..., :2]], axis=-1)
 
 
 def main() -> None:
