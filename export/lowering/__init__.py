@@ -63,6 +63,7 @@ def _load_families() -> None:
         deconv,
         elemwise,
         expand,
+        image,
         indexing,
         join,
         linalg,

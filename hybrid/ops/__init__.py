@@ -10,6 +10,8 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     ctc,
     deconv,
     elemwise,
+    image,
+    image_color,
     indexing,
     linalg,
     nn,
