@@ -10,6 +10,7 @@ import sys as _sys
 from . import (  # noqa: F401  (ops registers every op on import)
     autograd,
     gluon,
+    image,
     initializer,
     io,
     kvstore,
@@ -20,6 +21,7 @@ from . import (  # noqa: F401  (ops registers every op on import)
     ops,
     optimizer,
     random,
+    recordio,
     symbol,
     viz,
 )
@@ -46,6 +48,8 @@ __all__ = [
     "symbol",
     "viz",
     "gluon",
+    "image",
+    "recordio",
     "io",
     "kv",
     "kvstore",
