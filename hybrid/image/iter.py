@@ -179,7 +179,7 @@ class ImageIter(DataIter):
                 for aug in self.auglist:
                     img = aug(img)
                 data[i] = np.moveaxis(as_numpy(img), -1, 0)
-                label[i] = lab
+                label[i] = np.asarray(lab, np.float32).reshape(label.shape[1:])
                 i += 1
         except StopIteration:
             if not i:
