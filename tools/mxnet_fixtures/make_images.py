@@ -144,6 +144,11 @@ def mxnet_ops(mx, images: dict) -> dict:
                                                        interp=interp).asnumpy()
     out["op/resize_keep"] = nd.image.resize(src, 12, keep_ratio=True).asnumpy()
     out["op/crop"] = nd.image.crop(src, 3, 2, 10, 7).asnumpy()
+    out["imrotate/30"] = mx.image.imrotate(t, 30).asnumpy()
+    out["imrotate/zoom_in"] = mx.image.imrotate(t, -50, zoom_in=True).asnumpy()
+    out["imrotate/zoom_out"] = mx.image.imrotate(t, 70, zoom_out=True).asnumpy()
+    out["imrotate/batch"] = mx.image.imrotate(nd.stack(t, t * 0.5),
+                                              nd.array([15, 200])).asnumpy()
     out["op/flip_left_right"] = nd.image.flip_left_right(src).asnumpy()
     out["op/flip_top_bottom"] = nd.image.flip_top_bottom(src).asnumpy()
     out["op/adjust_lighting"] = nd.image.adjust_lighting(src, alpha=(0.5, -0.3, 0.8)).asnumpy()
