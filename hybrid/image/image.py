@@ -50,10 +50,9 @@ def _decode(buf: Any, flag: int, to_rgb: bool, where: str) -> np.ndarray:
     img = cv2_decode(raw.astype(np.uint8, copy=False).reshape(-1), flag, where)
     if img.ndim == 2:
         return img[:, :, None]
-    if to_rgb and img.shape[2] == 3:
-        return img[:, :, ::-1]
-    if to_rgb and img.shape[2] == 4:
-        return img[:, :, [2, 1, 0, 3]]
+    if to_rgb and img.shape[2] in (3, 4):
+        code = cv2().COLOR_BGR2RGB if img.shape[2] == 3 else cv2().COLOR_BGRA2RGBA
+        return cv2().cvtColor(img, code)
     return img
 
 

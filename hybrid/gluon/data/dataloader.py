@@ -15,6 +15,7 @@ import numpy as np
 from ...base import HybridError
 from ...ndarray import NDArray
 from . import sampler as _sampler
+from ._shm import from_shared, to_shared
 
 __all__ = ["DataLoader", "default_batchify_fn", "default_mp_batchify_fn"]
 
@@ -34,24 +35,8 @@ def default_batchify_fn(data: list) -> Any:
     return NDArray._wrap(stacked)
 
 
-# Worker processes return numpy arrays (cheap to pickle) that the main process wraps again.
+# Worker processes hand their batches back through shared memory (see ``_shm``).
 default_mp_batchify_fn = default_batchify_fn
-
-
-def _to_numpy(batch: Any) -> Any:
-    if isinstance(batch, NDArray):
-        return batch._data
-    if isinstance(batch, (list, tuple)):
-        return type(batch)(_to_numpy(b) for b in batch)
-    return batch
-
-
-def _to_ndarray(batch: Any) -> Any:
-    if isinstance(batch, np.ndarray):
-        return NDArray._wrap(batch)
-    if isinstance(batch, (list, tuple)):
-        return type(batch)(_to_ndarray(b) for b in batch)
-    return batch
 
 
 def _load_batch(dataset: Any, batchify_fn: Callable, indices: list) -> Any:
@@ -68,7 +53,8 @@ def _worker_init(dataset: Any, batchify_fn: Callable) -> None:
 
 
 def _worker_load(indices: list) -> Any:
-    return _to_numpy(_load_batch(_worker_state["dataset"], _worker_state["batchify_fn"], indices))
+    batch = _load_batch(_worker_state["dataset"], _worker_state["batchify_fn"], indices)
+    return to_shared(batch)
 
 
 class DataLoader:
@@ -99,8 +85,9 @@ class DataLoader:
         Number of batches requested ahead.
     thread_pool : bool, default True
         Workers are threads (True) or processes from ``multiprocessing`` (False). Unlike
-        MXNet, threads are the default: numpy releases the GIL in the heavy work and threads
-        share the dataset without copying.
+        MXNet, threads are the default: numpy and OpenCV release the GIL in the heavy work and
+        threads share the dataset without copying. Worker processes hand batches back through
+        shared memory, not by pickling the arrays.
     timeout : int, default 120
         Seconds to wait for a worker's batch before raising.
 
@@ -195,7 +182,7 @@ class DataLoader:
             )
         return (
             lambda idx: self._pool.apply_async(_worker_load, (idx,)),
-            lambda res: _to_ndarray(res.get(self._timeout)),
+            lambda res: from_shared(res.get(self._timeout)),
         )
 
     def __del__(self) -> None:
