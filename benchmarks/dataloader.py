@@ -78,6 +78,9 @@ def torch_side(args: argparse.Namespace) -> dict:
     from torchvision import datasets
     from torchvision import transforms as T
 
+    # NOTE: one intra-op thread, as PyTorch's own DataLoader workers use and as hybrid's OpenCV
+    # calls run; its default thread pool spins on a loaded machine and slows the 0-worker loop.
+    torch.set_num_threads(1)
     t = T.Compose([T.RandomResizedCrop(args.size), T.RandomHorizontalFlip(), T.ToTensor(),
                    T.Normalize(MEAN, STD)])
     ds = datasets.ImageFolder(args.root, transform=t)

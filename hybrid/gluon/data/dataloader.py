@@ -5,6 +5,7 @@ loaded by worker threads or processes ahead of use.
 from __future__ import annotations
 
 import multiprocessing
+import random as _random_module
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ... import random as hybrid_random
 from ...base import HybridError
 from ...ndarray import NDArray
 from . import sampler as _sampler
@@ -47,9 +49,15 @@ def _load_batch(dataset: Any, batchify_fn: Callable, indices: list) -> Any:
 _worker_state: dict[str, Any] = {}
 
 
-def _worker_init(dataset: Any, batchify_fn: Callable) -> None:
+def _worker_init(dataset: Any, batchify_fn: Callable, seed: int) -> None:
     _worker_state["dataset"] = dataset
     _worker_state["batchify_fn"] = batchify_fn
+    # Forked workers start with the parent's random states: without a reseed every worker would
+    # draw the same augmentations. Each gets its own seed, derived from hybrid's random state.
+    worker_seed = seed + multiprocessing.current_process()._identity[0]
+    _random_module.seed(worker_seed)
+    np.random.seed(worker_seed % 2**32)
+    hybrid_random.seed(worker_seed)
 
 
 def _worker_load(indices: list) -> Any:
@@ -173,7 +181,10 @@ class DataLoader:
                 self._pool = ThreadPoolExecutor(self._num_workers)
             else:
                 self._pool = multiprocessing.Pool(
-                    self._num_workers, _worker_init, (self._dataset, self._batchify_fn)
+                    self._num_workers,
+                    _worker_init,
+                    (self._dataset, self._batchify_fn,
+                     int(hybrid_random.generator().integers(2**31))),
                 )
         if self._thread_pool:
             return (
