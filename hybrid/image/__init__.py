@@ -37,6 +37,17 @@ from .augment import (
     SaturationJitterAug,
     SequentialAug,
 )
+from .detection import (
+    CreateDetAugmenter,
+    CreateMultiRandCropAugmenter,
+    DetAugmenter,
+    DetBorrowAug,
+    DetHorizontalFlipAug,
+    DetRandomCropAug,
+    DetRandomPadAug,
+    DetRandomSelectAug,
+    ImageDetIter,
+)
 from .image import (
     center_crop,
     color_normalize,
@@ -61,5 +72,7 @@ __all__ = [
     "RandomCropAug", "RandomSizedCropAug", "CenterCropAug", "RandomOrderAug",
     "BrightnessJitterAug", "ContrastJitterAug", "SaturationJitterAug", "HueJitterAug",
     "ColorJitterAug", "LightingAug", "ColorNormalizeAug", "RandomGrayAug", "HorizontalFlipAug",
-    "CastAug", "CreateAugmenter", "ImageIter",
+    "CastAug", "CreateAugmenter", "ImageIter", "DetAugmenter", "DetBorrowAug",
+    "DetRandomSelectAug", "DetHorizontalFlipAug", "DetRandomCropAug", "DetRandomPadAug",
+    "CreateMultiRandCropAugmenter", "CreateDetAugmenter", "ImageDetIter",
 ]

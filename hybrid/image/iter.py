@@ -164,17 +164,23 @@ class ImageIter(DataIter):
         except ImageDecodeError as e:
             raise ImageDecodeError(f"ImageIter: broken image, {where}: {e}") from None
 
+    def _decode_or_skip(self, s: bytes, where: str) -> NDArray | None:
+        """The decoded image, or None (logged) for a broken one when ``skip_bad``."""
+        try:
+            return self.imdecode(s, where)
+        except ImageDecodeError as e:
+            if not self.skip_bad:
+                raise
+            logging.warning("%s (skipped)", e)
+            return None
+
     def _batchify(self, data: np.ndarray, label: np.ndarray, start: int = 0) -> int:
         i = start
         try:
             while i < self.batch_size:
                 lab, s, where = self.next_sample()
-                try:
-                    img = self.imdecode(s, where)
-                except ImageDecodeError as e:
-                    if not self.skip_bad:
-                        raise
-                    logging.warning("%s (skipped)", e)
+                img = self._decode_or_skip(s, where)
+                if img is None:
                     continue
                 for aug in self.auglist:
                     img = aug(img)
@@ -186,12 +192,15 @@ class ImageIter(DataIter):
                 raise
         return i
 
+    def _new_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        data = np.zeros((self.batch_size,) + self.data_shape, np.float32)
+        return data, np.empty(self.provide_label[0][1], np.float32)
+
     def next(self) -> DataBatch:
         if self._cache is not None:
             data, label, i = self._cache
         else:
-            data = np.zeros((self.batch_size,) + self.data_shape, np.float32)
-            label = np.empty(self.provide_label[0][1], np.float32)
+            data, label = self._new_arrays()
             i = self._batchify(data, label)
         pad = self.batch_size - i
         if pad:

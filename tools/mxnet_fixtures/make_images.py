@@ -10,7 +10,8 @@ numpy) and writes ``hybrid.rec``/``hybrid.idx``. MXNet's side then records: its 
 image, a ``.rec``/``.idx`` pair written by ``mx.recordio``, what ``mx.recordio`` read from
 hybrid's pair, the outputs of ``mx.image`` functions and augmenters (Python's ``random`` and
 ``numpy.random`` seeded before each), ``nd.image`` ops with deterministic arguments, and the first
-batches of ``mx.image.ImageIter`` and ``mx.io.ImageRecordIter``.
+batches of ``mx.image.ImageIter``, ``mx.io.ImageRecordIter`` and ``mx.image.ImageDetIter``, and
+the detection augmenters' outputs.
 """
 
 from __future__ import annotations
@@ -159,6 +160,50 @@ def mxnet_ops(mx, images: dict) -> dict:
     return out
 
 
+DET_LABEL = np.array([[0, 0.1, 0.2, 0.5, 0.6], [1, 0.4, 0.3, 0.9, 0.8]], np.float32)
+
+
+def det_augs(img) -> dict:
+    """The detection augmenters compared (built the same way on both sides)."""
+    return {
+        "DetHorizontalFlipAug": img.DetHorizontalFlipAug(1.0),
+        "DetRandomCropAug": img.DetRandomCropAug(min_object_covered=0.3),
+        "DetRandomPadAug": img.DetRandomPadAug(),
+        "MultiRandCrop": img.CreateMultiRandCropAugmenter([0.1, 0.5], area_range=(0.2, 1.0)),
+        "DetBorrowAug": img.DetBorrowAug(img.CastAug()),
+    }
+
+
+def mxnet_detection(mx, images: dict, out: str) -> dict:
+    img, res = mx.image, {}
+    src = img.imdecode(images["noise.jpg"])
+    for k, (name, aug) in enumerate(det_augs(img).items()):
+        random.seed(k)
+        np.random.seed(k)
+        data, label = aug(src, DET_LABEL.copy())
+        res[f"det/{name}/data"], res[f"det/{name}/label"] = data.asnumpy(), np.asarray(label)
+    random.seed(9)
+    np.random.seed(9)
+    x, label = src, DET_LABEL.copy()
+    for aug in img.CreateDetAugmenter((3, 16, 16), rand_crop=1, rand_pad=0.5, rand_mirror=True,
+                                      mean=True, std=True, brightness=0.1):
+        x, label = aug(x, label)
+    res["det/CreateDetAugmenter/data"], res["det/CreateDetAugmenter/label"] = x.asnumpy(), label
+    rec = mx.recordio.MXIndexedRecordIO(os.path.join(out, "det.idx"),
+                                        os.path.join(out, "det.rec"), "w")
+    for i, name in enumerate(["ramp.jpg", "noise.jpg", "tall.png"]):
+        objects = DET_LABEL[: 1 + i % 2].ravel()
+        label = np.concatenate([[2, 5], objects]).astype(np.float32)
+        rec.write_idx(i, mx.recordio.pack(mx.recordio.IRHeader(0, label, i, 0), images[name]))
+    rec.close()
+    it = img.ImageDetIter(2, (3, 16, 16), path_imgrec=os.path.join(out, "det.rec"),
+                          path_imgidx=os.path.join(out, "det.idx"))
+    batch = it.next()
+    res["ImageDetIter/data"] = batch.data[0].asnumpy()
+    res["ImageDetIter/label"] = batch.label[0].asnumpy()
+    return res
+
+
 def mxnet_iters(mx, out: str) -> dict:
     rec, idx = os.path.join(out, "mxnet.rec"), os.path.join(out, "mxnet.idx")
     it = mx.image.ImageIter(2, (3, 16, 16), path_imgrec=rec, path_imgidx=idx,
@@ -205,7 +250,8 @@ def main() -> None:
     read = mxnet_records(mx, args.out, images)
     with open(os.path.join(args.out, "mxnet_read_hybrid.json"), "w") as f:
         json.dump({"mxnet": mx.__version__, "records": read}, f, indent=1, sort_keys=True)
-    arrays = {**mxnet_image(mx, images), **mxnet_ops(mx, images), **mxnet_iters(mx, args.out)}
+    arrays = {**mxnet_image(mx, images), **mxnet_ops(mx, images), **mxnet_iters(mx, args.out),
+              **mxnet_detection(mx, images, args.out)}
     np.savez_compressed(os.path.join(args.out, "mxnet_outputs.npz"), **arrays)
     print(f"wrote {len(arrays)} arrays and {len(read)} records read by MXNet {mx.__version__}",
           file=sys.stderr)
