@@ -25,6 +25,7 @@ from . import (  # noqa: F401  (ops registers every op on import)
     symbol,
     viz,
 )
+from . import image as img
 from . import initializer as init
 from . import kvstore as kv
 from . import ndarray as nd
@@ -49,6 +50,7 @@ __all__ = [
     "viz",
     "gluon",
     "image",
+    "img",
     "recordio",
     "io",
     "kv",

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import HybridError
+from ..base import AttrError, HybridError
 from ..ndarray import NDArray
 from ._codec import ImageDecodeError, cv2, cv2_decode
 
@@ -33,6 +33,10 @@ __all__ = [
     "imrotate",
     "random_rotate",
 ]
+
+
+class ImageTypeError(HybridError, TypeError):
+    """An image of a dtype the function does not take."""
 
 
 def as_numpy(x: Any) -> np.ndarray:
@@ -265,15 +269,20 @@ def imrotate(src: Any, rotation_degrees: Any, zoom_in: bool = False,
     shows, ``zoom_out`` scales down so the whole image stays in view.
     """
     if zoom_in and zoom_out:
-        raise HybridError("imrotate: zoom_in and zoom_out cannot both be True")
+        raise AttrError("imrotate: zoom_in and zoom_out cannot both be True")
     x = as_numpy(src)
     if x.dtype != np.float32:
-        raise HybridError(f"imrotate: only float32 images are supported, got {x.dtype}")
+        raise ImageTypeError(f"imrotate: only float32 images are supported, got {x.dtype}")
     if x.ndim not in (3, 4):
-        raise HybridError(f"imrotate: expected (C, H, W) or (N, C, H, W), got {x.shape}")
+        raise AttrError(f"imrotate: expected (C, H, W) or (N, C, H, W), got {x.shape}")
     batch = x if x.ndim == 4 else x[None]
-    degrees = np.broadcast_to(np.asarray(as_numpy(rotation_degrees), np.float64),
-                              (len(batch),))
+    degrees = np.asarray(as_numpy(rotation_degrees), np.float64)
+    if x.ndim == 3 and degrees.ndim:
+        raise ImageTypeError("imrotate: one image takes one angle (a number)")
+    if degrees.ndim and degrees.shape != (len(batch),):
+        raise AttrError(f"imrotate: {len(batch)} images need as many angles, got "
+                        f"{degrees.shape}")
+    degrees = np.broadcast_to(degrees, (len(batch),))
     out = _rotate_batch(batch, np.pi * degrees / 180, zoom_in, zoom_out)
     return _wrap(out if x.ndim == 4 else out[0])
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .... import image
-from ....base import HybridError
+from ....base import AttrError, HybridError
 from ....ndarray import NDArray
 from ...block import Block, HybridBlock
 from ...nn import HybridSequential, Sequential
@@ -134,9 +134,9 @@ class RandomRotation(_Takes, Block):
                  rotate_with_proba: float = 1.0):
         super().__init__()
         if angle_limits[0] >= angle_limits[1]:
-            raise HybridError(f"RandomRotation: angle_limits must be ordered, got {angle_limits}")
+            raise AttrError(f"RandomRotation: angle_limits must be ordered, got {angle_limits}")
         if not 0 <= rotate_with_proba <= 1:
-            raise HybridError(f"RandomRotation: rotate_with_proba must be in [0, 1], got "
+            raise AttrError(f"RandomRotation: rotate_with_proba must be in [0, 1], got "
                               f"{rotate_with_proba}")
         self._args = (angle_limits, zoom_in, zoom_out)
         self._rotate_with_proba = rotate_with_proba
