@@ -396,25 +396,17 @@ class ImageDetIter(ImageIter):
         it.reshape(None, (count, it.label_shape[1]))
         return it
 
-    def _batchify(self, data: np.ndarray, label: np.ndarray, start: int = 0) -> int:
-        i = start
-        try:
-            while i < self.batch_size:
-                lab, s, where = self.next_sample()
-                img = self._decode_or_skip(s, where)
-                if img is None:
-                    continue
-                lab = self._parse_label(lab)
-                for aug in self.auglist:
-                    img, lab = aug(img, lab)
-                data[i] = np.moveaxis(as_numpy(img), -1, 0)
-                label[i] = -1
-                label[i, : len(lab)] = lab
-                i += 1
-        except StopIteration:
-            if not i:
-                raise
-        return i
+    def _process(self, sample: tuple) -> tuple | None:
+        lab, s, where = sample
+        img = self._decode_or_skip(s, where)
+        if img is None:
+            return None
+        lab = self._parse_label(lab)
+        for aug in self.auglist:
+            img, lab = aug(img, lab)
+        padded = np.full(self.label_shape, -1, np.float32)
+        padded[: len(lab)] = lab
+        return padded, np.moveaxis(as_numpy(img), -1, 0)
 
     def _new_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         data = np.zeros((self.batch_size,) + self.data_shape, np.float32)

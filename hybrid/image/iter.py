@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+from concurrent.futures import ThreadPoolExecutor
 from numbers import Number
 from typing import Any
 
@@ -60,7 +61,9 @@ class ImageIter(DataIter):
     ``part_index``/``num_parts``, ``aug_list`` (default ``CreateAugmenter(data_shape,
     **kwargs)``), ``data_name``, ``label_name``, ``dtype`` (of labels), ``last_batch_handle``
     ('pad', 'discard', 'roll_over'). hybrid adds ``skip_bad``: skip images that fail to decode
-    (logged) instead of raising an error naming the record or file.
+    (logged) instead of raising an error naming the record or file; and ``num_threads``: decode
+    and augment with that many threads (OpenCV releases the GIL; random augmenters then draw in
+    thread order).
     """
 
     def __init__(self, batch_size: int, data_shape: tuple, label_width: int = 1,
@@ -70,7 +73,7 @@ class ImageIter(DataIter):
                  aug_list: list | None = None, imglist: list | None = None,
                  data_name: str = "data", label_name: str = "softmax_label",
                  dtype: str = "float32", last_batch_handle: str = "pad",
-                 skip_bad: bool = False, **kwargs: Any):
+                 skip_bad: bool = False, num_threads: int = 1, **kwargs: Any):
         super().__init__(batch_size)
         if not (path_imgrec or path_imglist or isinstance(imglist, list)):
             raise HybridError("ImageIter: give path_imgrec, path_imglist or imglist")
@@ -93,6 +96,7 @@ class ImageIter(DataIter):
             raise HybridError(f"ImageIter: data_shape must be (3, H, W), got {data_shape}")
         self.batch_size, self.data_shape = batch_size, tuple(data_shape)
         self.label_width, self.shuffle, self.skip_bad = label_width, shuffle, skip_bad
+        self._pool = ThreadPoolExecutor(num_threads) if num_threads > 1 else None
         label_shape = (batch_size, label_width) if label_width > 1 else (batch_size,)
         self.provide_data = [(data_name, (batch_size,) + self.data_shape)]
         self.provide_label = [(label_name, label_shape)]
@@ -174,22 +178,40 @@ class ImageIter(DataIter):
             logging.warning("%s (skipped)", e)
             return None
 
+    def _read(self, n: int) -> tuple[list, bool]:
+        """Up to ``n`` samples ``(label, encoded image, where)``, and whether the data ended."""
+        samples = []
+        try:
+            while len(samples) < n:
+                samples.append(self.next_sample())
+        except StopIteration:
+            return samples, True
+        return samples, False
+
+    def _process(self, sample: tuple) -> tuple | None:
+        """``(label, (C, H, W) image)`` of a sample, or None for a skipped broken image."""
+        lab, s, where = sample
+        img = self._decode_or_skip(s, where)
+        if img is None:
+            return None
+        for aug in self.auglist:
+            img = aug(img)
+        return lab, np.moveaxis(as_numpy(img), -1, 0)
+
     def _batchify(self, data: np.ndarray, label: np.ndarray, start: int = 0) -> int:
         i = start
-        try:
-            while i < self.batch_size:
-                lab, s, where = self.next_sample()
-                img = self._decode_or_skip(s, where)
-                if img is None:
-                    continue
-                for aug in self.auglist:
-                    img = aug(img)
-                data[i] = np.moveaxis(as_numpy(img), -1, 0)
-                label[i] = np.asarray(lab, np.float32).reshape(label.shape[1:])
-                i += 1
-        except StopIteration:
-            if not i:
-                raise
+        ended = False
+        while i < self.batch_size and not ended:
+            samples, ended = self._read(self.batch_size - i)
+            mapped = self._pool.map(self._process, samples) if self._pool else map(
+                self._process, samples)
+            for item in mapped:
+                if item is not None:
+                    data[i] = item[1]
+                    label[i] = np.asarray(item[0], np.float32).reshape(label.shape[1:])
+                    i += 1
+        if not i:
+            raise StopIteration
         return i
 
     def _new_arrays(self) -> tuple[np.ndarray, np.ndarray]:

@@ -32,7 +32,7 @@ def ImageRecordIter(path_imgrec: str, data_shape: tuple, batch_size: int,
                     num_parts: int = 1, part_index: int = 0, round_batch: bool = True,
                     inter_method: int = 1, data_name: str = "data",
                     label_name: str = "softmax_label", skip_bad: bool = False,
-                    **kwargs: Any) -> Any:
+                    preprocess_threads: int = 4, **kwargs: Any) -> Any:
     """Batches ``(batch_size,) + data_shape`` float32 of images from a ``.rec`` file.
 
     Per image: decode, resize the shorter side to ``resize`` (if > 0), crop ``data_shape``
@@ -40,9 +40,9 @@ def ImageRecordIter(path_imgrec: str, data_shape: tuple, batch_size: int,
     probability 1/2 (``rand_mirror``), then ``(x - mean) / std * scale`` per channel. Shuffling
     and ``num_parts``/``part_index`` need ``path_imgidx``. ``round_batch`` fills the last batch
     from the start (``pad`` counts the filler), else drops it. ``skip_bad`` skips images that do
-    not decode; by default they raise an error naming the record. Threading and prefetch
-    arguments of the C++ iterator (``preprocess_threads``, ``prefetch_buffer``...) are accepted
-    and ignored.
+    not decode; by default they raise an error naming the record. ``preprocess_threads``
+    threads decode and augment; the C++ iterator's other tuning arguments (``prefetch_buffer``...)
+    are accepted and ignored.
     """
     from ..image import augment
     from ..image.iter import ImageIter
@@ -63,4 +63,5 @@ def ImageRecordIter(path_imgrec: str, data_shape: tuple, batch_size: int,
                      path_imglist=path_imglist, shuffle=shuffle, part_index=part_index,
                      num_parts=num_parts, aug_list=augs, data_name=data_name,
                      label_name=label_name,
-                     last_batch_handle="pad" if round_batch else "discard", skip_bad=skip_bad)
+                     last_batch_handle="pad" if round_batch else "discard", skip_bad=skip_bad,
+                     num_threads=preprocess_threads)
