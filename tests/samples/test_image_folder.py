@@ -20,7 +20,7 @@ def _sample_module():
 
 
 def test_image_folder_short_run(tmp_path, capsys):
-    result = _sample_module().main(["--epochs", "3", "--limit", "300", "--batch-size", "32",
+    result = _sample_module().main(["--epochs", "3", "--limit", "200", "--batch-size", "16",
                                     "--workers", "2", "--out", str(tmp_path)])
     assert result["accuracy"][-1] > 0.3, result["accuracy"]  # 10 classes: chance is 0.1
     assert abs(result["onnx_accuracy"] - result["accuracy"][-1]) < 0.05
