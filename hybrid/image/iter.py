@@ -92,8 +92,11 @@ class ImageIter(DataIter):
         elif isinstance(imglist, list):
             self.imglist, keys = _list_imglist(imglist, dtype)
         self.path_root = path_root or ""
-        if len(data_shape) != 3 or data_shape[0] != 3:
-            raise HybridError(f"ImageIter: data_shape must be (3, H, W), got {data_shape}")
+        # NOTE: MXNet's ImageIter takes 3 channels only; 1 (grey decoding) is allowed here too,
+        # as the C++ ImageRecordIter allows it.
+        if len(data_shape) != 3 or data_shape[0] not in (1, 3):
+            raise HybridError(f"ImageIter: data_shape must be (3, H, W) or (1, H, W), got "
+                              f"{data_shape}")
         self.batch_size, self.data_shape = batch_size, tuple(data_shape)
         self.label_width, self.shuffle, self.skip_bad = label_width, shuffle, skip_bad
         self._pool = ThreadPoolExecutor(num_threads) if num_threads > 1 else None
@@ -164,7 +167,7 @@ class ImageIter(DataIter):
 
     def imdecode(self, s: bytes, where: str = "an image") -> NDArray:
         try:
-            return imdecode(s)
+            return imdecode(s, flag=int(self.data_shape[0] == 3))
         except ImageDecodeError as e:
             raise ImageDecodeError(f"ImageIter: broken image, {where}: {e}") from None
 

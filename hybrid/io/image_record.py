@@ -54,8 +54,9 @@ def ImageRecordIter(path_imgrec: str, data_shape: tuple, batch_size: int,
     if rand_mirror:
         augs.append(augment.HorizontalFlipAug(0.5))
     augs.append(augment.CastAug())
-    mean = np.array([mean_r, mean_g, mean_b], np.float32)
-    std = np.array([std_r, std_g, std_b], np.float32)
+    # A grey image (data_shape (1, H, W)) uses the red channel's mean and std.
+    mean = np.array([mean_r, mean_g, mean_b], np.float32)[: data_shape[0]]
+    std = np.array([std_r, std_g, std_b], np.float32)[: data_shape[0]]
     if mean.any() or (std != 1).any() or scale != 1:
         augs.append(_MeanStdScale(mean, std, scale))
     return ImageIter(batch_size, tuple(data_shape), label_width=label_width,

@@ -46,6 +46,10 @@ def test_corrupt_image_names_the_record_or_is_skipped(tmp_path):
     data = mx.io.ImageRecordIter(path_imgrec=rec, data_shape=(3, 8, 8), batch_size=2,
                                  skip_bad=True, round_batch=False).next().data[0].asnumpy()
     np.testing.assert_array_equal(data[1], np.full((3, 8, 8), 40.0))
+    grey = mx.io.ImageRecordIter(path_imgrec=rec, data_shape=(1, 8, 8), batch_size=2,
+                                 skip_bad=True, scale=1 / 255).next().data[0].asnumpy()
+    assert grey.shape == (2, 1, 8, 8)
+    np.testing.assert_allclose(grey[1], np.full((1, 8, 8), 40 / 255), rtol=1e-6)
 
 
 def test_image_iter_from_list_pads_and_parts(tmp_path):

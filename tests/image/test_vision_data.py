@@ -57,6 +57,9 @@ def test_image_folder_and_list_datasets(tmp_path):
     assert len(ImageListDataset(str(tmp_path), [[0, "a/ramp.jpg"]])) == 1
     with pytest.raises(mx.HybridError, match=r"no image list .*missing\.lst"):
         ImageListDataset(str(tmp_path), "missing.lst")
+    expected = os.path.join(str(tmp_path), "train-images-idx3-ubyte.gz")
+    with pytest.raises(mx.HybridError, match="cannot find " + expected.replace(".", r"\.")):
+        mx.gluon.data.vision.MNIST(root=str(tmp_path))
 
 
 def test_compose_hybridizes_runs_of_hybrid_transforms():
