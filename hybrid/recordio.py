@@ -187,7 +187,8 @@ class MXRecordIO:
         return b"".join(parts)
 
     def _error(self, offset: int, what: str) -> RecordError:
-        return RecordError(f"MXRecordIO: {self.uri} {what}: record at byte offset {offset}")
+        where = f"record {self._count} from the start" if self._count >= 0 else "a record"
+        return RecordError(f"MXRecordIO: {self.uri} {what}: {where}, at byte offset {offset}")
 
 
 class MXIndexedRecordIO(MXRecordIO):
@@ -255,6 +256,7 @@ class MXIndexedRecordIO(MXRecordIO):
         self._check_pid(allow_reset=True)
         try:
             self._file.seek(self.idx[idx])
+            self._count = -1  # reached by key: its position in the file is not counted
         except KeyError:
             raise HybridError(f"MXIndexedRecordIO: {self.idx_path} has no key {idx!r}") from None
 

@@ -37,6 +37,7 @@ from .augment import (
     SaturationJitterAug,
     SequentialAug,
 )
+from .det_iter import ImageDetIter
 from .detection import (
     CreateDetAugmenter,
     CreateMultiRandCropAugmenter,
@@ -46,7 +47,6 @@ from .detection import (
     DetRandomCropAug,
     DetRandomPadAug,
     DetRandomSelectAug,
-    ImageDetIter,
 )
 from .image import (
     center_crop,
