@@ -28,9 +28,7 @@ def program(request, jvm_jar) -> tuple[str, list[str]]:
 
 
 def run_predict(command, *args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*command, *map(str, args)], capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([*command, *map(str, args)], capture_output=True, text=True, timeout=120)
 
 
 def test_jvm_predictions_match_python(program, digits_model, python_predictions):

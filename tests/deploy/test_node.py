@@ -4,6 +4,7 @@ onnxruntime-node and agrees with Python's ONNX Runtime.
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import onnx
@@ -49,3 +50,11 @@ def test_node_prints_usage_without_arguments(node):
     result = run_predict(node)
     assert result.returncode == 2
     assert "usage: node predict.mjs MODEL.onnx IMAGES.json" in result.stderr
+
+
+def test_node_latency_mode(node, digits_model):
+    result = run_predict(node, "--bench", 20, digits_model / "digits.onnx")
+    assert result.returncode == 0, result.stderr
+    timing = json.loads(result.stdout)
+    assert timing["runtime"] == "Node.js" and timing["runs"] == 20
+    assert timing["median_ms"] > 0

@@ -1,5 +1,5 @@
 # ONNX Runtime for the sample, fetched at configure time from package registries by their own
-# clients (nothing is downloaded from a release page, nothing of ONNX Runtime's API is written here):
+# clients (nothing comes from a release page, nothing of ONNX Runtime's API is written here):
 #
 # - the shared library from Maven Central's com.microsoft.onnxruntime:onnxruntime jar (Microsoft's
 #   Java package, which bundles the official libonnxruntime.so per platform), through Maven;
@@ -71,7 +71,7 @@ function(ort_debian_archive out)
   string(REGEX MATCH "([^ \n]+) ${codename} main" match "${targets}")
   if(NOT match)
     message(FATAL_ERROR "ONNX Runtime: no Debian archive for '${codename} main' among apt's "
-                        "sources (run apt-get update first):\n${targets}")
+                        "sources (/etc/apt/sources.list*):\n${targets}")
   endif()
   set(${out} "${CMAKE_MATCH_1}" PARENT_SCOPE)
 endfunction()
