@@ -49,7 +49,7 @@ def _as_numpy(name: str, value: Any) -> np.ndarray:
     )
 
 
-def save(fname: str | os.PathLike, data: Any) -> None:
+def save(fname: str | os.PathLike, data: Any, format: str = "hybrid") -> None:
     """Save an NDArray, a list of NDArrays or a dict of str -> NDArray to ``fname``.
 
     Parameters
@@ -58,6 +58,9 @@ def save(fname: str | os.PathLike, data: Any) -> None:
         Target file; written atomically (see Note [Parameter file format]).
     data : NDArray or list of NDArray or dict of str to NDArray
         What to save. A single NDArray is saved as a one-element list, as in MXNet.
+    format : {'hybrid', 'mxnet'}
+        hybrid's ``.npz`` file, or MXNet's binary NDArray-list file (which MXNet 1.x's
+        ``nd.load`` reads; see :func:`hybrid.mxnet_format.write`). :func:`load` reads both.
 
     Examples
     --------
@@ -68,6 +71,19 @@ def save(fname: str | os.PathLike, data: Any) -> None:
     >>> mx.nd.load(path)["w"].asnumpy()
     array([1., 2.], dtype=float32)
     """
+    if format not in ("hybrid", "mxnet"):
+        raise ParameterFileError(f"nd.save: format {format!r}, expected 'hybrid' or 'mxnet'")
+    if format == "mxnet":
+        from . import mxnet_format
+
+        if isinstance(data, dict):
+            names = list(data)
+            values = [_as_numpy(k, v) for k, v in data.items()]
+        else:
+            items = data if isinstance(data, (list, tuple)) else [data]
+            names, values = None, [_as_numpy(str(i), v) for i, v in enumerate(items)]
+        mxnet_format.write(fname, values, names)
+        return
     if isinstance(data, dict):
         arrays = {}
         for key, value in data.items():

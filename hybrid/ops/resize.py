@@ -128,6 +128,10 @@ class BilinearResize2D(Op):
         Attr("align_corners", "bool", True),
     )
 
+    @classmethod
+    def arguments(cls, attrs):
+        return list(cls.inputs if attrs["mode"] == "like" else cls.inputs[:1])
+
     def infer(in_shapes, in_dtypes, **attrs):
         data = in_shapes[0]
         _check_4d(BilinearResize2D.name, data)
