@@ -5,6 +5,7 @@ here, so a mistake is reported with the same words whichever way the model is ca
 """
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -114,10 +115,10 @@ def format_shape(shape: Iterable[Dim]) -> str:
 
 def check_datatype(label: str, spec: TensorSpec, datatype: str) -> np.dtype:
     """Return the numpy dtype for ``datatype`` after checking it is the model's datatype."""
-    if datatype not in _ALL_KSERVE:
+    if not isinstance(datatype, str) or datatype not in _ALL_KSERVE:
         known = ", ".join(sorted(_ALL_KSERVE))
         raise InvalidInputError(f"{label}: input '{spec.name}' has unknown datatype "
-                                f"{datatype!r}; known datatypes are {known}")
+                                f"{reprlib.repr(datatype)}; known datatypes are {known}")
     if datatype != spec.datatype:
         raise InvalidInputError(f"{label}: input '{spec.name}' has datatype {datatype}, "
                                 f"expected {spec.datatype}")
