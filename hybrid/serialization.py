@@ -106,6 +106,7 @@ def write_atomic(fname: str | os.PathLike, payload: bytes | Callable[[BinaryIO],
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
     try:
+        os.fchmod(fd, new_file_mode())  # mkstemp makes 0600; a saved file follows the umask
         with os.fdopen(fd, "wb") as f:
             if callable(payload):
                 payload(f)
@@ -118,6 +119,17 @@ def write_atomic(fname: str | os.PathLike, payload: bytes | Callable[[BinaryIO],
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def new_file_mode() -> int:
+    """The mode ``open()`` gives a new file: 0o666 less the process umask."""
+    try:
+        with open("/proc/self/status") as f:  # reading it, unlike os.umask, changes nothing
+            umask = next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError):
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return 0o666 & ~umask
 
 
 def load(fname: str | os.PathLike) -> list | dict:

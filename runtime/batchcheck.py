@@ -19,19 +19,40 @@ import onnx
 
 from .spec import TensorSpec
 
-__all__ = ["batch_problem"]
+__all__ = ["batch_problem", "read_model", "unknown_rank"]
 
 _SYMBOL = "__hybrid_batch__"
 
 
-def batch_problem(path: Path, inputs: Sequence[TensorSpec],
+def read_model(path: Path) -> onnx.ModelProto | None:
+    """The model's graph (weights kept external when they are), or None when onnx cannot read
+    it (ONNX Runtime, which did, is then the judge)."""
+    try:
+        return onnx.load(str(path), load_external_data=False)
+    except Exception:  # onnx raises several unrelated classes
+        return None
+
+
+def unknown_rank(model: onnx.ModelProto | None) -> set[str]:
+    """Names of graph inputs and outputs of unknown rank (ONNX Runtime shows them as scalars)."""
+    if model is None:
+        return set()
+    return {v.name for v in (*model.graph.input, *model.graph.output)
+            if v.type.HasField("tensor_type") and not v.type.tensor_type.HasField("shape")}
+
+
+def batch_problem(model: onnx.ModelProto | None, inputs: Sequence[TensorSpec],
                   outputs: Sequence[TensorSpec]) -> str | None:
-    """``None`` when dim 0 of every input and output is the batch, else the reason it is not."""
+    """``None`` when dim 0 of every input and output is the batch, else the reason it is not.
+
+    ``model`` is changed (see Note [Proving the batch dimension]).
+    """
     for spec in inputs:
         if spec.shape is None or not spec.shape or isinstance(spec.shape[0], int):
             return f"input '{spec.name}' has no dynamic first dimension"
+    if model is None:
+        return "onnx cannot read the model to check it"
     try:
-        model = onnx.load(str(path), load_external_data=False)
         graph = model.graph
         initializers = {t.name for t in graph.initializer}
         for value in graph.input:

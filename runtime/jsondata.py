@@ -6,11 +6,15 @@ Note [Reading large JSON requests]
     memory and stalled the event loop for seconds. So :func:`split_numeric_arrays` first cuts
     every ``"data": [...]`` array made only of numbers (or ``true``/``false``) out of the body,
     leaving a small skeleton for ``json.loads`` with a placeholder per array. Each array is then
-    read by :func:`read_numbers` in chunks of about 1 MiB with ``numpy.fromstring`` straight into
-    the input's dtype, so memory stays near the body's size plus the decoded array, and a worker
-    thread parsing one gives the GIL back between chunks. Brackets inside such an array only
-    group values: they are read as separators, and the total count must match the shape. The
-    skeleton must stay under :data:`MAX_SKELETON_BYTES` and :data:`MAX_DEPTH` levels.
+    read by :func:`read_numbers` in chunks of 256 KiB with ``numpy.fromstring`` into the input's
+    dtype, so memory stays near the body's size plus the decoded array, and a worker thread
+    parsing one gives the GIL back every few milliseconds. Brackets inside such an array only
+    group values: they are read as separators, and the total count must match the shape. A
+    chunk may hold only the characters its datatype's numbers use, and ``fromstring`` must read
+    every comma-separated token of it (a sentinel token after the chunk makes a token it read
+    only in part stop the count short). Numbers are read as C's ``strtod`` reads them, so a few
+    forms JSON does not allow (``+1``, ``.5``, ``01``) are accepted. The skeleton must stay
+    under :data:`MAX_SKELETON_BYTES` and :data:`MAX_DEPTH` levels.
 
 Note [Non-finite numbers]
     JSON has no NaN or infinity. Inputs sent as JSON must be finite and fit their datatype
@@ -40,15 +44,14 @@ __all__ = ["loads", "show", "split_numeric_arrays", "read_numbers", "encode_valu
 MAX_SKELETON_BYTES = 4 << 20
 #: Deepest nesting of objects and lists accepted outside numeric ``data`` arrays.
 MAX_DEPTH = 32
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18
 _DATA = re.compile(rb'"data"\s*:\s*\[')
 _NUMERIC = re.compile(rb"[^0-9\s.eE+\-,\[\]truefals]")
 _BRACKETS = bytes.maketrans(b"[]", b"  ")
-_INT = rb"-?(?:0|[1-9][0-9]*)"
-_TOKENS = {"f": _INT + rb"(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?", "i": _INT,
-           "u": rb"(?:0|[1-9][0-9]*)", "b": rb"(?:true|false)"}
-_LISTS = {kind: re.compile(rb"\s*(?:(?:%s)\s*,\s*)*(?:%s)\s*|\s*" % (t, t))
-          for kind, t in _TOKENS.items()}
+_SPACE = b" \t\r\n,"
+# Characters each datatype kind's numbers may use (booleans are checked word by word).
+_ALLOWED = {"f": b"0123456789.eE+-" + _SPACE, "i": b"0123456789+-" + _SPACE,
+            "u": b"0123456789+" + _SPACE, "b": b"truefals" + _SPACE}
 _LONG_INT = re.compile(rb"[0-9]{19,}")
 _ELEMENTS = 1 << 16
 _show = reprlib.Repr()
@@ -170,22 +173,32 @@ def _comma_before(text: memoryview, at: int, floor: int) -> int:
 def _parse_chunk(chunk: bytes, dtype: np.dtype, where: str) -> np.ndarray:
     kind = dtype.kind
     name = _dtype_name(dtype)
-    if not _LISTS[kind].fullmatch(chunk):
-        raise InvalidInputError(f"{where}: 'data' must be a list of JSON values that fit "
-                                f"datatype {name}, separated by commas")
+    if chunk.translate(None, _ALLOWED[kind]):
+        raise InvalidInputError(f"{where}: 'data' holds values that do not fit datatype {name}")
     if kind == "b":
-        return np.fromstring(chunk.replace(b"true", b"1").replace(b"false", b"0"), np.int8,
-                             sep=",").astype(np.bool_)
+        chunk = chunk.replace(b"true", b" 1 ").replace(b"false", b" 0 ")
+    tokens = chunk.count(b",") + 1 if chunk.strip(_SPACE) else 0
+    if not tokens:
+        return np.empty(0, dtype)
     if kind in "iu" and _LONG_INT.search(chunk):
         values = _exact_ints(chunk, where, name)
     else:
-        wide = {"f": np.float64, "i": np.int64, "u": np.uint64}[kind]
-        values = np.fromstring(chunk, wide, sep=",") if chunk.strip() else np.empty(0, wide)
+        wide = {"f": np.float64, "i": np.int64, "u": np.uint64, "b": np.int8}[kind]
+        try:
+            values = np.fromstring(chunk + b",0", wide, sep=",")
+        except ValueError:  # numpy's future behaviour for text it cannot read to its end
+            values = np.empty(0, wide)
+        if values.size != tokens + 1:  # stopped early: a token it could not read (all of)
+            raise InvalidInputError(f"{where}: 'data' must be numbers separated by commas")
+        values = values[:-1]
     return _narrow(values, dtype, kind, where, name)
 
 
 def _exact_ints(chunk: bytes, where: str, name: str) -> np.ndarray:
-    values = [int(t) for t in chunk.split(b",") if t.strip()]
+    try:
+        values = [int(t) for t in chunk.split(b",")]
+    except ValueError:
+        raise InvalidInputError(f"{where}: 'data' must be numbers separated by commas") from None
     if any(v < -(1 << 63) or v >= (1 << 64) for v in values):
         raise InvalidInputError(f"{where}: 'data' has values outside the range of {name}")
     if any(v < 0 for v in values):
@@ -197,8 +210,11 @@ def _exact_ints(chunk: bytes, where: str, name: str) -> np.ndarray:
 
 def _narrow(values: np.ndarray, dtype: np.dtype, kind: str, where: str,
             name: str) -> np.ndarray:
+    if kind == "b":
+        return values.astype(np.bool_)
     if kind == "f":
-        cast = values.astype(dtype)
+        with np.errstate(over="ignore"):  # overflow is refused just below
+            cast = values.astype(dtype)
         if not np.isfinite(cast).all():
             raise InvalidInputError(f"{where}: 'data' has values outside the finite range of "
                                     f"{name}")

@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .batchcheck import batch_problem
+from .batchcheck import batch_problem, read_model, unknown_rank
 from .batching import Scheduler
 from .config import DEFAULT_MAX_QUEUE_SIZE, ModelConfig
 from .errors import (
@@ -279,18 +279,22 @@ class ModelRepository:
         except ModelLoadError as err:
             raise ModelLoadError(str(err).replace(str(path), relative)) from None
         first = predictors[0]
-        unsupported = [s.describe() for s in (*first.inputs, *first.outputs) if s.dtype is None]
+        graph = read_model(path)
+        unknown = unknown_rank(graph)
+        inputs, outputs = ([replace(s, shape=None) if s.name in unknown else s
+                            for s in specs] for specs in (first.inputs, first.outputs))
+        unsupported = [s.describe() for s in (*inputs, *outputs) if s.dtype is None]
         if unsupported:
             raise ModelLoadError(f"'{relative}' has inputs or outputs of types hybrid.runtime "
                                  f"cannot carry: {', '.join(unsupported)}")
         max_batch = config.max_batch_size
         if max_batch:
-            problem = batch_problem(path, first.inputs, first.outputs)
+            problem = batch_problem(graph, inputs, outputs)
             if problem:
                 max_batch = 0
                 model.notes.append(f"version {version} served unbatched (max_batch_size "
                                    f"{config.max_batch_size} ignored): {problem}")
-        sig = Signature(name, str(version), first.inputs, first.outputs, max_batch)
+        sig = Signature(name, str(version), tuple(inputs), tuple(outputs), max_batch)
         stats = self._stats.setdefault((name, str(version)), ModelStats(name, str(version)))
         scheduler = Scheduler(predictors, stats, sig.label, max_batch_size=max_batch,
                               dynamic_batching=config.dynamic_batching and max_batch > 0,

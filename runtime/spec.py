@@ -48,9 +48,10 @@ class TensorSpec:
     ----------
     name : str
         The ONNX graph input or output name.
-    shape : tuple of (int, str or None)
+    shape : tuple of (int, str or None), or None
         One entry per axis: an ``int`` for a fixed size, a ``str`` for a symbolic dimension such
-        as ``"batch_size"``, ``None`` for an unnamed dynamic one.
+        as ``"batch_size"``, ``None`` for an unnamed dynamic one; ``None`` for a tensor of
+        unknown rank (any shape is accepted).
     datatype : str
         The KServe v2 datatype name (``"FP32"``, ``"INT64"``, ...).
     dtype : numpy.dtype or None
@@ -58,7 +59,7 @@ class TensorSpec:
     """
 
     name: str
-    shape: tuple[Dim, ...]
+    shape: tuple[Dim, ...] | None
     datatype: str
     dtype: np.dtype | None
 
@@ -72,7 +73,10 @@ class TensorSpec:
 
     @property
     def kserve_shape(self) -> list[int]:
-        """The shape as the protocol reports it: ``-1`` for every dynamic dimension."""
+        """The shape as the protocol reports it: ``-1`` for every dynamic dimension, and
+        ``[-1]`` for an unknown rank."""
+        if self.shape is None:
+            return [-1]
         return [d if isinstance(d, int) else -1 for d in self.shape]
 
     def describe(self) -> str:
@@ -107,8 +111,11 @@ class Signature:
         return f"model '{self.name}' version {self.version}"
 
 
-def format_shape(shape: Iterable[Dim]) -> str:
-    """Format a shape with symbolic dims as ``(batch, 4)`` and unnamed dynamic ones as ``?``."""
+def format_shape(shape: Iterable[Dim] | None) -> str:
+    """Format a shape with symbolic dims as ``(batch, 4)`` and unnamed dynamic ones as ``?``;
+    an unknown rank is ``(...)``."""
+    if shape is None:
+        return "(...)"
     dims = ["?" if d is None else str(d) for d in shape]
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
 
@@ -148,6 +155,8 @@ def check_shapes(label: str, specs: Sequence[TensorSpec],
     """Check ranks, fixed dims, and that a symbolic dim has one size across all inputs."""
     bound: dict[str, tuple[int, str]] = {}
     for spec in specs:
+        if spec.shape is None:  # unknown rank: ONNX Runtime checks what it needs
+            continue
         shape = tuple(shapes[spec.name])
         where = f"{label}: input '{spec.name}' has shape {format_shape(shape)}"
         if len(shape) != len(spec.shape):

@@ -107,7 +107,7 @@ def test_json_integers_are_range_checked_and_floats_refused():
     req = parse_infer_request(ok, None, TYPED)
     assert req.inputs["i"].dtype == np.int8 and req.inputs["flag"].tolist() == [True, False]
     for data, message in (([300, 1], r"outside the range of INT8 \[-128, 127\]"),
-                          ([1.5, 2], "values that fit datatype INT8")):
+                          ([1.5, 2], "values that do not fit datatype INT8")):
         bad = _json(_entry("i", [2], data, "INT8"), _entry("flag", [2], [True, True], "BOOL"))
         with pytest.raises(InvalidInputError, match=message):
             parse_infer_request(bad, None, TYPED)

@@ -10,6 +10,7 @@ import time
 
 import httpx
 import numpy as np
+import pytest
 from hybrid.runtime import cli
 
 from . import models
@@ -118,3 +119,16 @@ def test_broken_model_at_start_does_not_stop_the_others(http):
     body = {"inputs": [{"name": "x", "shape": [1, 4], "datatype": "FP32",
                         "data": x.ravel().tolist()}]}
     assert http.post("/v2/models/classifier/infer", json=body).status_code == 200
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong", "Basic dGVzdA==", "Bearer"])
+def test_control_endpoints_need_the_token(server, http, authorization):
+    # The shared server runs with --model-control-mode explicit and a control token.
+    headers = {"Authorization": authorization} if authorization else {}
+    for action in ("load", "unload"):
+        response = httpx.post(f"{server.url}/v2/repository/models/spare/{action}", json={},
+                              headers=headers)
+        assert response.status_code == 401, response.text
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert "Authorization: Bearer" in response.json()["error"]
+    assert http.post("/v2/repository/models/spare/load", json={}).status_code == 200
