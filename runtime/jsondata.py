@@ -80,7 +80,7 @@ def _no_constant(token: str) -> None:
 
 
 def _check_depth(value: Any, what: str) -> None:
-    level, frontier = 0, [value]
+    level, frontier = 0, [value] if isinstance(value, (dict, list)) else []
     while frontier:
         level += 1
         if level > MAX_DEPTH:
