@@ -23,6 +23,7 @@ Note [Dynamic batching]
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections import deque
@@ -44,6 +45,8 @@ from .predictor import Predictor
 from .spec import format_shape
 
 __all__ = ["Scheduler"]
+
+log = logging.getLogger("hybrid.runtime.batching")
 
 
 @dataclass
@@ -178,10 +181,11 @@ class Scheduler:
                 left, self._queue = list(self._queue), deque()
                 self._rows.clear()
                 self._ready.clear()
+            log.exception("%s: worker thread failed; the version is now unavailable",
+                          self.label)
             left = [item for item in left if item.claim()]
             _deliver(left, [SchedulerClosedError(f"{self.label} is unavailable: "
                                                  f"{self.failure}")] * len(left))
-            raise
 
     def _serve(self, predictor: Predictor) -> None:
         names = [s.name for s in predictor.outputs]

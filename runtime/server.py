@@ -123,7 +123,10 @@ class _Handlers:
         ready = doc.get("ready", False)
         if not isinstance(ready, bool):
             raise InvalidInputError(f"'ready' must be true or false, got {ready!r}")
-        return JSONResponse(self.repo.index(ready_only=ready))
+        rows = self.repo.index(ready_only=ready)
+        for row in rows:
+            row["reason"] = self.repo.scrub(row["reason"])
+        return JSONResponse(rows)
 
     async def load(self, request: Request) -> Response:
         self.control.check(request.headers.get("authorization"))

@@ -384,3 +384,33 @@ def test_saved_files_follow_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "x.params").stat().st_mode & 0o777 == 0o640
+
+
+def test_poll_mode_follows_the_repository(tmp_path):
+    repo = tmp_path / "polled"
+    put_model(repo, "first", 1, models.classifier(0))
+    with running_server(repo, tmp_path / "poll.log", "--model-control-mode", "poll",
+                        "--repository-poll-secs", "0.2") as running:
+        def ready(name):
+            return httpx.get(f"{running.url}/v2/models/{name}/ready").status_code == 200
+
+        def wait_for(check):
+            deadline = time.monotonic() + 10
+            while not check() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            return check()
+
+        response = httpx.post(f"{running.url}/v2/repository/models/first/unload", json={})
+        assert response.status_code == 403 and "poll" in response.json()["error"]
+        put_model(repo, "second", 1, models.classifier(1))
+        assert wait_for(lambda: ready("second"))
+        put_model(repo, "first", 2, models.classifier(1))
+        assert wait_for(lambda: httpx.get(f"{running.url}/v2/models/first").json()
+                        ["versions"] == ["2"])
+        (repo / "second" / "1" / "model.onnx").write_bytes(models.BROKEN)
+        time.sleep(1)  # a failed reload keeps the old version
+        assert ready("second")
+        for path in sorted((repo / "second").rglob("*"), reverse=True):
+            path.unlink() if path.is_file() else path.rmdir()
+        (repo / "second").rmdir()
+        assert wait_for(lambda: not ready("second"))
