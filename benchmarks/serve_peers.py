@@ -78,10 +78,11 @@ def export_models(folder: Path) -> dict[str, tuple[Path, tuple[int, ...]]]:
 
 
 def request_body(shape: tuple[int, ...]) -> tuple[bytes, np.ndarray]:
-    x = np.round(np.random.default_rng(1).standard_normal(shape), 4).astype(np.float32)
+    """The request (values with 4 decimals, so about 8 bytes each) and its FP32 input."""
+    x = np.round(np.random.default_rng(1).standard_normal(shape), 4)
     body = json.dumps({"inputs": [{"name": "data", "shape": list(shape), "datatype": "FP32",
                                    "data": x.reshape(-1).tolist()}]}).encode()
-    return body, x
+    return body, x.astype(np.float32)
 
 
 def raw_request(model: str, port: int, body: bytes) -> bytes:

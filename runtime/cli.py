@@ -51,8 +51,8 @@ model control (--model-control-mode):
   A reload that fails keeps the previous versions serving.
 
 limits: request bodies (--max-request-bytes, also after gzip/deflate), responses
-  (--max-response-bytes), the JSON of a request apart from numeric "data" arrays (4 MiB, 32
-  levels deep), request ids (256 characters), shapes (32 dims), config.json (1 MiB).
+  (--max-response-bytes), the JSON of a request apart from numeric "data" arrays (4 MiB),
+  request ids (256 characters), shapes (32 dims), config.json (1 MiB).
   JSON carries finite numbers only: outputs with NaN or infinity must be asked for as binary
   data ("parameters": {"binary_data": true}), else the request gets 400.
 """

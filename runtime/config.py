@@ -37,10 +37,11 @@ Note [Config bounds]
     num_versions, versions        1      1000 (at most 100 versions listed)
     ============================  =====  ===========
 
-    A file ``config.json`` above 1 MiB, or nested deeper than the format needs, is refused.
+    A file ``config.json`` above 1 MiB, or nested beyond ``json``'s recursion limit, is refused.
 """
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,7 +102,8 @@ class ModelConfig:
         if (not isinstance(preferred, list) or len(preferred) > _MAX_PREFERRED
                 or not all(_is_int(p, "preferred_batch_size") for p in preferred)):
             raise ModelLoadError(f"{where}: 'preferred_batch_size' must be a list of at most "
-                                 f"{_MAX_PREFERRED} positive integers, got {preferred!r:.200}")
+                                 f"{_MAX_PREFERRED} positive integers, got "
+                                 f"{reprlib.repr(preferred)}")
         if doc.get("dynamic_batching") is not None and max_batch < 1:
             raise ModelLoadError(f"{where}: dynamic_batching needs max_batch_size >= 1")
         if any(p > max_batch for p in preferred):
@@ -150,7 +152,7 @@ class ModelConfig:
 def _policy(where: str, policy: Any) -> dict[str, Any]:
     bad = ModelLoadError(f"{where}: 'version_policy' must be {{\"latest\": {{\"num_versions\": "
                          f"n}}}}, {{\"all\": {{}}}} or {{\"specific\": {{\"versions\": [...]}}}}, "
-                         f"with numbers in {list(BOUNDS['versions'])}, got {policy!r:.200}")
+                         f"with numbers in {list(BOUNDS['versions'])}, got {reprlib.repr(policy)}")
     if not isinstance(policy, dict) or len(policy) != 1:
         raise bad
     kind, args = next(iter(policy.items()))
@@ -182,7 +184,7 @@ def _int(where: str, doc: dict, key: str, default: int | None) -> int | None:
     if not _is_int(value, key):
         low, high = BOUNDS[key]
         raise ModelLoadError(f"{where}: '{key}' must be an integer from {low} to {high}, "
-                             f"got {value!r:.100}")
+                             f"got {reprlib.repr(value)}")
     return value
 
 

@@ -3,9 +3,12 @@
 Note [Reading large JSON requests]
     ``json.loads`` turns every number into a Python object (about 30 bytes each, plus the list
     slot), and holds the GIL for the whole document: a 60 MB body took about 15x its size in
-    memory and stalled the event loop for seconds. So :func:`split_numeric_arrays` first cuts
-    every ``"data": [...]`` array made only of numbers (or ``true``/``false``) out of the body,
-    leaving a small skeleton for ``json.loads`` with a placeholder per array. Each array is then
+    memory and stalled the event loop for seconds. Requests up to
+    ``protocol.CHUNKED_JSON_BYTES`` (1 MiB) are still read by ``json.loads``, which is the
+    fastest reader for them; for larger ones :func:`split_numeric_arrays` first cuts
+    every ``"data": [...]`` array out of the body, leaving a small skeleton for ``json.loads``
+    with a placeholder per array (an array's end is found from its brackets alone; an array
+    holding anything but numbers or booleans fails when it is read). Each array is then
     read by :func:`read_numbers` in chunks of 256 KiB with ``numpy.fromstring`` into the input's
     dtype, so memory stays near the body's size plus the decoded array, and a worker thread
     parsing one gives the GIL back every few milliseconds. Brackets inside such an array only
@@ -14,7 +17,7 @@ Note [Reading large JSON requests]
     every comma-separated token of it (a sentinel token after the chunk makes a token it read
     only in part stop the count short). Numbers are read as C's ``strtod`` reads them, so a few
     forms JSON does not allow (``+1``, ``.5``, ``01``) are accepted. The skeleton must stay
-    under :data:`MAX_SKELETON_BYTES` and :data:`MAX_DEPTH` levels.
+    under :data:`MAX_SKELETON_BYTES`.
 
 Note [Non-finite numbers]
     JSON has no NaN or infinity. Inputs sent as JSON must be finite and fit their datatype
@@ -37,16 +40,13 @@ import numpy as np
 from .errors import InvalidInputError, PayloadTooLargeError
 
 __all__ = ["loads", "show", "split_numeric_arrays", "read_numbers", "encode_values",
-           "MAX_SKELETON_BYTES", "MAX_DEPTH"]
+           "MAX_SKELETON_BYTES"]
 
 #: Largest JSON text left once numeric ``data`` arrays are cut out (see Note [Reading large
 #: JSON requests]).
 MAX_SKELETON_BYTES = 4 << 20
-#: Deepest nesting of objects and lists accepted outside numeric ``data`` arrays.
-MAX_DEPTH = 32
 _CHUNK = 1 << 18
 _DATA = re.compile(rb'"data"\s*:\s*\[')
-_NUMERIC = re.compile(rb"[^0-9\s.eE+\-,\[\]truefals]")
 _BRACKETS = bytes.maketrans(b"[]", b"  ")
 _SPACE = b" \t\r\n,"
 # Characters each datatype kind's numbers may use (booleans are checked word by word).
@@ -64,32 +64,20 @@ def show(value: Any) -> str:
 
 
 def loads(text: bytes | bytearray | str, what: str) -> Any:
-    """Parse JSON strictly (no NaN or Infinity tokens) and refuse nesting beyond MAX_DEPTH."""
+    """Parse JSON strictly (no NaN or Infinity tokens); nesting deeper than ``json``'s recursion
+    limit (about 1000 levels) is a 400. Nothing else recurses over what a client sent: errors
+    show it through :func:`show`, which cuts depth and length."""
     try:
         value = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
         raise InvalidInputError(f"{what} is nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as err:
         raise InvalidInputError(f"{what} is not valid JSON: {err}") from None
-    _check_depth(value, what)
     return value
 
 
 def _no_constant(token: str) -> None:
     raise ValueError(f"{token} is not a JSON number (send non-finite values as binary data)")
-
-
-def _check_depth(value: Any, what: str) -> None:
-    level, frontier = 0, [value] if isinstance(value, (dict, list)) else []
-    while frontier:
-        level += 1
-        if level > MAX_DEPTH:
-            raise InvalidInputError(f"{what} is nested deeper than {MAX_DEPTH} levels")
-        nxt: list = []
-        for item in frontier:
-            children = item.values() if isinstance(item, dict) else item
-            nxt.extend(c for c in children if isinstance(c, (dict, list)))
-        frontier = nxt
 
 
 def split_numeric_arrays(body: bytes | bytearray) -> tuple[bytes, str, list[memoryview]]:
@@ -124,23 +112,20 @@ def split_numeric_arrays(body: bytes | bytearray) -> tuple[bytes, str, list[memo
 
 
 def _array_end(body: bytes | bytearray, start: int) -> int | None:
-    """One past the ``]`` closing the numeric array opening at ``start``, or None when the
-    array holds anything but numbers, booleans and brackets."""
-    depth, pos, size = 0, start, len(body)
-    while pos < size:
-        stop = min(pos + _CHUNK, size)
-        bad = _NUMERIC.search(body, pos, stop)
-        limit = bad.start() if bad else stop
-        chunk = np.frombuffer(body, np.uint8, limit - pos, pos)
-        steps = (chunk == 91).astype(np.int32) - (chunk == 93)
-        levels = np.cumsum(steps, dtype=np.int64) + depth
-        closed = np.flatnonzero(levels <= 0)
-        if closed.size:
-            return pos + int(closed[0]) + 1
-        if bad:
+    """One past the ``]`` closing the array opening at ``start`` (None if it never closes).
+
+    Only brackets are looked at (with ``find`` and ``count``, at memchr speed): what lies
+    between them is checked when the values are read, and anything but numbers fails there.
+    """
+    depth, pos = 0, start
+    while True:
+        close = body.find(b"]", pos)
+        if close < 0:
             return None
-        depth, pos = int(levels[-1]) if levels.size else depth, stop
-    return None
+        depth += body.count(b"[", pos, close) - 1
+        if depth <= 0:
+            return close + 1
+        pos = close + 1
 
 
 def read_numbers(text: memoryview, dtype: np.dtype, count: int, where: str) -> np.ndarray:

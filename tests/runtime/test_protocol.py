@@ -81,7 +81,7 @@ def test_binary_request_round_trip():
      "shape needs 4 elements, but 'data' has 3"),
     (_json(_entry("a", [1, -2], [1]), _entry("b", [1, 1], [1])), "non-negative integers"),
     (_json(_entry("a", [1, 2], [[1], [2, 3]]), _entry("b", [1, 2], [1, 2])),
-     "more than the 2 elements the shape needs"),
+     "not a regular array"),
     (_json(_entry("a", [1, 1], ["x"]), _entry("b", [1, 1], [1])), "do not fit datatype FP32"),
     (_json(_entry("a", [1, 2], [1, 2]), _entry("b", [1, 3], [1, 2, 3])),
      r"dim 1 \('width'\) is 2 in input 'a'"),
@@ -107,7 +107,7 @@ def test_json_integers_are_range_checked_and_floats_refused():
     req = parse_infer_request(ok, None, TYPED)
     assert req.inputs["i"].dtype == np.int8 and req.inputs["flag"].tolist() == [True, False]
     for data, message in (([300, 1], r"outside the range of INT8 \[-128, 127\]"),
-                          ([1.5, 2], "values that do not fit datatype INT8")):
+                          ([1.5, 2], "float64 values, which do not fit datatype INT8")):
         bad = _json(_entry("i", [2], data, "INT8"), _entry("flag", [2], [True, True], "BOOL"))
         with pytest.raises(InvalidInputError, match=message):
             parse_infer_request(bad, None, TYPED)
