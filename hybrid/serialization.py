@@ -169,6 +169,11 @@ def _read_all(fname: str) -> dict[str, np.ndarray]:
     """Every member of the archive, fully read (so damage anywhere shows up here)."""
     if not os.path.isfile(fname):
         raise ParameterFileError(f"nd.load: no such file {fname!r}")
+    with open(fname, "rb") as f:
+        if f.read(6) == b"\x93NUMPY":
+            raise ParameterFileError(
+                f"nd.load: {fname!r} holds a single .npy array, expected a hybrid .npz file"
+            )
     try:
         with zipfile.ZipFile(fname) as archive:
             infos = archive.infolist()
