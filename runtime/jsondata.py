@@ -15,8 +15,10 @@ Note [Reading large JSON requests]
     group values: they are read as separators, and the total count must match the shape. A
     chunk may hold only the characters its datatype's numbers use, and ``fromstring`` must read
     every comma-separated token of it (a sentinel token after the chunk makes a token it read
-    only in part stop the count short). Numbers are read as C's ``strtod`` reads them, so a few
-    forms JSON does not allow (``+1``, ``.5``, ``01``) are accepted. The skeleton must stay
+    only in part stop the count short). Integers are read as C's ``strtoll`` reads them, so a
+    few forms JSON does not allow (``+1``, ``01``) are accepted. With ``orjson`` installed (the
+    serve extra), it reads small requests and the chunks of floating-point arrays: it is
+    several times faster than ``json`` and ``fromstring``, and strict. The skeleton must stay
     under :data:`MAX_SKELETON_BYTES`.
 
 Note [Non-finite numbers]
@@ -38,6 +40,11 @@ from typing import Any
 import numpy as np
 
 from .errors import InvalidInputError, PayloadTooLargeError
+
+try:  # the serve extra's JSON reader: strict, and several times faster than the json module
+    import orjson
+except ImportError:  # pragma: no cover - the json module and numpy do the same, slower
+    orjson = None
 
 __all__ = ["loads", "show", "split_numeric_arrays", "read_numbers", "encode_values",
            "MAX_SKELETON_BYTES"]
@@ -67,6 +74,11 @@ def loads(text: bytes | bytearray | str, what: str) -> Any:
     """Parse JSON strictly (no NaN or Infinity tokens); nesting deeper than ``json``'s recursion
     limit (about 1000 levels) is a 400. Nothing else recurses over what a client sent: errors
     show it through :func:`show`, which cuts depth and length."""
+    if orjson is not None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError as err:
+            raise InvalidInputError(f"{what} is not valid JSON: {err}") from None
     try:
         value = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
@@ -165,7 +177,13 @@ def _parse_chunk(chunk: bytes, dtype: np.dtype, where: str) -> np.ndarray:
     tokens = chunk.count(b",") + 1 if chunk.strip(_SPACE) else 0
     if not tokens:
         return np.empty(0, dtype)
-    if kind in "iu" and _LONG_INT.search(chunk):
+    if kind == "f" and orjson is not None:
+        try:
+            values = np.asarray(orjson.loads(b"[" + chunk + b"]"), np.float64)
+        except (orjson.JSONDecodeError, TypeError, ValueError):
+            raise InvalidInputError(f"{where}: 'data' must be JSON numbers separated by "
+                                    "commas") from None
+    elif kind in "iu" and _LONG_INT.search(chunk):
         values = _exact_ints(chunk, where, name)
     else:
         wide = {"f": np.float64, "i": np.int64, "u": np.uint64, "b": np.int8}[kind]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import threading
@@ -31,7 +32,7 @@ def repo(tmp_path_factory):
     put_model(repo, "model..bak", 1, models.classifier(0))
     put_model(repo, "bad name", 1, models.classifier(0))
     put_model(repo, "deep", 1, models.classifier(0))
-    (repo / "deep" / "config.json").write_text("[" * 1000 + "]" * 1000)
+    (repo / "deep" / "config.json").write_text("[" * 5000 + "]" * 5000)
     put_model(repo, "slowdelay", 1, models.classifier(0),
               {"max_batch_size": 4, "dynamic_batching": {"max_queue_delay_microseconds": 1e16}})
     put_model(repo, "transposed", 1, models.transposed(), slow_batching(0.2))
@@ -73,20 +74,22 @@ def _infer(http, model, *inputs, **extra):
     return http.post(f"/v2/models/{model}/infer", json={**body, **extra})
 
 
-def _assert_client_error(response, *words):
+def _assert_client_error(response, *patterns):
     assert 400 <= response.status_code < 500, (response.status_code, response.text)
     message = response.json()["error"]
-    for word in words:
-        assert word in message, message
+    for pattern in patterns:
+        assert re.search(pattern, message), message
 
 
 # 1. A bad folder or config fails that model alone.
 def test_bad_folders_and_configs_fail_only_their_model(http, server):
     index = _index(http)
     assert index["model..bak"]["state"] == "READY"
-    assert index["deep"]["state"] == "UNAVAILABLE" and "nested" in index["deep"]["reason"]
+    # json's words for it are "nested too deeply", orjson's (the serve extra) "depth limit".
+    deep = "nested too deeply|depth limit"
+    assert index["deep"]["state"] == "UNAVAILABLE" and re.search(deep, index["deep"]["reason"])
     assert "invalid model name" in index["bad name"]["reason"]
-    _assert_client_error(http.get("/v2/models/deep/ready"), "nested")
+    _assert_client_error(http.get("/v2/models/deep/ready"), deep)
     assert "model 'deep' UNAVAILABLE" in server.log_after("model 'deep'")
     x = np.ones((1, 4), np.float32)
     assert _infer(http, "model..bak", ("x", x, "FP32")).status_code == 200
@@ -98,7 +101,7 @@ def test_queue_delay_is_bounded(http):
     config = {"max_batch_size": 4, "dynamic_batching": {"max_queue_delay_microseconds": 10**16}}
     response = http.post("/v2/repository/models/spare/load",
                          json={"parameters": {"config": json.dumps(config)}})
-    _assert_client_error(response, "'max_queue_delay_microseconds' must be an integer from 0 to")
+    _assert_client_error(response, "'max_queue_delay_microseconds' must be an integer from 0")
     assert _infer(http, "spare", ("x", np.ones((1, 4)), "FP32")).status_code == 200
 
 
@@ -229,8 +232,8 @@ def test_non_finite_outputs_need_binary_data(http):
 
 @pytest.mark.parametrize("text, words", [
     ("1e39", ["outside the finite range of FP32"]),
-    ("1e400", ["outside the finite range of FP32"]),
-    ("NaN", ["not valid JSON", "NaN"]),
+    ("1e400", ["outside the finite range of FP32|infinity"]),
+    ("NaN", ["not valid JSON"]),
     ("-Infinity", ["not valid JSON"]),
 ])
 def test_non_finite_or_too_large_json_inputs_are_refused(http, text, words):
@@ -241,10 +244,10 @@ def test_non_finite_or_too_large_json_inputs_are_refused(http, text, words):
 
 # 9. Outputs the protocol cannot carry fail the model at load, not every request.
 @pytest.mark.parametrize("model, kind", [("strings", "BYTES"), ("bf16", "BF16"),
-                                         ("sequence", "seq(tensor(float))")])
+                                         ("sequence", r"seq\(tensor\(float\)\)")])
 def test_unsupported_output_types_fail_at_load(http, model, kind):
     row = _index(http)[model]
-    assert row["state"] == "UNAVAILABLE" and kind in row["reason"]
+    assert row["state"] == "UNAVAILABLE" and re.search(kind, row["reason"])
     response = _infer(http, model, ("x", [1.0], "FP32"))
     _assert_client_error(response, "unavailable", kind)
 
