@@ -9,6 +9,7 @@ import numpy as np
 __all__ = [
     "HybridError",
     "MXNetError",
+    "FileFormatError",
     "ShapeError",
     "AttrError",
     "data_dir",
@@ -59,6 +60,17 @@ class NotSupportedForSparseNDArray(HybridError):
         name = self.alias or self.function
         return (f"Function {name} (namely operator {self.function}) is not supported for "
                 "SparseNDArray")
+
+
+class FileFormatError(HybridError, ValueError):
+    """A file that cannot be read as the format its loader expects: missing, empty, truncated,
+    corrupted, inflating beyond the loaders' cap, or describing something hybrid cannot build.
+
+    Every file loader raises it, whatever is wrong with the bytes, and its message names the
+    file: ``nd.load`` (hybrid's ``.npz`` files and MXNet's NDArray files, as its subclass
+    :class:`hybrid.serialization.ParameterFileError`), ``sym.load`` (hybrid's and MXNet's graph
+    JSON) and ``hybrid.export.from_onnx`` given a path.
+    """
 
 
 class ShapeError(HybridError, ValueError):
