@@ -14,6 +14,9 @@ the environment variables ``HYBRID_BENCH_MXNET``/``HYBRID_BENCH_TORCH`` (paths t
     python3 -m venv /tmp/mxnet-venv && /tmp/mxnet-venv/bin/pip install mxnet==1.9.1 numpy==1.23.5
     python3 -m venv /tmp/torch-venv && /tmp/torch-venv/bin/pip install torch torchvision
 
+``--baseline DIR`` (an older checkout's source tree, e.g. from ``git archive``) adds a column
+"base" run from DIR, so a before/after comparison shares one interleaved run.
+
 A framework that is missing or fails on a workload shows "n/a" and the reason; the suite never
 fails.
 """
@@ -40,10 +43,13 @@ THREADS = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_
 class Child:
     """One framework's process for one workload; ``rate`` is None once it has failed."""
 
-    def __init__(self, python: str, script: str, framework: str, workload: str, timeout: float):
+    def __init__(self, python: str, script: str, framework: str, workload: str, timeout: float,
+                 pythonpath: str | None = None):
         self.error, self.rates, self.rss = None, [], None
         self.timeout = timeout
         env = {**os.environ, **THREADS, "PYTHONWARNINGS": "ignore"}
+        if pythonpath:
+            env["PYTHONPATH"] = pythonpath
         try:
             self.proc = subprocess.Popen(
                 [python, str(HERE / script), framework, workload], stdin=subprocess.PIPE,
@@ -85,8 +91,8 @@ class Child:
         self.proc = None
 
 
-def run_workload(workload: str, pythons: dict[str, str | None], rounds: int,
-                 seconds: float) -> dict[str, Child | str]:
+def run_workload(workload: str, pythons: dict[str, str | None], rounds: int, seconds: float,
+                 baseline: str | None = None) -> dict[str, Child | str]:
     """Rates of one workload for every framework, rounds interleaved."""
     children: dict[str, Child | str] = {}
     for name, python in pythons.items():
@@ -94,7 +100,9 @@ def run_workload(workload: str, pythons: dict[str, str | None], rounds: int,
             children[name] = "not installed (see --help)"
             continue
         script = "suite_torch.py" if name == "torch" else "suite_gluon.py"
-        children[name] = Child(python, script, name, workload, timeout=60)
+        framework = "hybrid" if name == "base" else name
+        children[name] = Child(python, script, framework, workload, timeout=60,
+                               pythonpath=baseline if name == "base" else None)
     live = [c for c in children.values() if isinstance(c, Child)]
     for _ in range(rounds):
         for child in live:
@@ -127,26 +135,33 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--mxnet-python", default=os.environ.get("HYBRID_BENCH_MXNET"))
     parser.add_argument("--torch-python", default=os.environ.get("HYBRID_BENCH_TORCH"))
     parser.add_argument("--hybrid-only", action="store_true", help="skip MXNet and PyTorch")
+    parser.add_argument("--baseline", help="an older hybrid source tree: adds its column 'base' "
+                        "(before/after in one interleaved run)")
     args = parser.parse_args(argv)
     rounds, seconds = (1, 0.2) if args.quick else (args.rounds, args.seconds)
     pythons = {"hybrid": sys.executable,
                "mxnet": None if args.hybrid_only else args.mxnet_python,
                "torch": None if args.hybrid_only else args.torch_python}
+    if args.baseline:
+        pythons["base"] = sys.executable
     rows, notes = [], {}
-    print(f"{'workload (items/s, RSS MB)':28s}{'hybrid':>16s}{'mxnet':>16s}{'torch':>16s}"
-          f"{'vs mxnet':>10s}{'vs torch':>10s}", flush=True)
+    print(f"{'workload (items/s, RSS MB)':28s}" + "".join(f"{n:>16s}" for n in pythons)
+          + f"{'vs mxnet':>10s}{'vs torch':>10s}" + ("  vs base" if args.baseline else ""),
+          flush=True)
     for workload in [w for w in args.only.split(",") if w] or WORKLOADS:
-        res = run_workload(workload, pythons, rounds, seconds)
+        res = run_workload(workload, pythons, rounds, seconds, args.baseline)
         cells = {name: _cell(child) for name, child in res.items()}
         row = {"workload": workload, **{n: c[0] for n, c in cells.items()},
                "rss": {n: c[1] for n, c in cells.items() if c[0] != "n/a"},
                "vs_mxnet": _ratio(res["hybrid"], res["mxnet"]),
-               "vs_torch": _ratio(res["hybrid"], res["torch"])}
+               "vs_torch": _ratio(res["hybrid"], res["torch"]),
+               "vs_base": _ratio(res["hybrid"], res.get("base", "n/a"))}
         rows.append(row)
         shown = [f"{v} ({r})" if v != "n/a" else "n/a" for v, r in cells.values()]
         notes.update({f"{n}/{workload}": r for n, (v, r) in cells.items() if v == "n/a"})
         print(f"{workload:28s}" + "".join(f"{s:>16s}" for s in shown)
-              + f"{row['vs_mxnet']:>10s}{row['vs_torch']:>10s}", flush=True)
+              + f"{row['vs_mxnet']:>10s}{row['vs_torch']:>10s}"
+              + (f"{row['vs_base']:>10s}" if args.baseline else ""), flush=True)
     for key, reason in notes.items():
         print(f"  n/a {key}: {reason}")
     return rows
