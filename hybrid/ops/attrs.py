@@ -8,6 +8,7 @@ see strings.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +33,13 @@ def _literal(value: Any) -> Any:
     """
     if not isinstance(value, str):
         return value
-    text = value.strip()
+    return _literal_text(value.strip())
+
+
+# Eager calls pass the same few strings ('relu', '(2, 2)') on every call; a failed literal_eval
+# costs an exception each time, so each text is parsed once. Callers never mutate the result.
+@functools.lru_cache(maxsize=4096)
+def _literal_text(text: str) -> Any:
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):

@@ -61,6 +61,27 @@ class Ctx:
     needs_grad: tuple = ()
 
 
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _attrs_key(raw: dict[str, Any]) -> tuple | None:
+    """A cache key for raw attributes, or None when a value is not a plain scalar or a tuple of
+    them. Types are part of the key: ``1``, ``1.0`` and ``True`` are equal but parse differently.
+    """
+    key = []
+    for name, value in raw.items():
+        if type(value) is tuple:
+            if not all(type(e) in _PLAIN for e in value):
+                return None
+            key.append((name, tuple(type(e) for e in value), value))
+        elif type(value) in _PLAIN:
+            key.append((name, type(value), value))
+        else:
+            return None
+    return tuple(key)
+
+
 class Op:
     """Declaration of one op. Subclass, set the fields, write the rules, decorate with
     ``@register``.
@@ -125,8 +146,26 @@ class Op:
     @classmethod
     def parse_attrs(cls, raw: dict[str, Any]) -> dict[str, Any]:
         """Clean attribute values from raw ones (Python values or MXNet strings), with defaults
-        filled.
+        filled. Parses of hashable plain values are remembered per op: eager code passes the
+        same attributes on every call. Each call gets its own dict (callers add ``is_train``).
         """
+        key = _attrs_key(raw)
+        cache = cls.__dict__.get("_parsed_attrs")
+        if cache is None:
+            cache = {}
+            cls._parsed_attrs = cache
+        hit = cache.get(key) if key is not None else None
+        if hit is not None:
+            return dict(hit)
+        attrs = cls._parse_attrs(raw)
+        if key is not None:
+            if len(cache) >= 1024:
+                cache.clear()
+            cache[key] = dict(attrs)
+        return attrs
+
+    @classmethod
+    def _parse_attrs(cls, raw: dict[str, Any]) -> dict[str, Any]:
         specs = cls.attr_specs
         unknown = [k for k in raw if k not in specs]
         if unknown:

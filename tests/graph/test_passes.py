@@ -168,3 +168,26 @@ def test_optimize_pipeline_keeps_results():
         for static_alloc in (False, True):
             out = optimize(g, inference, static_alloc)
             np.testing.assert_array_equal(_run(out, *arrays)[0], _run(g, *arrays)[0])
+
+
+def test_batchnorm_folding_with_bias_and_fixed_gamma_leaves_its_inputs_untouched():
+    x, w, b = sym.var("x", shape=(2, 3, 5, 5)), sym.var("w", shape=(4, 3, 3, 3)), sym.var("b")
+    stats = [sym.var(n, shape=(4,)) for n in ("gamma", "beta", "mean", "var")]
+    conv = sym.Convolution(x, w, b, kernel=(3, 3), num_filter=4)
+    with autograd.predict_mode():
+        y = sym.BatchNorm(conv, *stats, fix_gamma=True, eps=1e-3)
+    g = _graph(y, x, w, b, *stats)
+    rng = np.random.default_rng(1)
+    arrays = [_x(2, 3, 5, 5), _x(4, 3, 3, 3, seed=2), *rng.uniform(0.5, 1.5, (5, 4))]
+    arrays = [a.astype(np.float32) for a in arrays]
+    before = [a.copy() for a in arrays]
+    fused = fusion(g, inference=True)
+    assert [n.op for n in fused.nodes] == [FusedLinear]
+    gamma, beta, mean, var = arrays[3:]
+    conv_ref = _run(_graph(conv, x, w, b), *arrays[:3])[0]
+    c = (slice(None), None, None)
+    ref = (conv_ref - mean[c]) / np.sqrt(var[c] + 1e-3) + beta[c]
+    for _ in range(2):
+        np.testing.assert_allclose(_run(fused, *arrays)[0], ref, rtol=1e-5, atol=1e-5)
+    for a, a0 in zip(arrays, before):
+        np.testing.assert_array_equal(a, a0)

@@ -6,7 +6,8 @@ Two rewrites produce one :class:`FusedLinear` node:
   recording). ``BatchNorm(Conv(x, w, b))`` with the running statistics equals ``Conv(x, w * s,
   (b - mean) * s + beta)`` with ``s = gamma / sqrt(var + eps)`` per output channel, so the
   normalisation pass over the activations disappears; the folded weight is computed on every run
-  from the current parameters (cheap next to the convolution), so later training is seen.
+  from the current parameters (no version counter tells when an in-place update changed them),
+  so later training is seen.
 - Bias + activation (training and inference): ``relu``/``tanh``/``sigmoid`` (or ``Activation``)
   right after the linear op runs on the linear op's freshly allocated output in place, saving one
   array and one pass; the VJP applies the activation's derivative and then the linear op's VJP.
@@ -153,14 +154,20 @@ def _conv_pool(ctx: Ctx, args: tuple, base_attrs: dict, pool: dict) -> np.ndarra
 
 
 def _fold(args: tuple, stats: tuple, bn: dict, base_attrs: dict) -> tuple[tuple, dict]:
-    """Weight and bias with BatchNorm's inference-mode affine map folded in."""
+    """Weight and bias with BatchNorm's inference-mode affine map folded in. It runs on every
+    call (batch-1 inference feels its per-op overhead), so it makes no copies it can avoid.
+    """
     x, w = args[0], args[1]
-    gamma, beta, mean, var = stats
-    inv = 1.0 / np.sqrt(var.astype(x.dtype) + x.dtype.type(bn["eps"]))
-    s = inv if bn["fix_gamma"] else gamma.astype(x.dtype) * inv  # (F,)
+    dt = x.dtype
+    gamma, beta, mean, var = (a.astype(dt, copy=False) for a in stats)
+    inv = np.add(var, dt.type(bn["eps"]))
+    np.sqrt(inv, out=inv)
+    np.divide(1.0, inv, out=inv)
+    s = inv if bn["fix_gamma"] else np.multiply(gamma, inv, out=inv)  # (F,)
     w2 = w * s.reshape((-1,) + (1,) * (w.ndim - 1))
-    b = args[2] if len(args) > 2 else np.zeros_like(s)
-    b2 = (b - mean.astype(x.dtype)) * s + beta.astype(x.dtype)
+    b2 = args[2] - mean if len(args) > 2 else np.negative(mean)
+    b2 *= s
+    b2 += beta
     return (x, w2, b2), {**base_attrs, "no_bias": False}
 
 
