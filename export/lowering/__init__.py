@@ -66,6 +66,7 @@ def _load_families() -> None:
         indexing,
         join,
         linalg,
+        math,
         nn,
         norm,
         pooling,
@@ -75,6 +76,7 @@ def _load_families() -> None:
         shape,
         softmax,
         sort,
+        trig,
     )
 
 

@@ -24,10 +24,18 @@ _HELPERS = {
     "greater_equal": "ge",
     "lesser": "lt",
     "lesser_equal": "le",
+    "true_divide": "truediv",
+    "logical_and": None,
+    "logical_or": None,
+    "logical_xor": None,
 }
 _EXTRA_BINARY = {
     "maximum": ("broadcast_maximum", "_maximum_scalar", "_maximum_scalar"),
     "minimum": ("broadcast_minimum", "_minimum_scalar", "_minimum_scalar"),
+    **{
+        f"logical_{k}": (f"broadcast_logical_{k}", f"_logical_{k}_scalar", f"_logical_{k}_scalar")
+        for k in ("and", "or", "xor")
+    },
 }
 
 

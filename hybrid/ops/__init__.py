@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     elemwise,
     indexing,
     linalg,
+    math,
     nn,
     norm,
     pooling,
@@ -20,6 +21,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     rnn,
     shape,
     softmax,
+    trig,
 )
 from .registry import REGISTRY, Op, Sample, all_ops, get_op, invoke, register
 
