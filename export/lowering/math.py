@@ -10,6 +10,8 @@ from hybrid.ops.math import NO_ONNX
 from ..builder import Builder, Call
 from . import lowering
 
+__all__ = ["unavailable"]
+
 
 def _const(ctx: Builder, n: Call, value: float) -> str:
     return ctx.const(np.asarray(value, dtype=n.in_dtypes[0]))
@@ -58,12 +60,14 @@ def _trunc(ctx: Builder, n: Call) -> str:
     return ctx.node("Mul", [ctx.node("Sign", [x]), ctx.node("Floor", [ctx.node("Abs", [x])])])
 
 
-def _unavailable(name: str):
+def unavailable(name: str, reason: str):
+    """The lowering of an op ONNX cannot express: it raises, naming the op and the reason."""
+
     def rule(ctx: Builder, n: Call) -> str:
-        raise HybridError(f"{n.name}: {name} cannot be exported to ONNX: {NO_ONNX[name]}")
+        raise HybridError(f"{n.name}: {name} cannot be exported to ONNX: {reason}")
 
     return rule
 
 
-for _name in NO_ONNX:
-    lowering(_name)(_unavailable(_name))
+for _name, _reason in NO_ONNX.items():
+    lowering(_name)(unavailable(_name, _reason))
