@@ -4,7 +4,7 @@ the same registry as ``nd``.
 
 from __future__ import annotations
 
-from . import _internal, contrib, image, linalg  # noqa: F401  (submodules, as in MXNet)
+from . import _internal, contrib, image, linalg, random  # noqa: F401  (submodules, as in MXNet)
 from . import namespace as _namespace
 from .symbol import Group, Symbol, Variable, load, load_json, var
 
