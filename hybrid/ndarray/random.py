@@ -21,19 +21,7 @@ from ..ops.registry import get_op, invoke
 from . import namespace as _namespace
 from .ndarray import NDArray
 
-__all__ = [
-    "uniform",
-    "normal",
-    "randn",
-    "gamma",
-    "exponential",
-    "poisson",
-    "negative_binomial",
-    "generalized_negative_binomial",
-    "randint",
-    "multinomial",
-    "shuffle",
-]
+__all__: list[str] = []
 
 
 class Frontend(NamedTuple):
@@ -172,7 +160,9 @@ def _nd_call(op: Any, inputs: list, attrs: dict, out: Any, name: Any) -> Any:
     return invoke(op, inputs, attrs, out)
 
 
-globals().update(functions(Frontend(NDArray, _nd_call)))
+_FUNCTIONS = functions(Frontend(NDArray, _nd_call))
+globals().update(_FUNCTIONS)
+__all__ += list(_FUNCTIONS)
 
 # The registered ``_random_*_like`` ops (``uniform_like``...), as MXNet shows them here.
 _namespace.populate_subspace(globals(), __all__, "random")

@@ -8,19 +8,7 @@ from ..ndarray.random import Frontend, functions
 from . import namespace as _namespace
 from .symbol import Symbol, symbol_invoke
 
-__all__ = [
-    "uniform",
-    "normal",
-    "randn",
-    "gamma",
-    "exponential",
-    "poisson",
-    "negative_binomial",
-    "generalized_negative_binomial",
-    "randint",
-    "multinomial",
-    "shuffle",
-]
+__all__: list[str] = []
 
 
 def _call(op, inputs: list, attrs: dict, out, name) -> Symbol:
@@ -29,6 +17,8 @@ def _call(op, inputs: list, attrs: dict, out, name) -> Symbol:
     return symbol_invoke(op, inputs, attrs, name)
 
 
-globals().update(functions(Frontend(Symbol, _call)))
+_FUNCTIONS = functions(Frontend(Symbol, _call))
+globals().update(_FUNCTIONS)
+__all__ += list(_FUNCTIONS)
 
 _namespace.populate_subspace(globals(), __all__, "random")
