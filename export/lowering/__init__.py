@@ -76,6 +76,7 @@ def _load_families() -> None:
         random,
         reduce,
         rnn,
+        scatter,
         shape,
         softmax,
         sort,

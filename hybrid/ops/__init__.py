@@ -22,6 +22,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     random,
     reduce,
     rnn,
+    scatter,
     shape,
     softmax,
     trig,
