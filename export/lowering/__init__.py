@@ -75,11 +75,13 @@ def _load_families() -> None:
         pooling,
         random,
         reduce,
+        reorder,
         rnn,
         scatter,
         shape,
         softmax,
         sort,
+        stats,
         trig,
     )
 

@@ -21,10 +21,12 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     pooling,
     random,
     reduce,
+    reorder,
     rnn,
     scatter,
     shape,
     softmax,
+    stats,
     trig,
 )
 from .registry import REGISTRY, Op, Sample, all_ops, get_op, invoke, register
