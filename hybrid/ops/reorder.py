@@ -246,7 +246,7 @@ class KhatriRao(Op):
         m = len(ctx.mats)
         g = gy.reshape(ctx.grid)
         grads = []
-        for i, x in enumerate(ctx.mats):
+        for i in range(m):
             others = g
             for j, y in enumerate(ctx.mats):
                 if j != i:
