@@ -57,6 +57,7 @@ def _load_families() -> None:
     from . import (  # noqa: F401  (registration)
         activation,
         broadcast,
+        cast,
         conv,
         creation,
         ctc,
@@ -73,6 +74,7 @@ def _load_families() -> None:
         nn,
         norm,
         pooling,
+        query,
         random,
         reduce,
         reorder,
@@ -82,6 +84,7 @@ def _load_families() -> None:
         softmax,
         sort,
         stats,
+        ste,
         trig,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import (  # noqa: F401  (each family module registers its ops on import)
     activation,
     broadcast,
+    cast,
     conv,
     creation,
     ctc,
@@ -19,6 +20,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     nn,
     norm,
     pooling,
+    query,
     random,
     reduce,
     reorder,
@@ -27,6 +29,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     shape,
     softmax,
     stats,
+    ste,
     trig,
 )
 from .registry import REGISTRY, Op, Sample, all_ops, get_op, invoke, register

@@ -16,7 +16,7 @@ from tests.checks import FD_STEP, GRAD_ATOL, GRAD_RTOL, grad_inputs, run, sample
 
 DIFFERENTIABLE = [op for op in all_ops() if op.differentiable]
 # Samples that name no input to differentiate exist for forward and shape checks only.
-CASES = [c for c in sample_cases(DIFFERENTIABLE) if grad_inputs(c.values[2])]
+CASES = [c for c in sample_cases(DIFFERENTIABLE, "grad") if grad_inputs(c.values[2])]
 
 
 def _float_outputs(outs: list) -> list:
