@@ -21,7 +21,7 @@ from ..ops.registry import get_op, invoke
 from . import namespace as _namespace
 from .ndarray import NDArray
 
-__all__: list[str] = []
+__all__: list[str] = ["current_context"]
 
 
 class Frontend(NamedTuple):

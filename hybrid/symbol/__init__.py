@@ -4,6 +4,11 @@ the same registry as ``nd``.
 
 from __future__ import annotations
 
+import sys
+
+from ..ndarray import contrib as _nd_contrib
+from ..ndarray import helpers as _nd_helpers
+from ..ndarray.random import Frontend as _Frontend
 from . import _internal, contrib, image, linalg, random  # noqa: F401  (submodules, as in MXNet)
 from . import namespace as _namespace
 from .symbol import Group, Symbol, Variable, load, load_json, var
@@ -11,3 +16,11 @@ from .symbol import Group, Symbol, Variable, load, load_json, var
 __all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json"]
 
 _namespace.populate(globals(), __all__)
+# linspace, split_v2 and histogram: the nd functions of hybrid/ndarray/helpers.py over Symbols.
+_FUNCTIONS = _nd_helpers.functions(_Frontend(Symbol, random._call))
+globals().update(_FUNCTIONS)
+__all__ += list(_FUNCTIONS)
+# sym.contrib's functions composed of the ops above (isnan, rand_zipfian...), as in nd.contrib.
+_CONTRIB = _nd_contrib.functions(sys.modules[__name__])
+vars(contrib).update(_CONTRIB)
+contrib.__all__ += list(_CONTRIB)

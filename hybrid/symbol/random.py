@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
+from ..context import current_context
 from ..ndarray.random import Frontend, functions
 from . import namespace as _namespace
 from .symbol import Symbol, symbol_invoke
 
-__all__: list[str] = []
+__all__: list[str] = ["current_context"]
 
 
 def _call(op, inputs: list, attrs: dict, out, name) -> Symbol:
