@@ -107,7 +107,7 @@ class Copy(Unary):
     """``y = x``, a copy (MXNet's ``_copy``, behind ``NDArray.copy()``)."""
 
     name = "_copy"
-    aliases = ("identity", "_identity_with_attr_like_rhs")
+    aliases = ("identity", "_identity_with_attr_like_rhs", "_copyto", "_CrossDeviceCopy")
 
     def forward(ctx, x):
         return x.copy()
