@@ -55,10 +55,7 @@ PENDING: dict[str, dict[str, tuple[str, ...]]] = {
     "unassigned: image decoding (mx.image)": {"nd": ("imdecode",)},
     "opsrest branch, not done": {
         "nd": (
-            "IdentityAttachKLSparseReg", "col2im", "im2col", "random_pdf_dirichlet",
-            "random_pdf_exponential", "random_pdf_gamma",
-            "random_pdf_generalized_negative_binomial", "random_pdf_negative_binomial",
-            "random_pdf_normal", "random_pdf_poisson", "random_pdf_uniform", "reset_arrays",
+            "IdentityAttachKLSparseReg", "col2im", "im2col", "reset_arrays",
         ),
         "nd.contrib": (
             "BatchNormWithReLU", "DeformableConvolution", "DeformablePSROIPooling",

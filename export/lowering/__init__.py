@@ -76,6 +76,7 @@ def _load_families() -> None:
         pooling,
         query,
         random,
+        random_pdf,
         reduce,
         reorder,
         rnn,

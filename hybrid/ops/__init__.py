@@ -22,6 +22,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     pooling,
     query,
     random,
+    random_pdf,
     reduce,
     reorder,
     rnn,
