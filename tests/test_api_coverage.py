@@ -55,7 +55,7 @@ PENDING: dict[str, dict[str, tuple[str, ...]]] = {
     "unassigned: image decoding (mx.image)": {"nd": ("imdecode",)},
     "opsrest branch, not done": {
         "nd": (
-            "IdentityAttachKLSparseReg", "col2im", "im2col", "reset_arrays",
+            "IdentityAttachKLSparseReg", "reset_arrays",
         ),
         "nd.contrib": (
             "BatchNormWithReLU", "DeformableConvolution", "DeformablePSROIPooling",

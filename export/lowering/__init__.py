@@ -73,6 +73,7 @@ def _load_families() -> None:
         math,
         nn,
         norm,
+        patches,
         pooling,
         query,
         random,

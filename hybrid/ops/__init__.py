@@ -19,6 +19,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     math,
     nn,
     norm,
+    patches,
     pooling,
     query,
     random,

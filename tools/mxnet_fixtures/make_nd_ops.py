@@ -90,6 +90,10 @@ CASES = [
     ("pdf_dirichlet", "random_pdf_dirichlet",
      [_arr(0.2, 0.3, 0.5, 0.1, 0.1, 0.8).reshape(1, 2, 3), _arr(1.5, 2.0, 3.0).reshape(1, 3)],
      {"is_log": True}, (0, 1)),
+    ("im2col", "im2col", [RNG.normal(size=(2, 2, 5, 4))],
+     {"kernel": (3, 3), "stride": (2, 1), "pad": (1, 1)}, (0,)),
+    ("col2im", "col2im", [RNG.normal(size=(2, 18, 12))],
+     {"output_size": (5, 4), "kernel": (3, 3), "stride": (2, 1), "pad": (1, 1)}, (0,)),
     ("syrk", "linalg.syrk", [RNG.normal(size=(2, 3, 4))], {"transpose": True, "alpha": 0.5},
      (0,)),
 ]
