@@ -61,7 +61,7 @@ PENDING: dict[str, dict[str, tuple[str, ...]]] = {
             "BatchNormWithReLU", "DeformableConvolution", "DeformablePSROIPooling",
             "ModulatedDeformableConvolution", "MultiProposal", "PSROIPooling", "Proposal",
             "RROIAlign", "backward_gradientmultiplier", "backward_hawkesll",
-            "backward_index_copy", "backward_quadratic", "count_sketch", "fft", "ifft",
+            "backward_index_copy", "backward_quadratic", "count_sketch",
             "hawkesll",
         ),
     },

@@ -64,6 +64,7 @@ def _load_families() -> None:
         deconv,
         elemwise,
         expand,
+        fft,
         indexing,
         join,
         linalg,

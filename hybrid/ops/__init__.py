@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     ctc,
     deconv,
     elemwise,
+    fft,
     indexing,
     linalg,
     linalg_batch,
