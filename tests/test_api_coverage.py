@@ -55,13 +55,13 @@ PENDING: dict[str, dict[str, tuple[str, ...]]] = {
     "unassigned: image decoding (mx.image)": {"nd": ("imdecode",)},
     "opsrest branch, not done": {
         "nd": (
-            "IdentityAttachKLSparseReg", "reset_arrays",
+            "IdentityAttachKLSparseReg",
         ),
         "nd.contrib": (
-            "BatchNormWithReLU", "DeformableConvolution", "DeformablePSROIPooling",
+            "DeformableConvolution", "DeformablePSROIPooling",
             "ModulatedDeformableConvolution", "MultiProposal", "PSROIPooling", "Proposal",
             "RROIAlign", "backward_gradientmultiplier", "backward_hawkesll",
-            "backward_index_copy", "backward_quadratic", "count_sketch",
+            "backward_index_copy", "backward_quadratic",
             "hawkesll",
         ),
     },

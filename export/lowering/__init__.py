@@ -65,6 +65,7 @@ def _load_families() -> None:
         elemwise,
         expand,
         fft,
+        fused,
         indexing,
         join,
         linalg,

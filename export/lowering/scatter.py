@@ -79,3 +79,14 @@ def _unravel(ctx: Builder, n: Call) -> str:
     q = ctx.node("Div", [idx, ctx.const(_per_axis(strides(shape), rank))])
     r = ctx.node("Mod", [q, ctx.const(_per_axis(shape, rank))])
     return ctx.node("Cast", [r], to=onnx_type(n.out_dtypes[0]))
+
+
+@lowering("_contrib_count_sketch")
+def _count_sketch(ctx: Builder, n: Call) -> str:
+    x, h, s = n.inputs
+    k, dtype = n.attrs["out_dim"], n.in_dtypes[0]
+    idx = ctx.node("Reshape", [_int64(ctx, h), ctx.ints([-1])])
+    onehot = ctx.node("OneHot", [idx, ctx.ints([k]), ctx.const(np.array([0, 1], dtype))],
+                      axis=-1)  # (d, k)
+    signs = ctx.node("Reshape", [ctx.node("Cast", [s], to=onnx_type(dtype)), ctx.ints([-1, 1])])
+    return ctx.node("MatMul", [x, ctx.node("Mul", [onehot, signs])])

@@ -19,6 +19,7 @@ from .helpers import (  # noqa: F401  (MXNet's Python-level nd functions)
     load_frombuffer,
     moveaxis,
     onehot_encode,
+    reset_arrays,
 )
 from .ndarray import NDArray, array, empty, waitall
 

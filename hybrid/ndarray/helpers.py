@@ -27,6 +27,7 @@ __all__ = [
     "get_indexing_dispatch_code",
     "get_oshape_of_gather_nd_op",
     "indexing_key_expand_implicit_axes",
+    "reset_arrays",
 ]
 
 # MXNet's dispatch codes for NDArray indexing.
@@ -173,3 +174,14 @@ def indexing_key_expand_implicit_axes(key: Any, shape: tuple) -> tuple[tuple, in
     at = ellipses[0] if ellipses else len(rest)
     fill = len(shape) + sum(k is None for k in rest) - len(rest)
     return rest[:at] + (slice(None),) * fill + rest[at:], -1
+
+
+def reset_arrays(*data: Any, num_arrays: int | None = None, **kwargs: Any) -> list:
+    """Sets every array in ``data`` to zero in place (MXNet's Trainer uses it to clear
+    gradients); returns an empty list, as MXNet's op with no outputs does.
+    """
+    if num_arrays is not None and num_arrays != len(data):
+        raise HybridError(f"reset_arrays: num_arrays={num_arrays} but {len(data)} arrays")
+    for a in data:
+        a[:] = 0
+    return []

@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     deconv,
     elemwise,
     fft,
+    fused,
     indexing,
     linalg,
     linalg_batch,

@@ -232,3 +232,34 @@ class UnravelIndex(Op):
     def samples(rng):
         return [Sample([np.array([22.0, 41, 37])], {"shape": (7, 6)}),
                 Sample([np.array([[0.0, 5], [11, 23]])], {"shape": (2, 3, 4)})]
+
+
+@register
+class CountSketch(Op):
+    """``out[n, h[i]] += data[n, i] * s[i]``: projects ``(N, d)`` data to ``(N, out_dim)`` with
+    the index hashes ``h`` and signs ``s`` (each ``(1, d)``), one GEMM with the sparse sketch
+    matrix. ``processing_batch_size`` (MXNet's sub-batch size) has no effect.
+    """
+
+    name = "_contrib_count_sketch"
+    inputs = ("data", "h", "s")
+    attrs = (Attr("out_dim", "int"), Attr("processing_batch_size", "int", 32))
+
+    def infer(in_shapes, in_dtypes, out_dim, processing_batch_size):
+        x = in_shapes[0]
+        if x is not None and len(x) != 2:
+            raise ShapeError(f"count_sketch: data has shape {tuple(x)}, expected (N, d)")
+        return in_shapes, [None if x is None else (x[0], out_dim)], [in_dtypes[0]]
+
+    def forward(ctx, x, h, s, out_dim, processing_batch_size):
+        idx = rows("count_sketch", h.reshape(-1), out_dim)
+        ctx.m = (idx[:, None] == np.arange(out_dim)) * s.reshape(-1, 1).astype(x.dtype)  # (d, k)
+        return x @ ctx.m
+
+    def vjp(ctx, gy, out_dim, processing_batch_size):
+        return gy @ ctx.m.T, None, None
+
+    def samples(rng):
+        h = np.array([[0.0, 3, 4, 3]])
+        s = np.array([[1.0, -1, 1, 1]])
+        return [Sample([rng.normal(size=(3, 4)), h, s], {"out_dim": 5}, grad=(0,))]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 
+from ..base import HybridError
 from ..ndarray import contrib as _nd_contrib
 from ..ndarray import helpers as _nd_helpers
 from ..ndarray.random import Frontend as _Frontend
@@ -20,6 +21,15 @@ _namespace.populate(globals(), __all__)
 _FUNCTIONS = _nd_helpers.functions(_Frontend(Symbol, random._call))
 globals().update(_FUNCTIONS)
 __all__ += list(_FUNCTIONS)
+
+
+def reset_arrays(*data, **kwargs):
+    """MXNet's in-place zeroing of arrays: it has no graph form, so Symbols raise."""
+    raise HybridError("sym.reset_arrays: zeroing arrays in place has no graph form; call "
+                    "nd.reset_arrays on NDArrays")
+
+
+__all__ += ["reset_arrays"]
 # sym.contrib's functions composed of the ops above (isnan, rand_zipfian...), as in nd.contrib.
 _CONTRIB = _nd_contrib.functions(sys.modules[__name__])
 vars(contrib).update(_CONTRIB)
