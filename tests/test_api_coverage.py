@@ -60,8 +60,7 @@ PENDING: dict[str, dict[str, tuple[str, ...]]] = {
         "nd.contrib": (
             "DeformableConvolution", "DeformablePSROIPooling",
             "ModulatedDeformableConvolution", "MultiProposal", "PSROIPooling", "Proposal",
-            "RROIAlign", "backward_gradientmultiplier", "backward_hawkesll",
-            "backward_index_copy", "backward_quadratic",
+            "RROIAlign", "backward_hawkesll",
             "hawkesll",
         ),
     },

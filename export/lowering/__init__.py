@@ -56,6 +56,7 @@ def lower(ctx: Builder, op_name: str, call: Call) -> list[str]:
 def _load_families() -> None:
     from . import (  # noqa: F401  (registration)
         activation,
+        backward,
         broadcast,
         cast,
         conv,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (each family module registers its ops on import)
     activation,
+    backward,
     broadcast,
     cast,
     conv,

@@ -285,6 +285,8 @@ _SCALAR_ALIASES = {
         "_logical_xor_scalar",
     )
 }
+# MXNet's gradientmultiplier backward is the product by the scalar.
+_SCALAR_ALIASES["_mul_scalar"] += ("_contrib_backward_gradientmultiplier",)
 _SCALAR_ALIASES.update({
     "_rminus_scalar": ("_RMinusScalar",), "_rdiv_scalar": ("_RDivScalar",),
     "_rmod_scalar": ("_RModScalar",), "_rpower_scalar": ("_RPowerScalar",),
