@@ -54,9 +54,6 @@ PENDING: dict[str, dict[str, tuple[str, ...]]] = {
     "unassigned: operator.CustomOp": {"nd": ("Custom",)},
     "unassigned: image decoding (mx.image)": {"nd": ("imdecode",)},
     "opsrest branch, not done": {
-        "nd": (
-            "IdentityAttachKLSparseReg",
-        ),
         "nd.contrib": (
             "DeformableConvolution", "DeformablePSROIPooling",
             "ModulatedDeformableConvolution", "MultiProposal", "PSROIPooling", "Proposal",

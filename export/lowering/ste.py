@@ -15,6 +15,11 @@ lowering("_contrib_round_ste")(_round)
 lowering("_contrib_sign_ste")(direct("Sign"))
 
 
+@lowering("IdentityAttachKLSparseReg")
+def _kl_sparse_reg(ctx: Builder, n: Call) -> str:
+    return ctx.node("Identity", n.inputs[:1])
+
+
 @lowering("_contrib_quadratic")
 def _quadratic(ctx: Builder, n: Call) -> str:
     x = n.inputs[0]
