@@ -57,8 +57,7 @@ PENDING: dict[str, dict[str, tuple[str, ...]]] = {
         "nd.contrib": (
             "DeformableConvolution", "DeformablePSROIPooling",
             "ModulatedDeformableConvolution", "MultiProposal", "PSROIPooling", "Proposal",
-            "RROIAlign", "backward_hawkesll",
-            "hawkesll",
+            "RROIAlign",
         ),
     },
 }

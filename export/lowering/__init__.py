@@ -67,6 +67,7 @@ def _load_families() -> None:
         expand,
         fft,
         fused,
+        hawkes,
         indexing,
         join,
         linalg,

@@ -14,6 +14,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     elemwise,
     fft,
     fused,
+    hawkes,
     indexing,
     linalg,
     linalg_batch,

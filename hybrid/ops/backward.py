@@ -1,5 +1,5 @@
 """The gradient ops MXNet shows in ``nd.contrib`` (``backward_quadratic``,
-``backward_index_copy``, ``backward_gradientmultiplier``): each is its forward op's ``vjp`` run as
+``backward_index_copy``, ``backward_hawkesll``, ``backward_gradientmultiplier``): each is its forward op's ``vjp`` run as
 an op of its own, taking the output gradient first and then the forward op's inputs, and giving
 one gradient per input (zeros where the op gives none). No copy of any rule is made.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import scatter, ste  # noqa: F401  (the forward ops, registered first)
+from . import hawkes, scatter, ste  # noqa: F401  (the forward ops, registered first)
 from .registry import Ctx, Op, Sample, get_op, register
 
 __all__ = ["declare_backward", "BACKWARD_OPS"]
@@ -58,6 +58,7 @@ def declare_backward(forward_name: str, name: str) -> type[Op]:
 BACKWARD_OPS = {
     "_contrib_backward_quadratic": "_contrib_quadratic",
     "_contrib_backward_index_copy": "_contrib_index_copy",
+    "_contrib_backward_hawkesll": "_contrib_hawkesll",
 }
 for _name, _forward in BACKWARD_OPS.items():
     declare_backward(_forward, _name)

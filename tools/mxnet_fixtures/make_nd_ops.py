@@ -94,6 +94,11 @@ CASES = [
      {"kernel": (3, 3), "stride": (2, 1), "pad": (1, 1)}, (0,)),
     ("col2im", "col2im", [RNG.normal(size=(2, 18, 12))],
      {"output_size": (5, 4), "kernel": (3, 3), "stride": (2, 1), "pad": (1, 1)}, (0,)),
+    ("hawkesll", "contrib.hawkesll",
+     [RNG.uniform(0.5, 1.5, (3, 2)), _arr(0.3, 0.5), _arr(0.8, 1.7), RNG.uniform(0, 1, (3, 2)),
+      RNG.uniform(0.1, 1.0, (3, 5)), np.array([[0, 1, 1, 0, 1], [1, 1, 0, 0, 0], [0, 0, 0, 1, 1]],
+                                               np.int32), _arr(5, 3, 0), _arr(4.0, 3.5, 1.0)],
+     {}, ()),
     ("syrk", "linalg.syrk", [RNG.normal(size=(2, 3, 4))], {"transpose": True, "alpha": 0.5},
      (0,)),
 ]
