@@ -1,7 +1,8 @@
-"""The gradient ops MXNet shows in ``nd.contrib`` (``backward_quadratic``,
-``backward_index_copy``, ``backward_hawkesll``, ``backward_gradientmultiplier``): each is its forward op's ``vjp`` run as
-an op of its own, taking the output gradient first and then the forward op's inputs, and giving
-one gradient per input (zeros where the op gives none). No copy of any rule is made.
+"""The gradient ops MXNet shows in ``nd.contrib`` (``backward_quadratic``, ``backward_index_copy``,
+``backward_hawkesll``; ``backward_gradientmultiplier`` is an alias of ``_mul_scalar``): each is
+its forward op's ``vjp`` run as an op of its own, taking the output gradient first and then the
+forward op's inputs, and giving one gradient per input (zeros where the op gives none). No copy
+of any rule is made.
 """
 
 from __future__ import annotations

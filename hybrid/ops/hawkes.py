@@ -5,9 +5,9 @@ vectorised over the batch.
 Note [Hawkes recurrence]: mark ``k`` has background rate ``mu[n, k]``, branching ratio
 ``alpha[k]`` and decay ``beta[k]``; ``state[n, k]`` sums ``exp(-beta (t - t_i))`` over the past
 events of mark ``k``. An event of mark ``c`` after ``d`` time units since the last event of that
-mark adds ``log(lambda) - compensator`` with ``lambda = mu + alpha beta s e``, ``compensator = mu d +
-alpha s (1 - e)``, ``e = exp(-beta d)``, and sets ``s = 1 + s e``; after the last valid event the
-compensator up to ``max_time`` is subtracted and the states decay to ``max_time``.
+mark adds ``log(lambda) - compensator`` with ``lambda = mu + alpha beta s e``, ``compensator =
+mu d + alpha s (1 - e)``, ``e = exp(-beta d)``, and sets ``s = 1 + s e``; after the last valid
+event the compensator up to ``max_time`` is subtracted and the states decay to ``max_time``.
 """
 
 from __future__ import annotations
