@@ -15,6 +15,7 @@ from ..ops.registry import get_op, invoke
 __all__ = ["NDArray", "array", "empty", "waitall"]
 
 _CPU = cpu()
+py_slice = slice  # MXNet's ndarray module name for the builtin (its indexing code shadows slice)
 
 
 class NDArray:
