@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import HybridError
+from ..base import HybridError, ShapeError
 from ..ops.registry import get_op
 from .random import Frontend, _context
 
@@ -90,14 +90,32 @@ def functions(front: Frontend) -> dict[str, Callable[..., Any]]:
     return {f.__name__: f for f in (linspace, split_v2, histogram)}
 
 
-def moveaxis(tensor: Any, source: int, destination: int) -> Any:
-    """``tensor`` with axis ``source`` moved to position ``destination`` (a transpose)."""
+def _axis_list(values: Any, ndim: int, what: str) -> list[int]:
+    values = [values] if isinstance(values, (int, np.integer)) else list(values)
+    for a in values:
+        if not -ndim <= a < ndim:
+            raise ShapeError(f"moveaxis: {what} axis {a} is out of range for {ndim} dims")
+    axes = [a % ndim for a in values]
+    if len(set(axes)) != len(axes):
+        raise ShapeError(f"moveaxis: repeated {what} axis in {values}")
+    return axes
+
+
+def moveaxis(tensor: Any, source: Any, destination: Any) -> Any:
+    """``tensor`` with its axes ``source`` (an int or a sequence) moved to the positions
+    ``destination``, the other axes keeping their order (numpy's ``moveaxis``; a transpose).
+    """
     from . import transpose
 
     ndim = tensor.ndim
-    axes = [a for a in range(ndim) if a != source % ndim]
-    axes.insert(destination % ndim, source % ndim)
-    return transpose(tensor, axes=tuple(axes))
+    src = _axis_list(source, ndim, "source")
+    dst = _axis_list(destination, ndim, "destination")
+    if len(src) != len(dst):
+        raise ShapeError(f"moveaxis: {len(src)} source axes but {len(dst)} destinations")
+    order = [a for a in range(ndim) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(tensor, axes=tuple(order))
 
 
 def concatenate(arrays: list, axis: int = 0, always_copy: bool = True) -> Any:
