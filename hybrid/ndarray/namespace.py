@@ -47,6 +47,10 @@ FLUENT = (
     "broadcast_like", "broadcast_axes", "pad", "zeros_like", "ones_like", "clip", "abs", "sign",
     "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos", "tanh",
     "sigmoid", "relu", "softmax", "log_softmax", "round", "floor", "ceil", "dot",
+    "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "argmax_channel", "cbrt",
+    "cosh", "degrees", "depth_to_space", "diag", "fix", "flip", "log10", "log2", "nanprod",
+    "nansum", "radians", "rcbrt", "rint", "shape_array", "sinh", "size_array", "softmin",
+    "space_to_depth", "tan", "trunc",
 )
 
 
