@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import HybridError
+from .base import HybridError, string_types  # noqa: F401  (re-exported, as in MXNet)
 
 __all__ = [
     "record",
@@ -32,7 +32,25 @@ __all__ = [
     "grad",
     "Function",
     "TapeEntry",
+    # What MXNet's ``from mxnet.autograd import *`` also gives (its module imports them).
+    "NDArray",  # noqa: F822 - served by __getattr__ below
+    "Symbol",  # noqa: F822
+    "array",  # noqa: F822
+    "string_types",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # NDArray, Symbol and array come from modules that import this one: looked up on first use.
+    if name in ("NDArray", "array"):
+        from . import ndarray
+
+        return getattr(ndarray, name)
+    if name == "Symbol":
+        from .symbol import Symbol
+
+        return Symbol
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _State(threading.local):

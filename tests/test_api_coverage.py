@@ -23,22 +23,6 @@ NAMESPACES = ("nd", "nd.contrib", "nd.linalg", "nd.random")
 
 # Names other branches of issue 16 add; each group is xfail(strict=True) until they land.
 PENDING: dict[str, dict[str, tuple[str, ...]]] = {
-    "opsvision branch": {
-        "nd": (
-            "BilinearSampler", "BlockGrad", "Correlation", "Crop", "GridGenerator",
-            "L2Normalization", "LRN", "LinearRegressionOutput", "LogisticRegressionOutput",
-            "MAERegressionOutput", "MakeLoss", "ROIPooling", "SVMOutput", "SequenceLast",
-            "SequenceReverse", "Softmax", "SoftmaxOutput", "SpatialTransformer", "make_loss",
-            "stop_gradient",
-        ),
-        "nd.contrib": (
-            "AdaptiveAvgPooling2D", "BilinearResize2D", "MultiBoxDetection", "MultiBoxPrior",
-            "MultiBoxTarget", "ROIAlign", "arange_like", "bipartite_matching", "box_decode",
-            "box_encode", "box_iou", "box_nms", "box_non_maximum_suppression", "div_sqrt_dim",
-            "interleaved_matmul_encdec_qk", "interleaved_matmul_encdec_valatt",
-            "interleaved_matmul_selfatt_qk", "interleaved_matmul_selfatt_valatt",
-        ),
-    },
     "control-flow helper": {"nd.contrib": ("cond", "foreach", "while_loop")},
     "optimizer-ops helper": {
         "nd": (
@@ -51,7 +35,6 @@ PENDING: dict[str, dict[str, tuple[str, ...]]] = {
         "nd.contrib": ("adamw_update", "mp_adamw_update", "group_adagrad_update"),
     },
     "gluon.contrib helper": {"nd.contrib": ("SyncBatchNorm",)},
-    "unassigned: operator.CustomOp": {"nd": ("Custom",)},
     "unassigned: image decoding (mx.image)": {"nd": ("imdecode",)},
     "opsrest branch, not done": {
         "nd.contrib": (
