@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..builder import Builder, Call
 from . import lowering
 from .elemwise import direct
 
@@ -18,3 +19,8 @@ ACTIVATIONS = {
 
 for _name, _onnx in ACTIVATIONS.items():
     lowering(_name)(direct(_onnx))
+
+
+@lowering("hard_sigmoid")
+def _hard_sigmoid(ctx: Builder, n: Call) -> str:
+    return ctx.node("HardSigmoid", n.inputs, alpha=n.attrs["alpha"], beta=n.attrs["beta"])

@@ -1,8 +1,8 @@
 """Lowerings of the creation ops (``hybrid/ops/creation.py``).
 
 ``zeros_like``/``ones_like`` read their input's shape at run time; the input-less fills become one
-``ConstantOfShape`` (no stored array), and ``_arange``/``_eye``, whose values depend only on
-their attributes, become one ``Constant`` holding the op's own output.
+``ConstantOfShape`` (no stored array), and ``_arange``/``_eye``/``_linspace``, whose values
+depend only on their attributes, become one ``Constant`` holding the op's own output.
 """
 
 from __future__ import annotations
@@ -58,3 +58,4 @@ def _folded(op_name: str):
 
 lowering("_arange")(_folded("_arange"))
 lowering("_eye")(_folded("_eye"))
+lowering("_linspace")(_folded("_linspace"))

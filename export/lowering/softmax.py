@@ -45,3 +45,23 @@ def _softmax_rule(op_type: str, sign: float):
 lowering("softmax")(_softmax_rule("Softmax", 1.0))
 lowering("log_softmax")(_softmax_rule("LogSoftmax", 1.0))
 lowering("softmin")(_softmax_rule("Softmax", -1.0))
+
+
+@lowering("SoftmaxActivation")
+def _softmax_activation(ctx: Builder, n: Call) -> str:
+    axis = len(n.in_shapes[0]) - 1 if n.attrs["mode"] == "instance" else 1
+    return ctx.node("Softmax", n.inputs, axis=axis)
+
+
+@lowering("softmax_cross_entropy")
+def _softmax_cross_entropy(ctx: Builder, n: Call) -> str:
+    data, label = n.inputs
+    logp = ctx.node("LogSoftmax", [data], axis=1)
+    classes = n.in_shapes[0][1]
+    label = ctx.node("Unsqueeze", [ctx.node("Cast", [label], to=onnx_type(np.int64)),
+                                   ctx.ints([1])])
+    onehot = ctx.node("Equal", [label, ctx.const(np.arange(classes, dtype=np.int64))])
+    picked = ctx.node("Mul", [logp, ctx.node("Cast", [onehot], to=onnx_type(n.in_dtypes[0]))])
+    total = ctx.node("ReduceSum", [ctx.node("Reshape", [picked, ctx.ints([-1])]),
+                                   ctx.ints([0])], keepdims=1)
+    return ctx.node("Neg", [total])

@@ -4,12 +4,34 @@ registry.
 
 from __future__ import annotations
 
+import sys
+
 from ..serialization import load, save
 from . import _internal, contrib, image, linalg, random  # noqa: F401  (submodules, as in MXNet)
+from . import helpers as _helpers
 from . import namespace as _namespace
+from .helpers import (  # noqa: F401  (MXNet's Python-level nd functions)
+    concatenate,
+    from_numpy,
+    get_indexing_dispatch_code,
+    get_oshape_of_gather_nd_op,
+    indexing_key_expand_implicit_axes,
+    load_frombuffer,
+    moveaxis,
+    onehot_encode,
+    reset_arrays,
+)
 from .ndarray import NDArray, array, empty, waitall
 
 __all__ = ["NDArray", "array", "empty", "load", "save", "waitall"]
 
 _namespace.populate(globals(), __all__)
+# MXNet's Python-level nd functions (hybrid/ndarray/helpers.py), after the ops they call.
+_FUNCTIONS = _helpers.functions(random.Frontend(NDArray, random._nd_call))
+globals().update(_FUNCTIONS)
+__all__ += [*_FUNCTIONS, *_helpers.__all__]
 NDArray.__module__ = __name__
+# nd.contrib's functions composed of the ops above (isnan, rand_zipfian...).
+_CONTRIB = contrib.functions(sys.modules[__name__])
+vars(contrib).update(_CONTRIB)
+contrib.__all__ += list(_CONTRIB)

@@ -24,10 +24,18 @@ _HELPERS = {
     "greater_equal": "ge",
     "lesser": "lt",
     "lesser_equal": "le",
+    "true_divide": "truediv",
+    "logical_and": None,
+    "logical_or": None,
+    "logical_xor": None,
 }
 _EXTRA_BINARY = {
     "maximum": ("broadcast_maximum", "_maximum_scalar", "_maximum_scalar"),
     "minimum": ("broadcast_minimum", "_minimum_scalar", "_minimum_scalar"),
+    **{
+        f"logical_{k}": (f"broadcast_logical_{k}", f"_logical_{k}_scalar", f"_logical_{k}_scalar")
+        for k in ("and", "or", "xor")
+    },
 }
 
 
@@ -39,6 +47,10 @@ FLUENT = (
     "broadcast_like", "broadcast_axes", "pad", "zeros_like", "ones_like", "clip", "abs", "sign",
     "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos", "tanh",
     "sigmoid", "relu", "softmax", "log_softmax", "round", "floor", "ceil", "dot",
+    "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "argmax_channel", "cbrt",
+    "cosh", "degrees", "depth_to_space", "diag", "fix", "flip", "log10", "log2", "nanprod",
+    "nansum", "radians", "rcbrt", "rint", "shape_array", "sinh", "size_array", "softmin",
+    "space_to_depth", "tan", "trunc",
 )
 
 

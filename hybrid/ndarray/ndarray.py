@@ -23,6 +23,7 @@ _STORAGE_TYPE_STR_TO_ID = {"_undefined": -1, "default": 0, "row_sparse": 1, "csr
 _STORAGE_TYPE_ID_TO_STR = {v: k for k, v in _STORAGE_TYPE_STR_TO_ID.items()}
 
 _CPU = cpu()
+py_slice = slice  # MXNet's ndarray module name for the builtin (its indexing code shadows slice)
 
 
 class NDArray:

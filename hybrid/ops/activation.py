@@ -1,4 +1,5 @@
-"""Elementwise activation functions: tanh, sigmoid, relu, softrelu (softplus) and softsign.
+"""Elementwise activation functions: tanh, sigmoid, relu, softrelu (softplus), softsign and
+hard_sigmoid.
 
 Unary ops like those in ``elemwise.py`` (they share its :class:`~hybrid.ops.elemwise.Unary`
 base); ``Activation`` in ``nn.py`` dispatches to them by ``act_type``.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .attrs import Attr
 from .elemwise import Unary
 from .registry import Sample, register
 
@@ -100,3 +102,27 @@ class Softsign(Unary):
     def vjp(ctx, gy):
         d = 1 + np.abs(ctx.x)
         return (gy / (d * d),)
+
+
+@register
+class HardSigmoid(Unary):
+    """``y = clip(alpha * x + beta, 0, 1)``; the gradient is ``alpha`` where ``0 < y < 1``.
+
+    Parameters: ``alpha`` (default 0.2), ``beta`` (default 0.5).
+    """
+
+    name = "hard_sigmoid"
+    attrs = (Attr("alpha", "float", 0.2), Attr("beta", "float", 0.5))
+
+    def forward(ctx, x, alpha, beta):
+        z = x * x.dtype.type(alpha) + x.dtype.type(beta)
+        ctx.inside = (z > 0) & (z < 1)
+        return np.clip(z, 0, 1)
+
+    def vjp(ctx, gy, alpha, beta):
+        return (gy * alpha * ctx.inside,)
+
+    @classmethod
+    def samples(cls, rng):
+        x = rng.choice([-4.0, -1.5, 0.5, 1.2, 4.0], (3, 4)) + rng.uniform(-0.2, 0.2, (3, 4))
+        return [Sample([x]), Sample([x], {"alpha": 0.5, "beta": 0.2})]

@@ -105,7 +105,7 @@ BROADCAST_TABLE: list[tuple] = [
     ),
     (
         "broadcast_hypot",
-        ("_hypot",),
+        ("_hypot", "_Hypot"),
         np.hypot,
         lambda a, b, y, gy: (gy * a / y, gy * b / y),
         ("_hypot_scalar", "_hypot_scalar"),
@@ -114,7 +114,7 @@ BROADCAST_TABLE: list[tuple] = [
     ),
     (
         "broadcast_equal",
-        ("_equal",),
+        ("_equal", "_Equal"),
         np.equal,
         None,
         ("_equal_scalar", "_equal_scalar"),
@@ -123,7 +123,7 @@ BROADCAST_TABLE: list[tuple] = [
     ),
     (
         "broadcast_not_equal",
-        ("_not_equal",),
+        ("_not_equal", "_Not_Equal"),
         np.not_equal,
         None,
         ("_not_equal_scalar", "_not_equal_scalar"),
@@ -132,7 +132,7 @@ BROADCAST_TABLE: list[tuple] = [
     ),
     (
         "broadcast_greater",
-        ("_greater",),
+        ("_greater", "_Greater"),
         np.greater,
         None,
         ("_greater_scalar", "_lesser_scalar"),
@@ -141,7 +141,7 @@ BROADCAST_TABLE: list[tuple] = [
     ),
     (
         "broadcast_greater_equal",
-        ("_greater_equal",),
+        ("_greater_equal", "_Greater_Equal"),
         np.greater_equal,
         None,
         ("_greater_equal_scalar", "_lesser_equal_scalar"),
@@ -150,7 +150,7 @@ BROADCAST_TABLE: list[tuple] = [
     ),
     (
         "broadcast_lesser",
-        ("_lesser",),
+        ("_lesser", "_Lesser"),
         np.less,
         None,
         ("_lesser_scalar", "_greater_scalar"),
@@ -159,7 +159,7 @@ BROADCAST_TABLE: list[tuple] = [
     ),
     (
         "broadcast_lesser_equal",
-        ("_lesser_equal",),
+        ("_lesser_equal", "_Lesser_Equal"),
         np.less_equal,
         None,
         ("_lesser_equal_scalar", "_greater_equal_scalar"),
@@ -168,7 +168,7 @@ BROADCAST_TABLE: list[tuple] = [
     ),
     (
         "broadcast_logical_and",
-        ("_logical_and",),
+        ("_logical_and", "_Logical_And"),
         np.logical_and,
         None,
         ("_logical_and_scalar", "_logical_and_scalar"),
@@ -177,7 +177,7 @@ BROADCAST_TABLE: list[tuple] = [
     ),
     (
         "broadcast_logical_or",
-        ("_logical_or",),
+        ("_logical_or", "_Logical_Or"),
         np.logical_or,
         None,
         ("_logical_or_scalar", "_logical_or_scalar"),
@@ -186,7 +186,7 @@ BROADCAST_TABLE: list[tuple] = [
     ),
     (
         "broadcast_logical_xor",
-        ("_logical_xor",),
+        ("_logical_xor", "_Logical_Xor"),
         np.logical_xor,
         None,
         ("_logical_xor_scalar", "_logical_xor_scalar"),
@@ -274,6 +274,24 @@ def _declare(name, aliases, f, grads, scalar_names, domain, doc):
 
 _declared_scalars: set[str] = set()
 
+# MXNet's legacy CamelCase names of the scalar ops (nd._internal._PlusScalar...).
+_SCALAR_ALIASES = {
+    name: ("_" + "".join(w.capitalize() for w in name[1:-7].split("_")) + "Scalar",)
+    for name in (
+        "_plus_scalar", "_minus_scalar", "_mul_scalar", "_div_scalar", "_mod_scalar",
+        "_power_scalar", "_maximum_scalar", "_minimum_scalar", "_hypot_scalar", "_equal_scalar",
+        "_not_equal_scalar", "_greater_scalar", "_greater_equal_scalar", "_lesser_scalar",
+        "_lesser_equal_scalar", "_logical_and_scalar", "_logical_or_scalar",
+        "_logical_xor_scalar",
+    )
+}
+# MXNet's gradientmultiplier backward is the product by the scalar.
+_SCALAR_ALIASES["_mul_scalar"] += ("_contrib_backward_gradientmultiplier",)
+_SCALAR_ALIASES.update({
+    "_rminus_scalar": ("_RMinusScalar",), "_rdiv_scalar": ("_RDivScalar",),
+    "_rmod_scalar": ("_RModScalar",), "_rpower_scalar": ("_RPowerScalar",),
+})
+
 
 def _declare_scalar(name, f, grads, reflected, domain, doc):
     lo, hi = domain
@@ -299,6 +317,7 @@ def _declare_scalar(name, f, grads, reflected, domain, doc):
     left, right = ("scalar", "data") if reflected else ("data", "scalar")
     body = {
         "name": name,
+        "aliases": _SCALAR_ALIASES.get(name, ()),
         "__doc__": doc.replace("lhs", left).replace("rhs", right),
         "forward": forward,
         "samples": samples,

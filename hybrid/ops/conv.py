@@ -218,7 +218,7 @@ class Convolution(Op):
     """
 
     name = "Convolution"
-    aliases = ("_npx_convolution",)
+    aliases = ("_npx_convolution", "Convolution_v1")
     inputs = ("data", "weight", "bias")
     attrs = conv_attrs(1024, False)
     completes = (1, 2)

@@ -152,6 +152,41 @@ class Arange(Op):
 
 
 @register
+class Linspace(Op):
+    """``num`` evenly spaced values from ``start`` to ``stop`` (included when ``endpoint``),
+    each repeated ``repeat`` times: numpy's ``linspace`` (``nd.linspace`` calls this op).
+    """
+
+    name = "_linspace"
+    inputs = ()
+    differentiable = False
+    attrs = (
+        Attr("start", "float", 0.0),
+        Attr("stop", "float?", None),
+        Attr("step", "float", 1.0),
+        Attr("repeat", "int", 1, check=(lambda r: r > 0, "a positive number")),
+        Attr("infer_range", "bool", False),
+        Attr("num", "int", 50, check=(lambda n: n >= 0, "non-negative")),
+        Attr("endpoint", "bool", True),
+        CTX,
+        _DTYPE,
+    )
+
+    def infer(in_shapes, in_dtypes, num, repeat, dtype, **attrs):
+        return in_shapes, [(num * repeat,)], [_dtype(dtype)]
+
+    def forward(saved, start, stop, num, endpoint, repeat, dtype, **attrs):
+        y = np.linspace(start, start if stop is None else stop, num, endpoint=endpoint)
+        return np.repeat(y, repeat).astype(_dtype(dtype))
+
+    def samples(rng):
+        return [
+            Sample([], {"start": 0, "stop": 1, "num": 5}),
+            Sample([], {"start": 2, "stop": -1, "num": 4, "endpoint": False, "repeat": 2}),
+        ]
+
+
+@register
 class Eye(Op):
     """``y[i, j] = 1`` where ``j - i == k`` else 0: an ``(N, M)`` matrix (``M=0`` means ``N``)."""
 

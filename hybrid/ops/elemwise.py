@@ -36,6 +36,24 @@ class Piecewise(Unary):
     differentiable = False
 
 
+def declare_unary(name, f, grad, domain, doc, aliases=()):
+    """Register the :class:`Unary` op ``y = f(x)`` whose gradient is ``grad(x, y, gy)`` (None
+    for a :class:`Piecewise` op), for the table-driven families (``trig.py``, ``math.py``).
+    """
+
+    def forward(ctx, x):
+        ctx.x, ctx.y = x, f(x)
+        return ctx.y
+
+    def vjp(ctx, gy):
+        return (grad(ctx.x, ctx.y, gy),)
+
+    body = {"name": name, "aliases": aliases, "__doc__": doc, "forward": forward, "domain": domain}
+    if grad is not None:
+        body["vjp"] = vjp
+    return register(type(name, (Unary if grad is not None else Piecewise,), body))
+
+
 def erf(x: np.ndarray) -> np.ndarray:
     """The error function, vectorised: Chebyshev fit of erfc with fractional error below 1.2e-7."""
     z = np.abs(x)
@@ -89,7 +107,7 @@ class Copy(Unary):
     """``y = x``, a copy (MXNet's ``_copy``, behind ``NDArray.copy()``)."""
 
     name = "_copy"
-    aliases = ("identity", "_identity_with_attr_like_rhs")
+    aliases = ("identity", "_identity_with_attr_like_rhs", "_copyto", "_CrossDeviceCopy")
 
     def forward(ctx, x):
         return x.copy()

@@ -250,6 +250,7 @@ class Pick(Op):
     """
 
     name = "pick"
+    aliases = ("choose_element_0index",)
     inputs = ("data", "index")
     attrs = (
         Attr("axis", "int?", -1),

@@ -230,6 +230,7 @@ class Embedding(Op):
     """
 
     name = "Embedding"
+    aliases = ("_contrib_SparseEmbedding",)
     inputs = ("data", "weight")
     attrs = (
         Attr("input_dim", "int", check=(lambda v: v > 0, "positive")),

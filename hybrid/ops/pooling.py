@@ -150,7 +150,7 @@ class Pooling(Op):
     """
 
     name = "Pooling"
-    aliases = ("_npx_pooling",)
+    aliases = ("_npx_pooling", "Pooling_v1")
     attrs = (
         Attr("kernel", "shape", ()),
         Attr("pool_type", "str", "max", choices=("max", "avg", "sum", "lp")),

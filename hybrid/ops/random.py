@@ -28,6 +28,16 @@ def sample_size(shape: tuple[int, ...]) -> tuple[int, ...]:
     return shape or (1,)
 
 
+def _gamma_poisson(rng, mu, alpha, size):
+    """Poisson draws whose rates are Gamma(1 / alpha, scale mu * alpha): mean mu, variance
+    mu + alpha mu^2 (rate mu itself where alpha is 0)."""
+    mu, alpha = np.asarray(mu, np.float64), np.asarray(alpha, np.float64)
+    mixed = alpha > 0
+    safe = np.where(mixed, alpha, 1.0)
+    rate = np.where(mixed, rng.gamma(1 / safe, mu * safe, size), mu)
+    return rng.poisson(rate)
+
+
 # name, scalar attributes with defaults, array input names of the _sample_ form, draw(rng, *params,
 # size), extra aliases of the _random_ form, docstring (formula and parameters).
 DISTRIBUTIONS: list[tuple] = [
@@ -71,7 +81,29 @@ DISTRIBUTIONS: list[tuple] = [
         (),
         "Poisson distribution with rate ``lam``, as floating point values",
     ),
+    (
+        "negative_binomial",
+        (("k", 1.0), ("p", 1.0)),
+        ("k", "p"),
+        lambda rng, k, p, size: rng.negative_binomial(k, p, size),
+        (),
+        "negative binomial distribution: failures before the ``k``-th success of trials "
+        "succeeding with probability ``p``, as floating point values",
+    ),
+    (
+        "generalized_negative_binomial",
+        (("mu", 1.0), ("alpha", 1.0)),
+        ("mu", "alpha"),
+        lambda rng, mu, alpha, size: _gamma_poisson(rng, mu, alpha, size),
+        (),
+        "generalized negative binomial distribution: Poisson counts whose rate is gamma "
+        "distributed with mean ``mu`` and dispersion ``alpha`` (``alpha = 0``: Poisson(mu))",
+    ),
 ]
+
+
+def _counts(v: np.ndarray) -> bool:
+    return bool(np.all((v >= 0) & (v == np.round(v))))
 
 
 # Whether values are possible draws of each distribution (closed bounds: float rounding may reach
@@ -81,13 +113,18 @@ _SUPPORT: dict[str, Callable[..., bool]] = {
     "normal": lambda v, loc, scale: bool(np.all(np.isfinite(v))),
     "gamma": lambda v, alpha, beta: bool(np.all(v >= 0)),
     "exponential": lambda v, lam: bool(np.all(v >= 0)),
-    "poisson": lambda v, lam: bool(np.all((v >= 0) & (v == np.round(v)))),
+    "poisson": lambda v, lam: _counts(v),
+    "negative_binomial": lambda v, k, p: _counts(v),
+    "generalized_negative_binomial": lambda v, mu, alpha: _counts(v),
 }
 
 # Distributions ONNX has no sampler for (the ONNX lowerings raise; see export/lowering/random.py).
 NO_ONNX = {
     "gamma": "ONNX has no gamma sampler (its rejection sampling loops per draw)",
     "poisson": "ONNX has no Poisson sampler (inversion needs a rate-dependent number of terms)",
+    "negative_binomial": "ONNX has no negative binomial sampler (it needs gamma and Poisson draws)",
+    "generalized_negative_binomial": "ONNX has no negative binomial sampler (it needs gamma and "
+    "Poisson draws)",
 }
 
 
@@ -190,6 +227,7 @@ def _declare_sample(name: str, inputs: tuple, draw: Callable, doc: str) -> None:
     def samples(rng):
         values = [rng.uniform(1.0, 2.0, (2, 3)) for _ in inputs]
         values[-1] = values[0] + values[-1] if name == "uniform" else values[-1]
+        values[-1] = values[-1] / 2 if name == "negative_binomial" else values[-1]  # p <= 1
         return [Sample(values, {"shape": (50,)}), Sample(values)]
 
     def in_support(outputs, params, attrs):

@@ -120,3 +120,65 @@ class Softmin(_SoftmaxBase):
 
     name = "softmin"
     sign = -1.0
+
+
+_PLAIN = {"temperature": None, "dtype": None, "use_length": False}
+
+
+@register
+class SoftmaxActivation(Op):
+    """MXNet's legacy softmax: over the last axis for each instance (``mode='instance'``, the
+    default) or over axis 1, the channels, for each position (``mode='channel'``).
+    """
+
+    name = "SoftmaxActivation"
+    attrs = (Attr("mode", "str", "instance", choices=("instance", "channel")),)
+
+    def infer(in_shapes, in_dtypes, mode):
+        x = in_shapes[0]
+        if x is not None and mode == "channel" and len(x) < 2:
+            raise ShapeError(f"SoftmaxActivation: data has shape {tuple(x)}, expected 2+ dims "
+                             "for mode='channel'")
+        return in_shapes, [x], [in_dtypes[0]]
+
+    def forward(ctx, x, mode):
+        return Softmax.forward(ctx, x, axis=-1 if mode == "instance" else 1, **_PLAIN)
+
+    def vjp(ctx, gy, mode):
+        return Softmax.vjp(ctx, gy, axis=ctx.axis, **_PLAIN)
+
+    def samples(rng):
+        x = rng.normal(size=(2, 3, 4))
+        return [Sample([x]), Sample([x], {"mode": "channel"})]
+
+
+@register
+class SoftmaxCrossEntropy(Op):
+    """``out = -sum_i log(softmax(data[i])[label[i]])``, summed over the batch: shape ``(1,)``.
+    ``data`` is ``(batch, classes)``, ``label`` ``(batch,)`` class indices; no gradient reaches
+    ``label``.
+    """
+
+    name = "softmax_cross_entropy"
+    inputs = ("data", "label")
+
+    def infer(in_shapes, in_dtypes):
+        data, label = in_shapes
+        if data is not None and len(data) != 2:
+            raise ShapeError(f"softmax_cross_entropy: data has shape {tuple(data)}, expected "
+                             "(batch, classes)")
+        if data is not None:
+            label = complete_shape("softmax_cross_entropy", "label", label, data[:1],
+                                   f"data {tuple(data)}")
+        return [data, label], [(1,)], [in_dtypes[0]]
+
+    def forward(ctx, x, label):
+        logp = LogSoftmax.forward(ctx, x, axis=-1, **_PLAIN)
+        ctx.onehot = label.astype(np.int64)[:, None] == np.arange(x.shape[1])
+        return -np.sum(logp * ctx.onehot, keepdims=True).reshape(1)
+
+    def vjp(ctx, gy):
+        return gy.reshape(()) * (ctx.p - ctx.onehot), None
+
+    def samples(rng):
+        return [Sample([rng.normal(size=(4, 3)), np.array([2.0, 0, 1, 1])], grad=(0,))]

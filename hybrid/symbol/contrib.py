@@ -4,8 +4,12 @@
 
 from __future__ import annotations
 
+from ..context import current_context
 from . import namespace as _namespace
+from . import random as _random
 
-__all__: list[str] = []
+__all__: list[str] = ["current_context", "uniform"]
+
+uniform = _random.uniform
 
 _namespace.populate_subspace(globals(), __all__, "contrib")
