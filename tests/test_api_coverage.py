@@ -26,11 +26,9 @@ PENDING: dict[str, dict[str, tuple[str, ...]]] = {
     "control-flow helper": {"nd.contrib": ("cond", "foreach", "while_loop")},
     "optimizer-ops helper": {
         "nd": (
-            "adam_update", "ftml_update", "ftrl_update", "lamb_update_phase1",
-            "lamb_update_phase2", "mp_lamb_update_phase1", "mp_lamb_update_phase2",
-            "mp_nag_mom_update", "mp_sgd_mom_update", "mp_sgd_update", "nag_mom_update",
-            "rmsprop_update", "rmspropalex_update", "sgd_mom_update", "sgd_update",
-            "signsgd_update", "signum_update",
+            "ftml_update", "lamb_update_phase1", "lamb_update_phase2",
+            "mp_lamb_update_phase1", "mp_lamb_update_phase2", "mp_nag_mom_update",
+            "mp_sgd_mom_update", "mp_sgd_update",
         ),
         "nd.contrib": ("adamw_update", "mp_adamw_update", "group_adagrad_update"),
     },

@@ -30,6 +30,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     multibox,
     nn,
     norm,
+    optimizer_ops,
     patches,
     pooling,
     query,
