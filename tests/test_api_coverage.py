@@ -24,14 +24,6 @@ NAMESPACES = ("nd", "nd.contrib", "nd.linalg", "nd.random")
 # Names other branches of issue 16 add; each group is xfail(strict=True) until they land.
 PENDING: dict[str, dict[str, tuple[str, ...]]] = {
     "control-flow helper": {"nd.contrib": ("cond", "foreach", "while_loop")},
-    "optimizer-ops helper": {
-        "nd": (
-            "ftml_update", "lamb_update_phase1", "lamb_update_phase2",
-            "mp_lamb_update_phase1", "mp_lamb_update_phase2", "mp_nag_mom_update",
-            "mp_sgd_mom_update", "mp_sgd_update",
-        ),
-        "nd.contrib": ("adamw_update", "mp_adamw_update", "group_adagrad_update"),
-    },
     "gluon.contrib helper": {"nd.contrib": ("SyncBatchNorm",)},
     "unassigned: image decoding (mx.image)": {"nd": ("imdecode",)},
     "opsrest branch, not done": {

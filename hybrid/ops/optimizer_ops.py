@@ -31,14 +31,15 @@ def clip(g: np.ndarray, bound: float) -> np.ndarray:
 
 class Update(Op):
     """Family base: every input has the weight's shape except those in ``scalars`` (shape
-    ``(1,)``); the output has the weight's shape and dtype; inputs ``aux_writeback`` are
-    updated in place from the trailing outputs of ``forward``.
+    ``(1,)``); the output has the weight's shape and the dtype of input ``dtype_from``; inputs
+    ``aux_writeback`` are updated in place from the trailing outputs of ``forward``.
     """
 
     differentiable = False
     check_eager = True
     xfail = _NO_ONNX
     scalars: tuple[int, ...] = ()
+    dtype_from: int = 0
 
     @classmethod
     def infer(cls, in_shapes, in_dtypes, **attrs):
@@ -51,7 +52,7 @@ class Update(Op):
             want = (1,) if i in cls.scalars else shape
             done.append(s if want is None else complete_shape(cls.name, name, s, want,
                                                              "the weight's shape"))
-        return done, [done[0]], [in_dtypes[0]]
+        return done, [done[0]], [in_dtypes[cls.dtype_from]]
 
     @classmethod
     def make_samples(cls, rng, attrs_list, shape=(3, 4)):

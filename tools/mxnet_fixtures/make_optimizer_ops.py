@@ -5,8 +5,9 @@ Run with a Python that has ``mxnet==1.9.1`` (not hybrid's venv)::
     python tools/mxnet_fixtures/make_optimizer_ops.py
 
 Writes ``tests/fixtures/mxnet/optimizer_ops/<case>.npz``, each holding ``meta`` (JSON: the ``nd``
-function path and attributes), ``in<i>`` (the inputs before the call), ``out`` (the returned
-weight) and ``after<i>`` (every input after the call: the states are updated in place).
+function path, attributes and whether the call had ``out=weight``), ``in<i>`` (the inputs before
+the call), ``out`` (the returned weight) and ``after<i>`` (every input after the call: the states
+are updated in place).
 ``tests/ops/test_mxnet_optimizer_ops.py`` replays them on hybrid.
 """
 
@@ -25,7 +26,9 @@ RNG = np.random.default_rng(0)
 SHAPE = (3, 5)
 CLIP = {"wd": 0.1, "rescale_grad": 2.0, "clip_gradient": 0.5}
 
-# (case name, nd function path, number of state inputs, attrs, extra inputs)
+# A state count of MP + k: k states then a float32 master weight, with a float16 weight and grad.
+MP = 100
+# (case name, nd function path, number of state inputs, attrs, extra (1,)-shaped inputs)
 CASES = [
     ("sgd", "sgd_update", 0, {"lr": 0.1}),
     ("sgd_clip", "sgd_update", 0, {"lr": 0.3, **CLIP}),
@@ -45,6 +48,32 @@ CASES = [
     ("signsgd", "signsgd_update", 0, {"lr": 0.1, "wd": 0.2}),
     ("signum", "signum_update", 1, {"lr": 0.1, "momentum": 0.9}),
     ("signum_clip", "signum_update", 1, {"lr": 0.1, "momentum": 0.5, "wd_lh": 0.2, **CLIP}),
+    ("ftml", "ftml_update", 3, {"lr": 0.1, "t": 1}),
+    ("ftml_clip", "ftml_update", 3,
+     {"lr": 0.1, "t": 3, "wd": 0.1, "rescale_grad": 2.0, "clip_grad": 0.5}),
+    ("lamb_phase1", "lamb_update_phase1", 2, {"t": 1, "wd": 0.1}),
+    ("lamb_phase1_clip", "lamb_update_phase1", 2,
+     {"t": 3, "wd": 0.0, "bias_correction": False, "rescale_grad": 2.0, "clip_gradient": 0.5}),
+    ("lamb_phase2", "lamb_update_phase2", 2, {"lr": 0.1}, [[0.7], [0.4]]),
+    ("lamb_phase2_bounds", "lamb_update_phase2", 2,
+     {"lr": 0.1, "lower_bound": 0.8, "upper_bound": 2.0}, [[0.7], [0.4]]),
+    ("lamb_phase2_zero", "lamb_update_phase2", 2, {"lr": 0.1}, [[0.0], [0.4]]),
+    ("adamw", "contrib.adamw_update", 2, {"lr": 0.01, "eta": 1.0}, [[1.0]]),
+    ("adamw_clip", "contrib.adamw_update", 2,
+     {"lr": 0.1, "eta": 0.5, "wd": 0.1, "clip_gradient": 0.5}, [[2.0]]),
+    ("group_adagrad", "contrib.group_adagrad_update", 1, {"lr": 0.1}),
+    ("group_adagrad_clip", "contrib.group_adagrad_update", 1,
+     {"lr": 0.5, "rescale_grad": 2.0, "clip_gradient": 0.5, "epsilon": 1e-3}),
+    # a non-finite rescale_grad skips the update (recorded with out=weight: a fresh output
+    # would be left unwritten)
+    ("adamw_skip", "contrib.adamw_update", 2, {"lr": 0.01, "eta": 1.0}, [[float("inf")]]),
+    ("mp_sgd", "mp_sgd_update", MP, {"lr": 0.1, **CLIP}),
+    ("mp_sgd_mom", "mp_sgd_mom_update", MP + 1, {"lr": 0.1, "momentum": 0.9, **CLIP}),
+    ("mp_nag_mom", "mp_nag_mom_update", MP + 1, {"lr": 0.1, "momentum": 0.9, **CLIP}),
+    ("mp_lamb_phase1", "mp_lamb_update_phase1", MP + 2, {"t": 2, "wd": 0.1}),
+    ("mp_lamb_phase2", "mp_lamb_update_phase2", MP + 2, {"lr": 0.1}, [[0.7], [0.4]]),
+    ("mp_adamw", "contrib.mp_adamw_update", MP + 2, {"lr": 0.01, "eta": 1.0, "wd": 0.1},
+     [[2.0]]),
 ]
 
 
@@ -65,18 +94,38 @@ def _function(path: str):
 
 def main() -> None:
     for name, path, n_states, attrs, *extra in CASES:
-        shape = extra[1] if len(extra) > 1 else SHAPE
+        shape = SHAPE
         inputs = [RNG.normal(size=shape), RNG.normal(size=shape)]
-        inputs += [RNG.uniform(0.1, 1.0, shape) for _ in range(n_states)]
+        inputs += [RNG.uniform(0.1, 1.0, shape) for _ in range(n_states % MP)]
         if path == "rmspropalex_update":  # its mean gradient state must stay below sqrt(n)
             inputs[3] *= 0.1
-        inputs += list(extra[0]) if extra else []
+        if path == "lamb_update_phase2" or path == "mp_lamb_update_phase2":
+            inputs[2:4] = [np.array(v) for v in extra[0]]  # the norms r1 and r2
+        elif extra:
+            inputs += [np.array(v) for v in extra[0]]
         inputs = [x.astype(np.float32) for x in inputs]
+        if n_states >= MP:
+            # the master weight goes before a trailing rescale_grad input (mp_adamw)
+            inputs.insert(2 + n_states - MP, inputs[0].copy())
+            inputs[0] = inputs[0].astype(np.float16)
+            if path != "mp_lamb_update_phase2":  # its g is phase 1's float32 output
+                inputs[1] = inputs[1].astype(np.float16)
         arrays = [mx.nd.array(x, dtype=x.dtype) for x in inputs]
-        out = _function(path)(*arrays, **attrs)
-        data = {"meta": json.dumps({"path": path, "attrs": attrs}), "out": out.asnumpy()}
+        if path == "contrib.group_adagrad_update":
+            # MXNet's CPU kernel needs a row_sparse gradient (all rows present: a dense update)
+            # and an in-place output; the history has one value per row.
+            inputs[2] = inputs[2][:, :1]
+            arrays[1:] = [arrays[1].tostype("row_sparse"), mx.nd.array(inputs[2])]
+            out = _function(path)(*arrays, out=arrays[0], **attrs)
+        elif name.endswith("_skip"):
+            out = _function(path)(*arrays, out=arrays[0], **attrs)
+        else:
+            out = _function(path)(*arrays, **attrs)
+        inplace = path == "contrib.group_adagrad_update" or name.endswith("_skip")
+        meta = {"path": path, "attrs": attrs, "inplace": inplace}
+        data = {"meta": json.dumps(meta), "out": out.asnumpy()}
         for i, (x, a) in enumerate(zip(inputs, arrays)):
-            data[f"in{i}"], data[f"after{i}"] = x, a.asnumpy()
+            data[f"in{i}"], data[f"after{i}"] = x, a.tostype("default").asnumpy()
         _save(name, data)
         print(name)
 
