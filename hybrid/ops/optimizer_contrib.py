@@ -13,8 +13,8 @@ from .optimizer_mp import mp_samples
 from .optimizer_ops import _CLIP, _LR, _RESCALE, _WD, Update, clip, moments
 from .registry import register
 
-_ADAMW = (_LR, Attr("beta1", "float", 0.9), Attr("beta2", "float", 0.999),
-          Attr("epsilon", "float", 1e-8), _WD, Attr("eta", "float", REQUIRED), _CLIP)
+_ADAMW = (_LR, Attr("eta", "float", REQUIRED), Attr("beta1", "float", 0.9),
+          Attr("beta2", "float", 0.999), Attr("epsilon", "float", 1e-8), _WD, _CLIP)
 
 
 def _adamw(w, g, mean, var, rescale, lr, beta1, beta2, epsilon, wd, eta, clip_gradient):

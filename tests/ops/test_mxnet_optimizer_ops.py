@@ -13,8 +13,13 @@ import pathlib
 
 import numpy as np
 import pytest
+from hybrid.export.builder import Builder, Call
+from hybrid.export.lowering import lower
+from hybrid.export.opset import default_opset
 
 import hybrid
+from hybrid.base import HybridError
+from hybrid.ops import get_op
 
 FIXTURES = sorted(
     (pathlib.Path(__file__).parents[1] / "fixtures" / "mxnet" / "optimizer_ops").glob("*.npz")
@@ -59,3 +64,17 @@ def test_out_weight_updates_in_place():
                   if f"in{i}" in data.files]
         _function(meta["path"])(w, g, *states, out=w, **meta["attrs"])
         np.testing.assert_allclose(w.asnumpy(), data["out"], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["sgd_update", "adam_update", "_contrib_adamw_update"])
+def test_export_is_a_clear_error(name):
+    op = get_op(name)
+    sample = op.samples(np.random.default_rng(0))[0]
+    shapes = [x.shape for x in sample.inputs]
+    dtypes = [x.dtype for x in sample.inputs]
+    attrs = op.parse_attrs(sample.attrs)
+    _, out_shapes, out_dtypes = op.infer(shapes, dtypes, **attrs)
+    call = Call(name, [f"in{i}" for i in range(len(shapes))], attrs, shapes, dtypes,
+                out_shapes, out_dtypes)
+    with pytest.raises(HybridError, match=f"{name}: cannot be exported to ONNX: .*training-only"):
+        lower(Builder(default_opset()), name, call)
