@@ -164,9 +164,13 @@ def _cast(ctx: Any, node: Any) -> list:
 
 @rule("Identity", "Dropout")
 def _identity(ctx: Any, node: Any) -> list:
-    # Dropout imports in inference form: the identity. Its mask output has no MXNet equivalent.
-    if node.op_type == "Dropout" and len(node.outputs) > 1 and node.outputs[1]:
-        raise ctx.error("the mask output of Dropout is not supported")
+    # Dropout imports in inference form: the identity, and a mask that keeps every element
+    # (bool from opset 10, the data's type before).
     if node.op_type == "Dropout" and node.input(2) and ctx.const(node.input(2), "training_mode"):
         raise ctx.error("training_mode=True is not supported (import is inference only)")
-    return [ctx.op("_copy", [ctx.value(node.inputs[0])])]
+    x = ctx.value(node.inputs[0])
+    outs = [ctx.op("_copy", [x])]
+    if node.op_type == "Dropout" and len(node.outputs) > 1 and node.outputs[1]:
+        ones = ctx.op("ones_like", [x])
+        outs.append(ctx.op("Cast", [ones], dtype=np.bool_) if ctx.opset >= 10 else ones)
+    return outs
