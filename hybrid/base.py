@@ -9,6 +9,7 @@ import numpy as np
 __all__ = [
     "HybridError",
     "MXNetError",
+    "FileFormatError",
     "ShapeError",
     "AttrError",
     "data_dir",
@@ -32,6 +33,17 @@ class HybridError(Exception):
 
 # Ported scripts catch ``mx.base.MXNetError``; it is hybrid's error class under MXNet's name.
 MXNetError = HybridError
+
+
+class FileFormatError(HybridError, ValueError):
+    """A file that cannot be read as the format its loader expects: missing, empty, truncated,
+    corrupted, inflating beyond the loaders' cap, or describing something hybrid cannot build.
+
+    Every file loader raises it, whatever is wrong with the bytes, and its message names the
+    file: ``nd.load`` (hybrid's ``.npz`` files and MXNet's NDArray files, as its subclass
+    :class:`hybrid.serialization.ParameterFileError`), ``sym.load`` (hybrid's and MXNet's graph
+    JSON) and ``hybrid.export.from_onnx`` given a path.
+    """
 
 
 class NotImplementedForSymbol(HybridError):
