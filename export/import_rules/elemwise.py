@@ -156,6 +156,19 @@ def _clip(ctx: Any, node: Any) -> list:
     return [ctx.op("clip", [ctx.value(x)], a_min=lo, a_max=hi)]
 
 
+@rule("Mod")
+def _mod(ctx: Any, node: Any) -> list:
+    # fmod=0 is MXNet's broadcast_mod (the sign of the divisor); fmod=1 (C's fmod) takes the sign
+    # of the dividend: subtract the divisor where the two signs differ and the result is not 0.
+    a, b = ctx.value(node.inputs[0]), ctx.value(node.inputs[1])
+    m = ctx.op("broadcast_mod", [a, b])
+    if not node.attrs.get("fmod", 0):
+        return [m]
+    signs = ctx.op("broadcast_mul", [ctx.op("sign", [m]), ctx.op("sign", [a])])
+    differ = ctx.op("_lesser_scalar", [signs], scalar=0.0, is_int=False)
+    return [ctx.op("broadcast_sub", [m, ctx.op("broadcast_mul", [b, differ])])]
+
+
 @rule("Cast")
 def _cast(ctx: Any, node: Any) -> list:
     dtype = helper.tensor_dtype_to_np_dtype(node.attrs["to"])

@@ -172,6 +172,7 @@ _ARITHMETIC = {
     "Mul": np.multiply,
     # ONNX divides integers truncating toward zero.
     "Div": lambda a, b: np.trunc(a / b),
+    "Mod": np.mod,  # shape arithmetic is on integers, where ONNX's Mod (fmod=0) is Python's
 }
 
 
