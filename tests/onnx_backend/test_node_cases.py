@@ -41,7 +41,6 @@ SHAPE_OPERANDS = {
 KNOWN_UNSUPPORTED = [
     (r"^test_cast(like)?_(e8m0_)?(FLOAT|FLOAT16)_to_FLOAT8",
      "ONNX saturates casts to float8 (saturate=1, rounding modes); numpy's cast overflows"),
-    (r"select_last_index", "MXNet's argmax/argmin return the first extreme index"),
     (r"pool.*dilations", "MXNet's Pooling has no dilation"),
     (r"ceil_last_window_starts_on_pad|ceil_output_size_reduce_by_one",
      "MXNet's 'full' convention keeps a last window that starts in the padding; ONNX drops it"),
