@@ -39,7 +39,7 @@ from hybrid.symbol.symbol import Symbol
 from .import_rules import RULES
 from .import_rules.shape_folding import FOLDS, fold_shape_arithmetic
 
-__all__ = ["from_onnx", "unsupported_ops"]
+__all__ = ["CONSTANT_NODES", "from_onnx", "unsupported_ops"]
 
 
 class OnnxNode:
@@ -192,7 +192,7 @@ def unsupported_ops(model: Any) -> list[str]:
     found: dict[str, None] = {}
     for node in model.graph.node:
         domain = node.domain or ""
-        known = node.op_type in RULES or node.op_type in FOLDS or node.op_type in _CONSTANT_NODES
+        known = node.op_type in RULES or node.op_type in FOLDS or node.op_type in CONSTANT_NODES
         if domain in ("", "ai.onnx") and known:
             continue
         label = node.op_type if domain in ("", "ai.onnx") else f"{domain}.{node.op_type}"
@@ -292,8 +292,8 @@ def _from_proto(model: onnx.ModelProto,
     for index, proto in enumerate(graph.node):
         node = OnnxNode(proto, index)
         ctx.node = node
-        if node.op_type in _CONSTANT_NODES:
-            ctx.constants[node.outputs[0]] = _CONSTANT_NODES[node.op_type](ctx, node)
+        if node.op_type in CONSTANT_NODES:
+            ctx.constants[node.outputs[0]] = CONSTANT_NODES[node.op_type](ctx, node)
             continue
         if fold_shape_arithmetic(ctx, node):
             continue
@@ -334,4 +334,4 @@ def _constant_of_shape(ctx: ImportContext, node: OnnxNode) -> np.ndarray:
 
 
 # Nodes evaluated while importing into constants (never parameters to train).
-_CONSTANT_NODES = {"Constant": _constant_of, "ConstantOfShape": _constant_of_shape}
+CONSTANT_NODES = {"Constant": _constant_of, "ConstantOfShape": _constant_of_shape}
