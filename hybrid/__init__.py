@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (ops registers every op on import)
     callback,
     engine,
     gluon,
+    image,
     initializer,
     io,
     kvstore,
@@ -28,11 +29,13 @@ from . import (  # noqa: F401  (ops registers every op on import)
     optimizer,
     profiler,
     random,
+    recordio,
     registry,
     symbol,
     util,
     viz,
 )
+from . import image as img
 from . import initializer as init
 from . import kvstore as kv
 from . import module as mod
@@ -50,7 +53,6 @@ _sys.modules[__name__ + ".sym"] = symbol
 _sys.modules[__name__ + ".init"] = initializer
 _sys.modules[__name__ + ".kv"] = kvstore
 _sys.modules[__name__ + ".mod"] = module
-
 
 
 def __getattr__(name: str) -> object:
@@ -77,6 +79,9 @@ __all__ = [
     "symbol",
     "viz",
     "gluon",
+    "image",
+    "img",
+    "recordio",
     "io",
     "kv",
     "kvstore",

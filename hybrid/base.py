@@ -73,6 +73,17 @@ class NotSupportedForSparseNDArray(HybridError):
                 "SparseNDArray")
 
 
+class FileFormatError(HybridError, ValueError):
+    """A file that cannot be read as the format its loader expects: missing, empty, truncated,
+    corrupted, inflating beyond the loaders' cap, or describing something hybrid cannot build.
+
+    Every file loader raises it, whatever is wrong with the bytes, and its message names the
+    file: ``nd.load`` (hybrid's ``.npz`` files and MXNet's NDArray files, as its subclass
+    :class:`hybrid.serialization.ParameterFileError`), ``sym.load`` (hybrid's and MXNet's graph
+    JSON) and ``hybrid.export.from_onnx`` given a path.
+    """
+
+
 class ShapeError(HybridError, ValueError):
     """Inputs whose shapes or dtypes do not fit the op or block; the message names it."""
 

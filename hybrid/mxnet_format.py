@@ -24,6 +24,7 @@ as MXNet does without CUDA.
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 
@@ -168,7 +169,7 @@ def _array(cur: _Cursor, i: int) -> np.ndarray:
     if dtype is None:
         kind = _TYPE_NAMES.get(flag, "an unknown type")
         raise cur.fail(f"array {i} has type flag {flag} ({kind}), which is not supported", at)
-    size = int(np.prod(shape, dtype=np.int64))
+    size = math.prod(shape)  # exact: a corrupted shape must fail in take(), not overflow
     data = cur.take(size * dtype.itemsize, f"the {size} elements of array {i} {shape}")
     # frombuffer views the file's bytes; copy so the array is writable and owns its memory.
     return np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
@@ -190,8 +191,8 @@ def _shape(cur: _Cursor, i: int, magic: int) -> tuple[int, ...] | None:
         raise cur.fail(f"array {i} has ndim {ndim} (bad magic {magic:#x}?)", at)
     shape = struct.unpack(f"<{ndim}{dim_fmt}", cur.take(ndim * struct.calcsize(dim_fmt),
                                                        f"the shape of array {i}"))
-    if any(d < 0 for d in shape):
-        raise cur.fail(f"array {i} has negative dims {shape}", at)
+    if any(d < 0 or d >= 1 << 48 for d in shape):
+        raise cur.fail(f"array {i} has impossible dims {shape}", at)
     return tuple(int(d) for d in shape)
 
 

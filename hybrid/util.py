@@ -97,7 +97,7 @@ def use_np_shape(func: Any) -> Any:
 
 
 def is_np_array() -> bool:
-    """False: hybrid's front ends return legacy ``NDArray``s (MXNet's default mode)."""
+    """False: hybrid's front ends return legacy NDArray objects (MXNet's default mode)."""
     return False
 
 

@@ -66,6 +66,7 @@ def _load_families() -> None:
         detection,
         elemwise,
         expand,
+        image,
         indexing,
         join,
         linalg,

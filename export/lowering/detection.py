@@ -1,5 +1,6 @@
 """Lowerings of the box ops (``hybrid/ops/detection.py``): box_iou is written out with
-broadcasting arithmetic; box_nms is refused (see its rule).
+broadcasting arithmetic; box_nms becomes NonMaxSuppression where their meanings agree and is
+refused with the reason elsewhere.
 """
 
 from __future__ import annotations
@@ -56,12 +57,55 @@ def _box_iou(ctx: Builder, n: Call) -> str:
     return ctx.node("Where", [ctx.node("Greater", [inter, zero]), ratio, zero])
 
 
-@lowering("_contrib_box_nms")
+def _nms_refusal(n: Call) -> str | None:
+    """Why box_nms cannot become ONNX NonMaxSuppression here, or None when it can."""
+    a, rows = n.attrs, n.in_shapes[0][-2]
+    if a["id_index"] >= 0 and not a["force_suppress"]:
+        return ("per-class suppression needs the number of classes, which MXNet reads from the "
+                "data's values")
+    if 0 <= a["topk"] < rows:
+        return ("topk limits the candidates before suppression in MXNet, while ONNX limits the "
+                "boxes kept after it")
+    if a["in_format"] != a["out_format"]:
+        return "in_format and out_format differ"
+    if len(n.in_shapes[0]) != 3:
+        return "the data is not (batch, num_boxes, width)"
+    return None
+
+
+@lowering("_contrib_box_nms", since=14)
 def _box_nms(ctx: Builder, n: Call) -> str:
-    raise HybridError(
-        "_contrib_box_nms: not lowered to ONNX. ONNX's NonMaxSuppression returns the indices "
-        "of selected boxes per class, while MXNet's box_nms returns the data's own rows sorted "
-        "by score with suppressed rows set to -1 (and optional topk, valid_thresh, "
-        "background_id); export the network up to the box scores and run NMS after ONNX "
-        "Runtime, or use the model's ONNX NonMaxSuppression directly"
-    )
+    # Note: one class (id_index < 0 or force_suppress) and no candidate limit: ONNX's
+    # NonMaxSuppression selects the same boxes (score > valid_thresh, IoU > overlap_thresh),
+    # listed per batch item in score order; each selected row is scattered to the next free row
+    # of its item in an output of -1s, which is MXNet's layout.
+    reason = _nms_refusal(n)
+    if reason is not None:
+        raise HybridError(
+            f"_contrib_box_nms: not lowered to ONNX: {reason}. Export the network up to the box "
+            "scores and run the suppression after ONNX Runtime")
+    a, x, dtype = n.attrs, n.inputs[0], n.in_dtypes[0]
+    c = a["coord_start"]
+    boxes = ctx.node("Slice", [x, ctx.ints([c]), ctx.ints([c + 4]), ctx.ints([2])])
+    score = ctx.node("Gather", [x, ctx.ints([a["score_index"]])], axis=2)  # (B, N, 1)
+    if a["id_index"] >= 0:  # background rows never survive
+        ids = ctx.node("Gather", [x, ctx.ints([a["id_index"]])], axis=2)
+        background = ctx.node("Equal", [ids, ctx.const(scalar(a["background_id"], dtype))])
+        score = ctx.node("Where", [background, ctx.const(scalar(-np.inf, dtype)), score])
+    scores = ctx.node("Transpose", [score], perm=[0, 2, 1])  # (B, 1, N)
+    rows = ctx.node("Gather", [ctx.node("Shape", [x]), ctx.ints([1])])
+    picked = ctx.node("NonMaxSuppression", [
+        boxes, scores, rows, ctx.const(np.array([a["overlap_thresh"]], np.float32)),
+        ctx.const(np.array([a["valid_thresh"]], np.float32))],
+        center_point_box=int(a["in_format"] == "center"))  # (K, 3): batch, class, box
+    batch = ctx.node("Gather", [picked, ctx.ints([0])], axis=1)  # (K, 1)
+    source = ctx.node("Concat", [batch, ctx.node("Gather", [picked, ctx.ints([2])], axis=1)],
+                      axis=1)
+    # The slot of each pick: how many earlier picks share its batch item.
+    same = ctx.node("Equal", [batch, ctx.node("Transpose", [batch], perm=[1, 0])])  # (K, K)
+    earlier = ctx.node("Trilu", [ctx.node("Cast", [same], to=7), ctx.const(scalar(-1, np.int64))],
+                       upper=0)
+    slot = ctx.node("ReduceSum", [earlier, ctx.ints([1])], keepdims=1)  # (K, 1)
+    target = ctx.node("Concat", [batch, slot], axis=1)
+    fill = ctx.node("Expand", [ctx.const(scalar(-1, dtype)), ctx.node("Shape", [x])])
+    return ctx.node("ScatterND", [fill, target, ctx.node("GatherND", [x, source])])

@@ -13,6 +13,8 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     deconv,
     detection,
     elemwise,
+    image,
+    image_color,
     indexing,
     linalg,
     loss_heads,

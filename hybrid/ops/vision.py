@@ -187,11 +187,11 @@ class Correlation(Op):
     (``pad_size``) ``data1 * data2`` shifted by the displacement (``|data1 - data2|`` with
     ``is_multiply=False``). Output ``(batch, (2r + 1)^2, ceil((H + 2 pad - 2 border) /
     stride1), ...)``, ``border = max_displacement + (kernel_size - 1) // 2``. The loop runs over
-    the displacements (attributes), each vectorised over the batch and every position.
+    the displacements (attributes), each vectorised over the batch and every position; the ONNX
+    form has one small subgraph per displacement.
     """
 
     name = "Correlation"
-    xfail = {"onnx": "not lowered: one subgraph per displacement (see export/lowering/vision.py)"}
     inputs = ("data1", "data2")
     attrs = (
         Attr("kernel_size", "int", 1),

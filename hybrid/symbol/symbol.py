@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import autograd
 from ..attribute import AttrScope
-from ..base import HybridError
+from ..base import FileFormatError, HybridError
 from ..graph.infer import infer_graph
 from ..graph.ir import Graph, Value, make_node, variable
 from ..name import NameManager
@@ -407,9 +407,22 @@ def load_json(json_str: str, source: str = "graph JSON") -> Symbol:
 
 
 def load(fname: str) -> Symbol:
-    """A symbol from a graph JSON file: ``export()``'s ``-symbol.json``, hybrid's or MXNet's."""
-    with open(fname) as f:
-        return load_json(f.read(), fname)
+    """A symbol from a graph JSON file: ``export()``'s ``-symbol.json``, hybrid's or MXNet's.
+
+    Raises
+    ------
+    hybrid.base.FileFormatError
+        The file is missing, not UTF-8 JSON, or not a graph hybrid can build (whatever is wrong
+        with it); the message names the file.
+    """
+    try:
+        with open(fname, "rb") as f:
+            return load_json(f.read().decode("utf-8"), str(fname))
+    except FileFormatError:
+        raise
+    except Exception as err:  # garbage can break the reader anywhere: it is the file's fault
+        raise FileFormatError(f"sym.load: {str(fname)!r} is not a valid graph JSON file: "
+                              f"{type(err).__name__}: {err}") from err
 
 
 registry.symbol_invoke = symbol_invoke
