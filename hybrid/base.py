@@ -35,17 +35,6 @@ class HybridError(Exception):
 MXNetError = HybridError
 
 
-class FileFormatError(HybridError, ValueError):
-    """A file that cannot be read as the format its loader expects: missing, empty, truncated,
-    corrupted, inflating beyond the loaders' cap, or describing something hybrid cannot build.
-
-    Every file loader raises it, whatever is wrong with the bytes, and its message names the
-    file: ``nd.load`` (hybrid's ``.npz`` files and MXNet's NDArray files, as its subclass
-    :class:`hybrid.serialization.ParameterFileError`), ``sym.load`` (hybrid's and MXNet's graph
-    JSON) and ``hybrid.export.from_onnx`` given a path.
-    """
-
-
 class NotImplementedForSymbol(HybridError):
     """An NDArray-only function called on a Symbol (MXNet's error of the same name)."""
 
