@@ -39,7 +39,7 @@ from hybrid.symbol.symbol import Symbol
 from .import_rules import RULES
 from .import_rules.shape_folding import FOLDS, fold_shape_arithmetic
 
-__all__ = ["from_onnx", "unsupported_ops"]
+__all__ = ["CONSTANT_NODES", "from_onnx", "unsupported_ops"]
 
 
 class OnnxNode:
@@ -192,7 +192,8 @@ def unsupported_ops(model: Any) -> list[str]:
     found: dict[str, None] = {}
     for node in model.graph.node:
         domain = node.domain or ""
-        if domain in ("", "ai.onnx") and (node.op_type in RULES or node.op_type in FOLDS):
+        known = node.op_type in RULES or node.op_type in FOLDS or node.op_type in CONSTANT_NODES
+        if domain in ("", "ai.onnx") and known:
             continue
         label = node.op_type if domain in ("", "ai.onnx") else f"{domain}.{node.op_type}"
         found[f"{label} (opset {opsets.get(domain, opsets.get('ai.onnx', 1))})"] = None
@@ -291,8 +292,8 @@ def _from_proto(model: onnx.ModelProto,
     for index, proto in enumerate(graph.node):
         node = OnnxNode(proto, index)
         ctx.node = node
-        if node.op_type == "Constant":
-            ctx.constants[node.outputs[0]] = _constant_of(ctx, node)
+        if node.op_type in CONSTANT_NODES:
+            ctx.constants[node.outputs[0]] = CONSTANT_NODES[node.op_type](ctx, node)
             continue
         if fold_shape_arithmetic(ctx, node):
             continue
@@ -319,3 +320,18 @@ def _constant_of(ctx: ImportContext, node: OnnxNode) -> np.ndarray:
         if key in a:
             return np.array(list(a[key]), dtype=dtype)
     raise ctx.error(f"unsupported Constant attributes {sorted(a)}")
+
+
+def _constant_of_shape(ctx: ImportContext, node: OnnxNode) -> np.ndarray:
+    """The array of a ``ConstantOfShape`` node: its shape operand must be known at import
+    (the light model zoo stores its weights this way); ``value`` defaults to float32 0.
+    """
+    shape = tuple(int(d) for d in np.asarray(ctx.const(node.input(0), "the shape")).reshape(-1))
+    value = np.asarray(node.attrs.get("value", np.zeros(1, np.float32)))
+    if value.size != 1:
+        raise ctx.error(f"value must hold one element, got shape {value.shape}")
+    return np.full(shape, value.reshape(()), dtype=value.dtype)
+
+
+# Nodes evaluated while importing into constants (never parameters to train).
+CONSTANT_NODES = {"Constant": _constant_of, "ConstantOfShape": _constant_of_shape}

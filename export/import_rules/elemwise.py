@@ -156,6 +156,19 @@ def _clip(ctx: Any, node: Any) -> list:
     return [ctx.op("clip", [ctx.value(x)], a_min=lo, a_max=hi)]
 
 
+@rule("Mod")
+def _mod(ctx: Any, node: Any) -> list:
+    # fmod=0 is MXNet's broadcast_mod (the sign of the divisor); fmod=1 (C's fmod) takes the sign
+    # of the dividend: subtract the divisor where the two signs differ and the result is not 0.
+    a, b = ctx.value(node.inputs[0]), ctx.value(node.inputs[1])
+    m = ctx.op("broadcast_mod", [a, b])
+    if not node.attrs.get("fmod", 0):
+        return [m]
+    signs = ctx.op("broadcast_mul", [ctx.op("sign", [m]), ctx.op("sign", [a])])
+    differ = ctx.op("_lesser_scalar", [signs], scalar=0.0, is_int=False)
+    return [ctx.op("broadcast_sub", [m, ctx.op("broadcast_mul", [b, differ])])]
+
+
 @rule("Cast")
 def _cast(ctx: Any, node: Any) -> list:
     dtype = helper.tensor_dtype_to_np_dtype(node.attrs["to"])
@@ -164,9 +177,13 @@ def _cast(ctx: Any, node: Any) -> list:
 
 @rule("Identity", "Dropout")
 def _identity(ctx: Any, node: Any) -> list:
-    # Dropout imports in inference form: the identity. Its mask output has no MXNet equivalent.
-    if node.op_type == "Dropout" and len(node.outputs) > 1 and node.outputs[1]:
-        raise ctx.error("the mask output of Dropout is not supported")
+    # Dropout imports in inference form: the identity, and a mask that keeps every element
+    # (bool from opset 10, the data's type before).
     if node.op_type == "Dropout" and node.input(2) and ctx.const(node.input(2), "training_mode"):
         raise ctx.error("training_mode=True is not supported (import is inference only)")
-    return [ctx.op("_copy", [ctx.value(node.inputs[0])])]
+    x = ctx.value(node.inputs[0])
+    outs = [ctx.op("_copy", [x])]
+    if node.op_type == "Dropout" and len(node.outputs) > 1 and node.outputs[1]:
+        ones = ctx.op("ones_like", [x])
+        outs.append(ctx.op("Cast", [ones], dtype=np.bool_) if ctx.opset >= 10 else ones)
+    return outs

@@ -1,5 +1,5 @@
 """Import rules for ONNX neural-network ops: MatMul, Gemm, Conv, ConvTranspose, pooling,
-normalization and softmax.
+normalization (batch, instance, layer, LRN) and softmax.
 
 Note [ONNX pads]
 ONNX writes padding as ``[x1_begin, x2_begin, ..., x1_end, x2_end]`` and may pad unevenly;
@@ -194,8 +194,6 @@ def _pool(ctx: Any, node: Any) -> list:
     is_max = node.op_type == "MaxPool"
     include = bool(node.attrs.get("count_include_pad", 0))
     begin, end = _pads(ctx, node, data, kernel, strides, dil)
-    if begin != end and not (is_max or include):
-        raise ctx.error(f"uneven pads {begin} / {end} with count_include_pad=0")
     dtype = ctx.dtype(data)
     low = np.finfo(dtype).min if dtype.kind == "f" else np.iinfo(dtype).min
     fill = float(low) if is_max else 0.0
@@ -210,7 +208,30 @@ def _pool(ctx: Any, node: Any) -> list:
         pooling_convention="full" if node.attrs.get("ceil_mode", 0) else "valid",
         count_include_pad=include,
     )
+    if begin != end and not (is_max or include):
+        y = _valid_average(ctx, y, kernel, strides, node)
     return [y]
+
+
+def _valid_average(ctx: Any, y: Any, kernel: tuple, strides: tuple, node: Any) -> Any:
+    """``y`` (an average over windows of explicitly padded data, padding counted) rescaled to
+    average only the real elements: times ``window size / real elements in the window``, the
+    count being the same pooling over a mask that is 1 on the data and 0 on the padding.
+    """
+    x = ctx.value(node.inputs[0])
+    ones = ctx.op("ones_like", [x])
+    begin, end = _pads(ctx, node, node.inputs[0], kernel, strides, (1,) * len(kernel))
+    mask, _ = _even_pad(ctx, ones, begin, end, 0.0)
+    share = ctx.op(
+        "Pooling",
+        [mask],
+        kernel=kernel,
+        stride=strides,
+        pool_type="avg",
+        pooling_convention="full" if node.attrs.get("ceil_mode", 0) else "valid",
+        count_include_pad=True,
+    )
+    return ctx.op("broadcast_div", [y, share])
 
 
 @rule("GlobalMaxPool", "GlobalAveragePool")
@@ -270,6 +291,23 @@ def _layer_norm(ctx: Any, node: Any) -> list:
     for _ in range(ndim - 1 - axis):
         mean, inv_std = (ctx.op("expand_dims", [v], axis=-1) for v in (mean, inv_std))
     return [y, mean, inv_std]
+
+
+@rule("LRN")
+def _lrn(ctx: Any, node: Any) -> list:
+    size = int(node.attrs["size"])
+    if size % 2 == 0:
+        # ONNX puts the extra channel of an even window after c; MXNet's window is centred.
+        raise ctx.error(f"size={size}: only odd sizes have MXNet's centred window")
+    y = ctx.op(
+        "LRN",
+        [ctx.value(node.inputs[0])],
+        alpha=float(node.attrs.get("alpha", 1e-4)),
+        beta=float(node.attrs.get("beta", 0.75)),
+        knorm=float(node.attrs.get("bias", 1.0)),
+        nsize=size,
+    )
+    return [y]
 
 
 @rule("Softmax", "LogSoftmax")

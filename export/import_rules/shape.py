@@ -246,12 +246,27 @@ def _reduce(ctx: Any, node: Any) -> list:
 
 @rule("ArgMax", "ArgMin")
 def _arg_reduce(ctx: Any, node: Any) -> list:
-    if node.attrs.get("select_last_index", 0):
-        raise ctx.error("select_last_index=1 (MXNet returns the first extreme index)")
     op_name = "argmax" if node.op_type == "ArgMax" else "argmin"
     keepdims = bool(node.attrs.get("keepdims", 1))
-    y = ctx.op(
-        op_name, [ctx.value(node.inputs[0])], axis=int(node.attrs.get("axis", 0)), keepdims=keepdims
-    )
+    x = ctx.value(node.inputs[0])
+    axis = int(node.attrs.get("axis", 0))
+    if node.attrs.get("select_last_index", 0):
+        y = _last_extreme_index(ctx, x, "max" if op_name == "argmax" else "min", axis, keepdims)
+    else:
+        y = ctx.op(op_name, [x], axis=axis, keepdims=keepdims)
     # MXNet returns indices as floats; ONNX as int64.
     return [ctx.op("Cast", [y], dtype=np.int64)]
+
+
+def _last_extreme_index(ctx: Any, x: Any, reduce: str, axis: int, keepdims: bool) -> Any:
+    """The last index of the extreme along ``axis`` (MXNet's argmax/argmin give the first): the
+    largest position among the elements equal to the extreme.
+    """
+    rank = len(x.shape)
+    axis %= rank
+    extreme = ctx.op(reduce, [x], axis=axis, keepdims=True)
+    hit = ctx.op("Cast", [ctx.op("broadcast_equal", [x, extreme])], dtype=np.float64)
+    pos = ctx.op("_contrib_arange_like", [x], axis=axis)
+    pos = ctx.op("Cast", [pos], dtype=np.float64)
+    pos = ctx.op("Reshape", [pos], shape=(-1,) + (1,) * (rank - axis - 1))
+    return ctx.op("max", [ctx.op("broadcast_mul", [hit, pos])], axis=axis, keepdims=keepdims)

@@ -47,7 +47,7 @@ def fold_shape_arithmetic(ctx: Any, node: Any) -> bool:
     if node.op_type == "Shape":
         values, labels = _shape_of(ctx, node)
     else:
-        if not any(n in ctx.partial for n in node.inputs if n):
+        if not any(n in ctx.partial for n in node.inputs if n) and not _all_int64(ctx, node):
             return False
         args = [_fold_operand(ctx, n) for n in node.inputs]
         if any(a is _NOT_FOLDABLE for a in args):
@@ -65,11 +65,21 @@ def fold_shape_arithmetic(ctx: Any, node: Any) -> bool:
     return True
 
 
+def _all_int64(ctx: Any, node: Any) -> bool:
+    """Every operand is an int64 constant: shape arithmetic an exporter wrote out on constants
+    (torch.onnx: ``Reshape(Mod(2, 3), [1])`` as a Slice's end), evaluated like the rest.
+    """
+    names = [n for n in node.inputs if n]
+    return bool(names) and all(
+        ctx.is_const(n) and np.asarray(ctx.constants[n]).dtype == np.int64 for n in names
+    )
+
+
 _NOT_FOLDABLE = object()
 # Ops that only move elements keep each unknown element's origin, ``(tensor name, axis)``, so a
 # Reshape can tell a copy of its input's own dim (MXNet's code 0) from a computed one.
 _MOVES = {"Gather": (0,), "Slice": (0,), "Unsqueeze": (0,), "Squeeze": (0,), "Identity": (0,),
-          "Cast": (0,), "Concat": None}  # fmt: skip
+          "Cast": (0,), "Concat": None, "Reshape": (0,)}  # fmt: skip
 
 
 def _fold_operand(ctx: Any, name: str) -> Any:
@@ -172,12 +182,24 @@ _ARITHMETIC = {
     "Mul": np.multiply,
     # ONNX divides integers truncating toward zero.
     "Div": lambda a, b: np.trunc(a / b),
+    "Mod": np.mod,  # ONNX's Mod with fmod=0 is Python's on integers
 }
 
 
 @_fold(*_ARITHMETIC)
 def _arithmetic_fold(ctx: Any, node: Any, args: list) -> list:
+    if node.op_type == "Mod" and node.attrs.get("fmod", 0):
+        return [np.fmod(*args)]
     return [_ARITHMETIC[node.op_type](*args)]
+
+
+@_fold("Reshape")
+def _reshape_fold(ctx: Any, node: Any, args: list) -> list | None:
+    data, shape = args
+    if data is None or shape is None or np.isnan(shape).any() or node.attrs.get("allowzero"):
+        return None
+    target = [data.shape[i] if d == 0 else int(d) for i, d in enumerate(shape.reshape(-1))]
+    return [np.reshape(data, target)]
 
 
 @_fold("ReduceProd")

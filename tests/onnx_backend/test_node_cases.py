@@ -24,7 +24,7 @@ import onnx
 import pytest
 from hybrid.export.import_rules import RULES
 from hybrid.export.import_rules.shape_folding import FOLDS
-from hybrid.export.importer import from_onnx
+from hybrid.export.importer import CONSTANT_NODES, from_onnx
 from onnx import numpy_helper
 
 import hybrid
@@ -34,33 +34,34 @@ SHAPE_OPERANDS = {
     "Reshape": (1,), "Expand": (1,), "Tile": (1,), "Squeeze": (1,), "Unsqueeze": (1,),
     "Split": (1,), "Slice": (1, 2, 3, 4), "Pad": (1, 2, 3), "Clip": (1, 2), "Dropout": (1, 2),
     "ReduceSum": (1,), "ReduceMean": (1,), "ReduceMax": (1,), "ReduceMin": (1,),
-    "ReduceProd": (1,),
+    "ReduceProd": (1,), "ConstantOfShape": (0,),
 }  # fmt: skip
 
 # (regex on the case name, reason); a case that matches must fail.
 KNOWN_UNSUPPORTED = [
     (r"^test_cast(like)?_(e8m0_)?(FLOAT|FLOAT16)_to_FLOAT8",
      "ONNX saturates casts to float8 (saturate=1, rounding modes); numpy's cast overflows"),
-    (r"select_last_index", "MXNet's argmax/argmin return the first extreme index"),
     (r"pool.*dilations", "MXNet's Pooling has no dilation"),
-    (r"averagepool_2d_same_(upper|lower)$", "uneven pads with count_include_pad=0"),
     (r"ceil_last_window_starts_on_pad|ceil_output_size_reduce_by_one",
      "MXNet's 'full' convention keeps a last window that starts in the padding; ONNX drops it"),
     (r"with_argmax", "MaxPool's Indices output has no MXNet equivalent"),
-    (r"training_mode|dropout.*mask|training_dropout", "import is inference only"),
+    (r"training_mode|training_dropout", "import is inference only"),
     (r"matmul_(bcast|1d_3d)", "MatMul with broadcast batch dims"),
     (r"wrap_pad", "MXNet's Pad has no wrap mode"),
     (r"reduce_(max|min)_empty_set", "max/min over an empty axis (ONNX gives -inf/inf)"),
     (r"allowzero", "Reshape's allowzero=1 with a 0 in the shape (empty tensors)"),
     (r"^test_gru_", "ONNX's default GRU resets before the recurrent product "
      "(linear_before_reset=0); MXNet's GRU, hence the RNN op, resets after it"),
-    (r"^test_shape_start_greater_than_end", "an empty tensor, which hybrid cannot hold"),
+    (r"^test_shape_start_greater_than_end|constantofshape_int_shape_zero",
+     "an empty tensor, which hybrid cannot hold"),
     (r"lstm_with_peepholes", "MXNet's LSTM has no peephole connections"),
+    (r"mod_float_edge_cases", "MXNet's mod gives NaN, not +-0 / +-inf, for infinite or zero "
+     "operands"),
 ]  # fmt: skip
 
 RTOL, ATOL = 1e-4, 1e-5
-# Ops with an import rule, and Shape, which the importer evaluates (FOLDS) instead of mapping.
-MAPPED = set(RULES) | set(FOLDS)
+# Ops with an import rule, and those the importer evaluates (FOLDS: Shape; Constant nodes).
+MAPPED = set(RULES) | set(FOLDS) | set(CONSTANT_NODES)
 
 
 def _known_reason(name: str) -> str | None:
