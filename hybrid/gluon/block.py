@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import ndarray
 from ..base import HybridError
+from ..graph.tracer import InputStructureError
 from ..name import NameManager, Prefix
 from .block_scope import BlockScope, HookHandle, indent
 from .parameter import DeferredInitializationError, Parameter, ParameterDict, load_checked
@@ -260,8 +261,12 @@ class Block:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
 
-def _is_symbol(args: tuple) -> bool:
-    return any(hasattr(a, "_is_symbol") for a in args if a is not None)
+def _array_kinds(args: Any) -> tuple[bool, bool]:
+    """(has a Symbol, has an NDArray) among ``args``, looking into nested lists and tuples."""
+    if isinstance(args, (list, tuple)):
+        kinds = [_array_kinds(a) for a in args]
+        return any(k[0] for k in kinds), any(k[1] for k in kinds)
+    return hasattr(args, "_is_symbol"), isinstance(args, ndarray.NDArray)
 
 
 class HybridBlock(Block):
@@ -309,7 +314,17 @@ class HybridBlock(Block):
         super().cast(dtype)
 
     def _dispatch(self, *args: Any) -> Any:
-        if _is_symbol(args):
+        has_symbol, has_array = _array_kinds(args)
+        if has_symbol and has_array:
+            raise InputStructureError(
+                f"{self.name}: the inputs mix NDArrays and Symbols; a HybridBlock takes one kind"
+            )
+        if not (has_symbol or has_array) and type(self).forward is HybridBlock.forward:
+            raise InputStructureError(
+                f"{self.name}: a HybridBlock needs at least one NDArray or Symbol input, got "
+                f"{', '.join(type(a).__name__ for a in args) or 'none'}"
+            )
+        if has_symbol:
             return self._call_symbolic(*args)
         if self._active:
             if self._cached_op is None:

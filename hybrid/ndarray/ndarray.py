@@ -180,7 +180,7 @@ class NDArray:
         if autograd._state.recording and (self._entry is not None or self._grad is not None):
             op = get_op("_getitem")
             return invoke(op, (self,), {"key": key})
-        return NDArray._wrap(self._data[key])
+        return NDArray._wrap(_basic_view(self._data, key))
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self._data[_index_key(key)] = value._data if isinstance(value, NDArray) else value
@@ -222,6 +222,20 @@ class NDArray:
 
     def __pos__(self) -> NDArray:
         return self
+
+
+def _basic_view(x: np.ndarray, key: Any) -> np.ndarray:
+    """``x[key]`` as MXNet 1.x gives it: a single element keeps shape ``(1,)`` and, for an
+    integer-only key, stays a view of ``x`` (``a[0][:] = 1`` writes into ``a``, as in MXNet).
+    """
+    y = x[key]
+    if isinstance(y, np.ndarray) and y.ndim:
+        return y
+    parts = key if isinstance(key, tuple) else (key,)
+    if all(isinstance(k, (int, np.integer)) or k is Ellipsis for k in parts):
+        rows = tuple(k if k is Ellipsis else slice(k, k + 1 or None) for k in parts)
+        return x[rows].reshape(1)
+    return np.array(y, ndmin=1)
 
 
 def _index_key(key: Any) -> Any:
