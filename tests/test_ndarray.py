@@ -121,3 +121,48 @@ def test_copy_astype_and_detach():
     assert x.asnumpy()[0] == 1.5
     assert x.astype("int32").dtype == np.int32
     assert x.detach()._entry is None
+
+
+@pytest.mark.parametrize(
+    "shape, key",
+    [((6,), 0), ((6,), -1), ((2, 3), (1, 2)), ((2, 3, 4), (1, -1, 3)), ((2, 3), (1, Ellipsis, 2))],
+)
+def test_integer_only_index_gives_shape_1_view_as_mxnet(shape, key):
+    base = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    a = mx.nd.array(base)
+    got = a[key]
+    assert got.shape == (1,)
+    assert got.asnumpy()[0] == base[key]
+    got[:] = -7  # MXNet 1.x returns a view: writing it writes the array
+    assert a.asnumpy()[key] == -7
+
+
+def test_integer_index_while_recording_gives_shape_1_and_its_gradient():
+    x = mx.nd.array(np.arange(6.0).reshape(2, 3))
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x[1, 2] * 3
+    assert y.shape == (1,)
+    y.backward()
+    expected = np.zeros((2, 3))
+    expected[1, 2] = 3
+    np.testing.assert_array_equal(x.grad.asnumpy(), expected)
+
+
+def test_integer_index_hybridized_and_in_onnx_gives_shape_1():
+    import onnxruntime as ort
+    from hybrid.export import to_onnx
+
+    class Pick(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return x[1, 2]
+
+    net = Pick()
+    x = mx.nd.array(np.arange(6.0).reshape(2, 3))
+    eager = net(x)
+    net.hybridize()
+    assert eager.shape == net(x).shape == (1,)
+    model = to_onnx(net, example_inputs=[x], dynamic_batch=False)
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    (got,) = sess.run(None, {sess.get_inputs()[0].name: x.asnumpy()})
+    np.testing.assert_array_equal(got, eager.asnumpy())

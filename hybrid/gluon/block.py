@@ -14,13 +14,14 @@ from .. import ndarray
 from ..base import HybridError
 from ..graph.tracer import InputStructureError
 from ..name import NameManager, Prefix
+from .block_compat import BlockCompat
 from .block_scope import BlockScope, HookHandle, indent
 from .parameter import DeferredInitializationError, Parameter, ParameterDict, load_checked
 
 __all__ = ["Block", "HybridBlock", "NameManager", "HookHandle"]
 
 
-class Block:
+class Block(BlockCompat):
     """Base class of every layer and model: holds child blocks and Parameters.
 
     Assigning a Block or Parameter to an attribute registers it. Subclasses write ``forward``.

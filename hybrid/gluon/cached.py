@@ -78,7 +78,8 @@ class CachedOp:
     def _executor(self, args: tuple, leaves: list) -> tuple[Trace, Executor]:
         training, recording = autograd._state.training, autograd._state.recording
         key = (_signature(leaves), training)
-        run_key = (key, recording)
+        hooked = getattr(self.block, "_op_hook", None) is not None
+        run_key = (key, recording, hooked)
         ex = self._executors.get(run_key)
         if ex is not None:
             self.stats["hits"] += 1
@@ -90,7 +91,10 @@ class CachedOp:
         inference = not training and not recording
         # Recorded runs always reuse their step buffers from run to run, as MXNet's memory pool
         # reuses freed blocks: fresh allocations page-fault (see Note [Planned buffers]).
-        ex = Executor(optimize(tr.graph, inference, self.static_alloc or recording))
+        # An op hook sees the ops the block wrote, so its graph is run unfused and unfolded.
+        plan = self.static_alloc or recording
+        graph = tr.graph if hooked else optimize(tr.graph, inference, plan)
+        ex = Executor(graph)
         self._executors[run_key] = ex
         return tr, ex
 
@@ -102,6 +106,8 @@ class CachedOp:
         if self.backend == "onnxruntime" and not (state.training or state.recording):
             return self._run_onnxruntime(args, leaves)
         tr, ex = self._executor(args, leaves)
+        hook = getattr(self.block, "_op_hook", None)
+        ex.monitor = None if hook is None else _op_monitor(*hook)
         data = [a for a in leaves if a is not None]  # the trace's data inputs
         self.last_trace = tr
         recording = autograd._state.recording
@@ -156,6 +162,28 @@ class CachedOp:
         feed = {n: (next(data) if p is None else p.data())._data for n, p in feeds}
         outs = [NDArray._wrap(o) for o in session.run(None, feed)]
         return outs[0] if len(outs) == 1 else outs
+
+
+def _op_monitor(callback: Any, monitor_all: bool) -> Any:
+    """The executor's per-step monitor for ``Block.register_op_hook``: ``callback(name,
+    op_name, array)`` with MXNet's names (``<node>_output``; with ``monitor_all`` first
+    ``<node>_<input name>`` per input), names as bytes as MXNet's C callback passes them.
+    """
+
+    def monitor(step: Any, ins: list, outs: list) -> None:
+        op = step.op.name.encode()
+        if monitor_all:
+            n = len(ins)
+            names = step.op.input_names(n)
+            if not step.op.named_inputs:
+                names = [f"input{i}" for i in range(n)]
+            for name, a in zip(names, ins):
+                callback(f"{step.name}_{name}".encode(), op, NDArray._wrap(a))
+        for k, a in enumerate(outs):
+            suffix = "output" if len(outs) == 1 else f"output{k}"
+            callback(f"{step.name}_{suffix}".encode(), op, NDArray._wrap(a))
+
+    return monitor
 
 
 def _untyped(fmt: Any) -> Any:

@@ -99,6 +99,9 @@ class Op:
     check_eager: bool = True
     completes: tuple[int, ...] = ()
     deterministic: bool = True
+    # False where MXNet registers the op without input names (FListInputNames): its monitor
+    # (Block.register_op_hook) then calls the inputs input0, input1, ...
+    named_inputs: bool = True
     tolerance: dict = {}
     xfail: dict = {}
     # Filled by register():

@@ -284,3 +284,15 @@ def test_hybridized_loss_equals_eager(name, block, inputs, ref):
     finally:
         block.hybridize(False)
     np.testing.assert_allclose(hybridized, eager, rtol=1e-6, atol=1e-9)
+
+
+def test_sdml_loss_is_kl_of_smoothed_identity_against_softmax_of_negative_distances():
+    x1, x2 = RNG.normal(size=(N, 3)), RNG.normal(size=(N, 3))
+    d = ((x1[:, None, :] - x2[None, :, :]) ** 2).sum(axis=2)
+    logp = -d - np.log(np.exp(-d).sum(axis=1, keepdims=True))
+    labels = np.where(np.eye(N) == 1, 0.7, 0.3 / (N - 1))
+    expected = (labels * (np.log(labels + 1e-12) - logp)).sum(axis=1)
+    block = gloss.SDMLLoss(smoothing_parameter=0.3)
+    np.testing.assert_allclose(block(_nd(x1), _nd(x2)).asnumpy(), expected, rtol=1e-6)
+    block.hybridize()
+    np.testing.assert_allclose(block(_nd(x1), _nd(x2)).asnumpy(), expected, rtol=1e-6)
