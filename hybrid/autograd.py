@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import HybridError
+from .base import HybridError, string_types
 
 __all__ = [
     "record",
@@ -32,6 +32,10 @@ __all__ = [
     "grad",
     "Function",
     "TapeEntry",
+    "get_symbol",
+    "NDArray",  # noqa: F822 - resolved by the module __getattr__ below
+    "Symbol",  # noqa: F822
+    "string_types",
 ]
 
 
@@ -338,3 +342,24 @@ class Function:
             for i, o in enumerate(outs):
                 o._entry, o._out_index = entry, i
         return outs[0] if single else outs
+
+
+def get_symbol(x: Any) -> Any:
+    """The recorded computation that produced ``x`` as a Symbol (inputs ``var0``, ...)."""
+    from .graph.tape_symbol import get_symbol as tape_symbol
+
+    return tape_symbol(x)
+
+
+def __getattr__(name: str) -> Any:
+    # ``from mxnet.autograd import *`` also gives MXNet's NDArray and Symbol; resolved late
+    # because the array modules import this one.
+    if name == "NDArray":
+        from .ndarray import NDArray
+
+        return NDArray
+    if name == "Symbol":
+        from .symbol import Symbol
+
+        return Symbol
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

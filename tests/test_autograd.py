@@ -155,3 +155,33 @@ def test_in_place_update_of_recorded_array_is_refused():
     with autograd.record():
         with pytest.raises(HybridError, match="in-place"):
             x += 1
+
+
+def test_get_symbol_rebuilds_the_recorded_graph_with_its_inputs_as_variables():
+    x = mx.nd.array([1.5, -2.0])
+    z = mx.nd.array([0.25, 3.0])
+    x.attach_grad()
+    z.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.exp(x) * x + 2 * z - 1
+    sym = mx.autograd.get_symbol(y)
+    assert sym.list_arguments() == ["var0", "var1"]
+    (got,) = sym.eval(var0=x, var1=z)
+    expected = np.exp(x.asnumpy()) * x.asnumpy() + 2 * z.asnumpy() - 1
+    np.testing.assert_allclose(got.asnumpy(), expected, rtol=1e-6)
+
+
+def test_get_symbol_replays_a_hybridized_block_and_star_import_names():
+    names = {}
+    exec("from hybrid.autograd import *", names)
+    assert {"get_symbol", "NDArray", "Symbol", "record", "pause", "Function"} <= set(names)
+    net = mx.gluon.nn.Dense(3, in_units=2, activation="tanh")
+    net.initialize()
+    net.hybridize()
+    x = mx.nd.array([[0.5, -1.0]])
+    with mx.autograd.record():
+        y = net(x)
+    sym = names["get_symbol"](y)
+    assert len(sym.list_arguments()) == 3
+    (got,) = sym.eval(var0=x, var1=net.weight.data(), var2=net.bias.data())
+    np.testing.assert_allclose(got.asnumpy(), y.asnumpy(), rtol=1e-6)

@@ -95,6 +95,7 @@ class CachedOp:
         plan = self.static_alloc or recording
         graph = tr.graph if hooked else optimize(tr.graph, inference, plan)
         ex = Executor(graph)
+        ex.source_graph = tr.graph  # the ops as the block wrote them, for autograd.get_symbol
         self._executors[run_key] = ex
         return tr, ex
 

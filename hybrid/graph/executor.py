@@ -101,6 +101,7 @@ class Executor:
         self._needs_cache: dict[tuple, list] = {}
         # Block.register_op_hook: called after each step with (step, input arrays, outputs).
         self.monitor: Any = None
+        self.source_graph = graph  # the graph before optimisation, when its owner sets it
         self.planned = plan is not None
         self._pool: list[list[Arena]] = []  # free arena sets
         self._owned: set[int] = set()  # ids of every arena buffer, see _detach
