@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import ndarray
 from ..base import HybridError
+from ..context import Context
 from ..graph.tracer import InputStructureError
 from ..name import NameManager, Prefix
 from .block_compat import BlockCompat
@@ -262,12 +263,17 @@ class Block(BlockCompat):
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
 
-def _array_kinds(args: Any) -> tuple[bool, bool]:
-    """(has a Symbol, has an NDArray) among ``args``, looking into nested lists and tuples."""
+def _array_kinds(args: Any) -> tuple[bool, Any]:
+    """(has a Symbol, the first NDArray or None) among ``args``, looking into nested lists and
+    tuples.
+    """
     if isinstance(args, (list, tuple)):
-        kinds = [_array_kinds(a) for a in args]
-        return any(k[0] for k in kinds), any(k[1] for k in kinds)
-    return hasattr(args, "_is_symbol"), isinstance(args, ndarray.NDArray)
+        has_symbol, first = False, None
+        for a in args:
+            sym, arr = _array_kinds(a)
+            has_symbol, first = has_symbol or sym, first if first is not None else arr
+        return has_symbol, first
+    return hasattr(args, "_is_symbol"), args if isinstance(args, ndarray.NDArray) else None
 
 
 class HybridBlock(Block):
@@ -315,7 +321,8 @@ class HybridBlock(Block):
         super().cast(dtype)
 
     def _dispatch(self, *args: Any) -> Any:
-        has_symbol, has_array = _array_kinds(args)
+        has_symbol, first = _array_kinds(args)
+        has_array = first is not None
         if has_symbol and has_array:
             raise InputStructureError(
                 f"{self.name}: the inputs mix NDArrays and Symbols; a HybridBlock takes one kind"
@@ -327,6 +334,13 @@ class HybridBlock(Block):
             )
         if has_symbol:
             return self._call_symbolic(*args)
+        if has_array and (first._ctx is not None or Context._stack):
+            # Parameters read without a context take the copy on the input's (MXNet's rule).
+            with first.context:
+                return self._run(args)
+        return self._run(args)
+
+    def _run(self, args: tuple) -> Any:
         if self._active:
             if self._cached_op is None:
                 from .cached import CachedOp

@@ -119,6 +119,9 @@ class CachedOp:
                 p._fresh_grad = True
             params.append(d)
         outs = ex([*data, *params])
+        if data and data[0]._ctx is not None:
+            for o in outs:
+                o._ctx = data[0]._ctx
         return unflatten(tr.structure, outs)
 
     def _check_format(self, fmt: Any) -> None:

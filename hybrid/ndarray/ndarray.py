@@ -25,18 +25,20 @@ class NDArray:
     ``p.data()[:] -= lr * g`` updates a parameter in place.
     """
 
-    __slots__ = ("_data", "_grad", "_grad_req", "_entry", "_out_index", "__weakref__")
+    # ``_ctx``: the Context the array is placed on, None for the default cpu(0). Placement is a
+    # label (every array lives in host memory); op outputs take their first input's, so a layer
+    # finds a parameter's copy for the input's context (Parameter.data(x.context)).
+    __slots__ = ("_data", "_grad", "_grad_req", "_entry", "_out_index", "_ctx", "__weakref__")
     # Makes numpy defer to NDArray's reflected operators (np.float32(2) * x stays an NDArray).
     __array_priority__ = 1000.0
 
     def __init__(self, data: Any, ctx: Context | None = None, dtype: Any = None):
-        if ctx is not None:
-            Context(ctx).check_backend()
         self._data = np.asarray(data, dtype=dtype)
         self._grad = None
         self._grad_req = "null"
         self._entry = None
         self._out_index = 0
+        self._ctx = _placement(ctx)
 
     @classmethod
     def _wrap(cls, data: np.ndarray) -> NDArray:
@@ -47,6 +49,7 @@ class NDArray:
         a._grad_req = "null"
         a._entry = None
         a._out_index = 0
+        a._ctx = None
         return a
 
     # -- properties
@@ -69,7 +72,7 @@ class NDArray:
 
     @property
     def context(self) -> Context:
-        return _CPU
+        return self._ctx or _CPU
 
     ctx = context
 
@@ -113,8 +116,9 @@ class NDArray:
     def copyto(self, other: NDArray | Context) -> NDArray:
         """Copy into ``other`` (an NDArray of the same shape) or onto a context."""
         if isinstance(other, Context):
-            other.check_backend()
-            return self.copy()
+            copy = self.copy()
+            copy._ctx = _placement(other)
+            return copy
         if other.shape != self.shape:
             raise HybridError(
                 f"copyto: target shape {other.shape} differs from source {self.shape}"
@@ -123,14 +127,16 @@ class NDArray:
         return other
 
     def as_in_context(self, context: Context) -> NDArray:
-        Context(context).check_backend()
-        return self
+        """This array if it is on ``context``, else a copy placed there (as MXNet's)."""
+        if self.context == Context(context):
+            return self
+        return self.copyto(Context(context))
 
     as_in_ctx = as_in_context
 
     def detach(self) -> NDArray:
         """The same data, cut from the autograd graph."""
-        return NDArray._wrap(self._data)
+        return self._like(self._data)
 
     def wait_to_read(self) -> None:
         """Computation is synchronous on numpy: nothing to wait for."""
@@ -144,7 +150,13 @@ class NDArray:
     # ---------------------------------------------------------------------------------------------
     def attach_grad(self, grad_req: str = "write", stype: str | None = None) -> None:
         """Allocate a gradient buffer and mark this array as a variable for ``backward()``."""
-        autograd.mark_variables(self, NDArray._wrap(np.zeros_like(self._data)), grad_req)
+        autograd.mark_variables(self, self._like(np.zeros_like(self._data)), grad_req)
+
+    def _like(self, data: np.ndarray) -> NDArray:
+        """An NDArray owning ``data`` on this array's context."""
+        a = NDArray._wrap(data)
+        a._ctx = self._ctx
+        return a
 
     def backward(
         self, out_grad: NDArray | None = None, retain_graph: bool = False, train_mode: bool = True
@@ -180,7 +192,7 @@ class NDArray:
         if autograd._state.recording and (self._entry is not None or self._grad is not None):
             op = get_op("_getitem")
             return invoke(op, (self,), {"key": key})
-        return NDArray._wrap(_basic_view(self._data, key))
+        return self._like(_basic_view(self._data, key))
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self._data[_index_key(key)] = value._data if isinstance(value, NDArray) else value
@@ -343,18 +355,29 @@ def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> N
     The dtype is ``dtype`` if given, else the source's when it is an NDArray, else float32 (MXNet's
     rule, which also turns float64 numpy arrays into float32).
     """
-    if ctx is not None:
-        Context(ctx).check_backend()
+    where = _placement(ctx)
     if isinstance(source_array, NDArray):
         dtype = dtype or source_array.dtype
         source_array = source_array._data
-    return NDArray._wrap(np.array(source_array, dtype=dtype or default_dtype))
+    a = NDArray._wrap(np.array(source_array, dtype=dtype or default_dtype))
+    a._ctx = where
+    return a
 
 
 def empty(shape: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
-    if ctx is not None:
-        Context(ctx).check_backend()
-    return NDArray._wrap(np.empty(shape, dtype=dtype or default_dtype))
+    where = _placement(ctx)
+    a = NDArray._wrap(np.empty(shape, dtype=dtype or default_dtype))
+    a._ctx = where
+    return a
+
+
+def _placement(ctx: Any) -> Context | None:
+    """The ``_ctx`` label for ``ctx`` (None for the default cpu(0)); a GPU raises."""
+    if ctx is None:
+        return None
+    ctx = Context(ctx)
+    ctx.check_backend()
+    return None if ctx == _CPU else ctx
 
 
 def waitall() -> None:

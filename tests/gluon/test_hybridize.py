@@ -180,7 +180,7 @@ def test_lenet_training_equals_eager_step_after_step(static_alloc):
             net.hybridize(static_alloc=static_alloc)
         results.append(_train(net, x, label, steps=3))
     if static_alloc is False:
-        recorded = [ex for (_, rec), ex in net._cached_op._executors.items() if rec]
+        recorded = [ex for (_, rec, _), ex in net._cached_op._executors.items() if rec]
         assert recorded and all(ex.planned and ex._owned for ex in recorded)
     eager, hybrid = (list(r.items()) for r in results)  # the second net's prefix is lenet1
     assert len(eager) == len(hybrid) == 10
