@@ -253,6 +253,7 @@ def backward(
             buf += g
         else:
             buf[...] = g
+        x._fresh_grad = True
 
 
 def grad(

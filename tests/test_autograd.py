@@ -185,3 +185,17 @@ def test_get_symbol_replays_a_hybridized_block_and_star_import_names():
     assert len(sym.list_arguments()) == 3
     (got,) = sym.eval(var0=x, var1=net.weight.data(), var2=net.bias.data())
     np.testing.assert_allclose(got.asnumpy(), y.asnumpy(), rtol=1e-6)
+
+
+def test_fresh_grad_flag_follows_backward_as_mxnet():
+    x, y = mx.nd.ones((2, 2)), mx.nd.ones((2, 2))
+    dx, dy = mx.nd.zeros((2, 2)), mx.nd.zeros((2, 2))
+    autograd.mark_variables([x, y], [dx, dy])
+    assert not x._fresh_grad and not y._fresh_grad
+    with autograd.record():
+        z = (x + 2).detach() + y
+    z.backward()
+    assert y._fresh_grad and not x._fresh_grad  # detach cut x from the graph
+    np.testing.assert_array_equal(dx.asnumpy(), np.zeros((2, 2)))
+    y._fresh_grad = False
+    assert not y._fresh_grad

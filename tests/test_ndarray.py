@@ -166,3 +166,19 @@ def test_integer_index_hybridized_and_in_onnx_gives_shape_1():
     sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     (got,) = sess.run(None, {sess.get_inputs()[0].name: x.asnumpy()})
     np.testing.assert_array_equal(got, eager.asnumpy())
+
+
+def test_ops_without_attributes_ignore_unknown_ones_as_mxnet():
+    a = mx.nd.array([1.0, -2.0])
+    np.testing.assert_array_equal(mx.nd.broadcast_maximum(a, a * 0, axis=1).asnumpy(), [1, 0])
+    np.testing.assert_array_equal(mx.nd.relu(a, foo=1).asnumpy(), [1, 0])
+    assert mx.nd.ones((2, 1)).squeeze(inplace=True).shape == (2,)
+
+
+def test_selu_rounds_like_mxnet_kernel():
+    x = np.array([-0.1, -1.5, 0.3], dtype=np.float32)
+    scale, alpha = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+    neg = (alpha * np.expm1(x).astype(np.float64)).astype(np.float32)
+    expected = np.float32(scale) * np.where(x > 0, x, neg)
+    got = mx.nd.LeakyReLU(mx.nd.array(x), act_type="selu").asnumpy()
+    np.testing.assert_array_equal(got, expected)

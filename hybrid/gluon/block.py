@@ -15,11 +15,17 @@ from ..base import HybridError
 from ..context import Context
 from ..graph.tracer import InputStructureError
 from ..name import NameManager, Prefix
-from .block_compat import BlockCompat
+from .block_compat import BlockCompat, warn_unregistered_containers
 from .block_scope import BlockScope, HookHandle, indent
 from .parameter import DeferredInitializationError, Parameter, ParameterDict, load_checked
 
-__all__ = ["Block", "HybridBlock", "NameManager", "HookHandle"]
+__all__ = ["Block", "HybridBlock", "NameManager", "HookHandle", "AttributeTypeError"]
+
+
+class AttributeTypeError(HybridError, TypeError):
+    """A Block attribute holding a Block or Parameter given a value of another type (a TypeError,
+    as MXNet's).
+    """
 
 
 class Block(BlockCompat):
@@ -72,7 +78,7 @@ class Block(BlockCompat):
         """Register Blocks and Parameters assigned as attributes."""
         existing = self.__dict__.get(name)
         if isinstance(existing, (Parameter, Block)) and not isinstance(value, type(existing)):
-            raise HybridError(
+            raise AttributeTypeError(
                 f"{self.name}: changing attribute {name} from {type(existing).__name__} to "
                 f"{type(value).__name__} is not allowed"
             )
@@ -135,6 +141,7 @@ class Block(BlockCompat):
 
         ``select`` is a regular expression matched against the names, e.g. ``'.*weight|.*bias'``.
         """
+        warn_unregistered_containers(self)
         ret = ParameterDict(self._params.prefix)
         pattern = re.compile(select) if select else None
         ret.update(
@@ -297,6 +304,10 @@ class HybridBlock(Block):
         if isinstance(value, (Block, Parameter)):
             # The cached graph captured the old structure.
             self.__dict__["_cached_op"] = None
+
+    def register_child(self, block: Block, name: str | None = None) -> None:
+        super().register_child(block, name)
+        self.__dict__["_cached_op"] = None  # e.g. HybridSequential.add after a hybridized call
 
     def hybridize(
         self,

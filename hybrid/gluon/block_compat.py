@@ -1,5 +1,6 @@
-"""MXNet 1.x Block methods kept for old code: the deprecated ``save_params``/``load_params`` and
-``register_op_hook`` (a callback on every op of a hybridized block's graph).
+"""MXNet 1.x Block behaviours kept for old code: the deprecated ``save_params``/``load_params``,
+``register_op_hook`` (a callback on every op of a hybridized block's graph) and the warning about
+Blocks held in plain lists, tuples and dicts.
 """
 
 from __future__ import annotations
@@ -47,3 +48,29 @@ class BlockCompat:
             child.register_op_hook(callback, monitor_all)
         if hasattr(self, "_cached_op"):  # a HybridBlock
             self.__dict__["_op_hook"] = (callback, monitor_all)
+
+
+def warn_unregistered_containers(block: Any) -> None:
+    """Warn, as MXNet's ``collect_params`` does, about list, tuple or dict attributes holding
+    Blocks that are not registered children (their parameters would be missed).
+    """
+    children = {id(c) for c in block._children.values()}
+
+    def unregistered(data: Any) -> bool:
+        if isinstance(data, (list, tuple)):
+            return any(unregistered(d) for d in data)
+        if isinstance(data, dict):
+            return any(unregistered(d) for d in data.values())
+        return hasattr(data, "_children") and id(data) not in children
+
+    for name, value in block.__dict__.items():
+        if name.startswith("__") or name == "_children":
+            continue
+        if isinstance(value, (list, tuple, dict)) and unregistered(value):
+            warnings.warn(
+                f'"{name}" is an unregistered container with Blocks. Note that Blocks inside the '
+                "list, tuple or dict will not be registered automatically. Make sure to register "
+                "them using register_child() or switching to nn.Sequential/nn.HybridSequential "
+                "instead.",
+                stacklevel=3,
+            )

@@ -117,3 +117,15 @@ def populate(namespace: dict, public: list[str], call: Any = invoke, cls: type =
     for name in FLUENT:
         if name in namespace:  # tests/test_ndarray.py checks that every one exists
             setattr(cls, name, _fluent(namespace[name]))
+    if "squeeze" in namespace:
+        cls.squeeze = _fluent_squeeze(namespace["squeeze"])
+
+
+def _fluent_squeeze(fn: Any) -> Any:
+    def squeeze(self: Any, axis: Any = None, inplace: bool = False) -> Any:
+        """``squeeze(self, axis)``; ``inplace`` (MXNet's NDArray method takes it) is accepted:
+        the result is always computed without writing into ``self``.
+        """
+        return fn(self, axis=axis)
+
+    return squeeze

@@ -28,7 +28,9 @@ class NDArray:
     # ``_ctx``: the Context the array is placed on, None for the default cpu(0). Placement is a
     # label (every array lives in host memory); op outputs take their first input's, so a layer
     # finds a parameter's copy for the input's context (Parameter.data(x.context)).
-    __slots__ = ("_data", "_grad", "_grad_req", "_entry", "_out_index", "_ctx", "__weakref__")
+    __slots__ = (
+        "_data", "_grad", "_grad_req", "_entry", "_out_index", "_ctx", "_fresh", "__weakref__"
+    )
     # Makes numpy defer to NDArray's reflected operators (np.float32(2) * x stays an NDArray).
     __array_priority__ = 1000.0
 
@@ -83,6 +85,17 @@ class NDArray:
     @property
     def grad(self) -> NDArray | None:
         return self._grad
+
+    @property
+    def _fresh_grad(self) -> bool:
+        """Whether ``backward`` wrote this variable's gradient since the flag was last reset
+        (MXNet's ``NDArray._fresh_grad``; the slot is left unset until then).
+        """
+        return getattr(self, "_fresh", False)
+
+    @_fresh_grad.setter
+    def _fresh_grad(self, value: bool) -> None:
+        self._fresh = bool(value)
 
     @property
     def T(self) -> NDArray:

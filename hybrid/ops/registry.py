@@ -133,7 +133,11 @@ class Op:
         """
         specs = cls.attr_specs
         unknown = [k for k in raw if k not in specs]
-        if unknown:
+        if unknown and not cls.attrs:
+            # NOTE: MXNet ops without a parameter struct (relu, broadcast_add, ...) ignore
+            # attributes they do not know; ops with attributes reject them, as here.
+            raw = {k: v for k, v in raw.items() if k in specs}
+        elif unknown:
             known = ", ".join(specs) or "none"
             raise AttrError(f"{cls.name}: unknown attribute {', '.join(unknown)} (known: {known})")
         attrs = {}

@@ -434,3 +434,28 @@ def test_op_hook_sees_every_op_of_the_hybridized_graph_unfused():
     np.testing.assert_array_equal(seen[0][2], x.asnumpy())
     np.testing.assert_array_equal(seen[-1][2], eager)
     np.testing.assert_array_equal(out, eager)
+
+
+def test_attribute_type_change_is_a_type_error_and_unregistered_blocks_warn():
+    b = Block()
+    b.child = Block()
+    with pytest.raises(TypeError, match="changing attribute child"):
+        b.child = (2,)
+
+    class Holder(Block):
+        def __init__(self):
+            super().__init__()
+            self.layers = [nn.Dense(2), nn.Dense(3)]
+
+    with pytest.warns(UserWarning, match='"layers" is an unregistered container with Blocks'):
+        Holder().collect_params()
+
+
+def test_adding_a_child_after_a_hybridized_call_retraces():
+    net = nn.HybridSequential()
+    net.add(nn.Dense(4, in_units=5, flatten=False))
+    net.initialize()
+    net.hybridize()
+    assert net(nd.ones((2, 3, 5))).shape == (2, 3, 4)
+    net.add(nn.Flatten())
+    assert net(nd.ones((2, 3, 5))).shape == (2, 12)
