@@ -153,8 +153,11 @@ def test_custom_function_forward_and_backward():
 def test_in_place_update_of_recorded_array_is_refused():
     x = _var([1.0])
     with autograd.record():
-        with pytest.raises(HybridError, match="in-place"):
+        with pytest.raises(HybridError, match="Inplace operations"):
             x += 1
+        y = mx.nd.zeros((1,))
+        with pytest.raises(HybridError, match="Inplace operations"):
+            y[:] = x  # the value is recorded: MXNet refuses this too
 
 
 def test_get_symbol_rebuilds_the_recorded_graph_with_its_inputs_as_variables():

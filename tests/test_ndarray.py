@@ -182,3 +182,32 @@ def test_selu_rounds_like_mxnet_kernel():
     expected = np.float32(scale) * np.where(x > 0, x, neg)
     got = mx.nd.LeakyReLU(mx.nd.array(x), act_type="selu").asnumpy()
     np.testing.assert_array_equal(got, expected)
+
+
+def test_truth_value_follows_mxnet():
+    assert not bool(mx.nd.array([]))
+    assert not bool(mx.nd.zeros((1,)))
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(mx.nd.ones((2, 3)))
+
+
+@pytest.mark.parametrize(
+    "method, kwargs, shape",
+    [
+        ("squeeze", {"axis": 1}, (2, 1, 3)),
+        ("flatten", {}, (2, 3, 2)),
+        ("expand_dims", {"axis": 0}, (2, 3)),
+    ],
+)
+def test_inplace_methods_share_memory_others_copy(method, kwargs, shape):
+    x = mx.nd.ones(shape)
+    view = getattr(x, method)(inplace=True, **kwargs)
+    copy = getattr(x, method)(**kwargs)
+    x[:] = 5
+    assert view.asnumpy().min() == 5 and copy.asnumpy().max() == 1
+
+
+def test_one_element_numpy_value_sets_one_element():
+    b = mx.nd.zeros(1)
+    b[0] = np.array([47.84], dtype=np.float32)
+    assert b.asnumpy()[0] == np.float32(47.84)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
-from ..base import HybridError, default_dtype, numeric_types
+from ..base import HybridError, ShapeError, default_dtype, numeric_types
 from ..context import Context, cpu
 from ..ops import registry
 from ..ops.registry import get_op, invoke
@@ -15,6 +15,8 @@ from ..ops.registry import get_op, invoke
 __all__ = ["NDArray", "array", "empty", "waitall"]
 
 _CPU = cpu()
+# MXNet's module-level name for the builtin (its module shadows ``slice`` with the op).
+py_slice = slice
 
 
 class NDArray:
@@ -208,7 +210,12 @@ class NDArray:
         return self._like(_basic_view(self._data, key))
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._data[_index_key(key)] = value._data if isinstance(value, NDArray) else value
+        _check_in_place(self, value, "x[key] = value")
+        if isinstance(value, NDArray):
+            value = value._data
+        elif isinstance(value, np.ndarray) and value.size == 1:
+            value = value.reshape(())  # MXNet takes a one-element array for one element
+        self._data[_index_key(key)] = value
 
     # -- printing
     # ---------------------------------------------------------------------------------------------
@@ -217,8 +224,13 @@ class NDArray:
         return f"\n{self._data}\n<NDArray {shape} @{self.context}>"
 
     def __bool__(self) -> bool:
+        # MXNet's rule: an empty array is False, one element its value, more are ambiguous.
+        if self._data.size == 0:
+            return False
         if self._data.size != 1:
-            raise HybridError(f"The truth value of an NDArray with shape {self.shape} is ambiguous")
+            raise ShapeError(
+                f"The truth value of an NDArray with shape {self.shape} is ambiguous"
+            )
         return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
@@ -335,13 +347,23 @@ def _add_operator(cls: type, method: str, array_op: str, scalar_op: str, rscalar
         setattr(cls, reflected_fn.__name__, reflected_fn)
 
 
+def _check_in_place(x: NDArray, value: Any, what: str) -> None:
+    """Writing into ``x`` while autograd records ``x`` or ``value`` would lose the gradient:
+    MXNet refuses it with this message, and so does hybrid.
+    """
+    if not autograd._state.recording:
+        return
+    tracked = [a for a in (x, value) if isinstance(a, NDArray)]
+    if any(a._entry is not None or a._grad is not None for a in tracked):
+        raise HybridError(
+            f"{what}: Inplace operations (+=, -=, x[:]=, etc) are not supported when recording "
+            "with autograd; write y = f(x) instead"
+        )
+
+
 def _add_in_place_operator(method: str, ufunc: np.ufunc) -> None:
     def in_place_fn(self: NDArray, other: Any) -> NDArray:
-        if autograd._state.recording and (self._entry is not None or self._grad is not None):
-            raise HybridError(
-                f"in-place __i{method}__ on an array that autograd is recording; "
-                f"write y = x {method} ... instead"
-            )
+        _check_in_place(self, other, f"__i{method}__")
         ufunc(
             self._data,
             other._data if isinstance(other, NDArray) else other,
