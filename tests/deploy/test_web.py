@@ -5,37 +5,13 @@ classifies the shipped test images like Python's ONNX Runtime and classifies a d
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import pathlib
-import threading
 
 import numpy as np
 import pytest
 
+from ..browser import chromium, static_server
 from .tools import WEB_DIR, npm_ci
-
-CHROMIUM = pathlib.Path("/usr/bin/chromium")
-CHROMEDRIVER = pathlib.Path("/usr/bin/chromedriver")
-INSTALL_BROWSER = "apt-get install -y chromium chromium-driver"
-# Headless Chromium as root in a closed network: without these it hangs on background connections.
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1300,1000",
-)
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
-        pass
 
 
 @pytest.fixture
@@ -48,34 +24,14 @@ def site(tmp_path, digits_model):
     root.mkdir()
     (root / "deploy_web").symlink_to(WEB_DIR)
     (root / "model").symlink_to(digits_model)
-    handler = functools.partial(QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with static_server(root) as url:
+        yield url
 
 
 @pytest.fixture
 def browser(tmp_path, monkeypatch):
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not path.exists():
-            pytest.fail(f"{path} is missing; install the browser with: {INSTALL_BROWSER}")
-    try:
-        from selenium import webdriver
-    except ImportError:
-        pytest.fail("selenium is missing; install the test extra: pip install -e '.[test]'")
-    from selenium.webdriver.chrome.service import Service
-
-    monkeypatch.setenv("SE_OFFLINE", "1")  # selenium-manager must never download a driver
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
-    yield driver
-    driver.quit()
+    with chromium(tmp_path / "profile", monkeypatch) as driver:
+        yield driver
 
 
 def wait_until_loaded(driver) -> None:

@@ -24,6 +24,9 @@ def _launch(num_processes: int, *command: str, timeout: float = 120.0) -> tuple:
     result = subprocess.run(
         [sys.executable, "-m", "hybrid.kvstore.launch", "-np", str(num_processes), *command],
         cwd=ROOT,
+        # NOTE: Open MPI forwards stdin to rank 0; a runner's stdin that never closes keeps
+        # prterun from ending after a rank fails before MPI starts.
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         errors="replace",
