@@ -49,6 +49,8 @@ __all__ = [
 ]
 
 _GRAD_REQS = ("write", "add", "null")
+# Storage types MXNet accepts; hybrid keeps the label and stores every array densely.
+_STYPES = ("default", "row_sparse", "csr")
 
 
 class DeferredInitializationError(HybridError):
@@ -57,6 +59,10 @@ class DeferredInitializationError(HybridError):
 
 class ParameterNotInitializedError(HybridError, RuntimeError):
     """A parameter read before ``initialize()`` was called on it (a RuntimeError, as MXNet's)."""
+
+
+class ParameterStypeError(HybridError, AssertionError):
+    """An unknown storage type (an AssertionError, as MXNet's check is an assert)."""
 
 
 class ParameterAccessError(HybridError, RuntimeError):
@@ -151,6 +157,12 @@ class Parameter:
         self.lr_mult = lr_mult
         self.wd_mult = wd_mult
         self.init = init
+        for what, value in (("stype", stype), ("grad_stype", grad_stype)):
+            if value not in _STYPES:
+                raise ParameterStypeError(
+                    f"{what} for Parameter '{name}' must be one of 'default', 'row_sparse', or "
+                    f"'csr', but got {value!r}"
+                )
         self._stype = stype
         self._grad_stype = grad_stype
         self.grad_req = grad_req

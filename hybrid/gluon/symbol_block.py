@@ -44,7 +44,10 @@ class SymbolBlock(HybridBlock):
     """
 
     def __init__(self, outputs: Any, inputs: Any, params: ParameterDict | None = None):
-        super().__init__(prefix="", params=params)
+        # As MXNet: a counted name (symbolblock0), then no prefix and the given parameters as
+        # they are (their names are the graph's variable names), whatever scope it is made in.
+        super().__init__()
+        self._prefix, self._params = "", ParameterDict("", params)
         out_values = _values(outputs)
         self._n_outputs = len(out_values)
         in_values = _values(inputs)
@@ -53,6 +56,9 @@ class SymbolBlock(HybridBlock):
             raise HybridError(f"SymbolBlock: inputs {not_vars} are not variables")
         graph = Graph.from_outputs(out_values)
         self._graph = graph
+        # Inputs are matched by name, as MXNet does (a new var('data') names the graph's data).
+        by_name = {v.name: v for v in graph.inputs}
+        in_values = [by_name.get(v.name, v) for v in in_values]
         input_ids = {id(v) for v in in_values}
         self._input_values = in_values
         aux = {id(v) for v in graph.aux_inputs()}

@@ -265,3 +265,9 @@ def test_access_errors_are_runtime_errors_as_in_mxnet():
     q.initialize()
     with pytest.raises(RuntimeError, match="grad_req='null'"):
         q.grad()
+
+
+def test_unknown_storage_types_are_refused_as_mxnet():
+    for kwargs in ({"stype": "invalid"}, {"grad_stype": "invalid"}):
+        with pytest.raises(AssertionError, match="must be one of 'default', 'row_sparse'"):
+            Parameter("w", shape=(2,), **kwargs)
