@@ -9,6 +9,8 @@ hybridizes and nests like any HybridBlock.
 
 from __future__ import annotations
 
+import os
+
 from typing import Any
 
 import numpy as np
@@ -74,6 +76,11 @@ class SymbolBlock(HybridBlock):
                 allow_deferred_init=True,
                 grad_req="null" if id(v) in aux else "write",
             )
+        # Structural names (save_parameters) drop the names' common prefix, as MXNet's do.
+        names = list(self._params.keys())
+        cut = len(os.path.commonprefix(names)) if len(names) > 1 else 0
+        for name in names:
+            self._reg_params[name[cut:]] = self._params[name]
 
     def forward(self, *args: Any) -> Any:
         if len(args) != len(self._input_values):
