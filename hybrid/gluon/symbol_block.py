@@ -10,7 +10,6 @@ hybridizes and nests like any HybridBlock.
 from __future__ import annotations
 
 import os
-
 from typing import Any
 
 import numpy as np
