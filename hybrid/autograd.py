@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import HybridError, string_types
+from .base import HybridError, string_types  # noqa: F401  (re-exported, as in MXNet)
 
 __all__ = [
     "record",
@@ -28,15 +28,30 @@ __all__ = [
     "set_recording",
     "set_training",
     "mark_variables",
+    "get_symbol",
     "backward",
     "grad",
     "Function",
     "TapeEntry",
-    "get_symbol",
-    "NDArray",  # noqa: F822 - resolved by the module __getattr__ below
+    # What MXNet's ``from mxnet.autograd import *`` also gives (its module imports them).
+    "NDArray",  # noqa: F822 - served by __getattr__ below
     "Symbol",  # noqa: F822
+    "array",  # noqa: F822
     "string_types",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # NDArray, Symbol and array come from modules that import this one: looked up on first use.
+    if name in ("NDArray", "array"):
+        from . import ndarray
+
+        return getattr(ndarray, name)
+    if name == "Symbol":
+        from .symbol import Symbol
+
+        return Symbol
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _State(threading.local):
@@ -350,17 +365,3 @@ def get_symbol(x: Any) -> Any:
     from .graph.tape_symbol import get_symbol as tape_symbol
 
     return tape_symbol(x)
-
-
-def __getattr__(name: str) -> Any:
-    # ``from mxnet.autograd import *`` also gives MXNet's NDArray and Symbol; resolved late
-    # because the array modules import this one.
-    if name == "NDArray":
-        from .ndarray import NDArray
-
-        return NDArray
-    if name == "Symbol":
-        from .symbol import Symbol
-
-        return Symbol
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
