@@ -1,8 +1,13 @@
-"""Forward and forward+backward time of the dense, convolution, pooling and BatchNorm ops.
+"""Forward and forward+backward time of the dense, convolution, pooling and BatchNorm ops, and of
+the vision ops GluonCV models call: BilinearResize2D, ROIAlign, box_nms and LRN.
 
-Shapes are LeNet's from the seed example (batch 64, 1x32x32) and a ResNet block (batch 32,
-64 channels, 56x56, 3x3 pad 1). GEMM-bound ops are reported in GFLOP/s next to numpy's own
-float32 GEMM rate measured in the same run, so the ratio is meaningful on any machine.
+Shapes are LeNet's from the seed example (batch 64, 1x32x32), a ResNet block (batch 32,
+64 channels, 56x56, 3x3 pad 1), and GluonCV's: FCN/PSPNet's upsampling of 21-class scores to
+480x480 (batch 4), Faster R-CNN's ROIAlign of 128 ROIs per image on a 1/16 map (batch 2, 256
+channels, 38x50, 14x14 bins), SSD-512's box_nms (batch 8, 6132 candidates of 6 values, topk
+400), and AlexNet's LRN (batch 32, 96x55x55). GEMM-bound ops are reported in GFLOP/s next to
+numpy's own float32 GEMM rate measured in the same run, so the ratio is meaningful on any
+machine; the others in output values per second (Mout/s).
 
 Run from the project root: ``python benchmarks/ops.py`` (``--repeat N`` for more samples).
 """
@@ -100,6 +105,60 @@ def batchnorm_case(x: tuple) -> tuple | None:
     return fn, [x, (c,), (c,)], None
 
 
+def _vision(name: str, fn: Callable, shapes: list, arrays: list | None = None) -> tuple | None:
+    """None while op ``name`` is not registered (it lives in hybrid/ops/); ``arrays`` are
+    prepared inputs (boxes, ROIs) used instead of random ones of ``shapes``.
+    """
+    if name not in hybrid.ops.REGISTRY:
+        return None
+    return fn, shapes, None, arrays
+
+
+def resize_case(x: tuple, size: int) -> tuple | None:
+    def fn(xa):
+        return hybrid.nd.contrib.BilinearResize2D(xa, height=size, width=size)
+
+    return _vision("_contrib_BilinearResize2D", fn, [x])
+
+
+def roi_align_case(x: tuple, rois_per_image: int, pooled: int) -> tuple | None:
+    n, _, h, w = x
+    rng = np.random.default_rng(1)
+    corner = rng.uniform(0, 16 * min(h, w) * 0.7, (n * rois_per_image, 2))
+    size = rng.uniform(32, 16 * min(h, w) * 0.3, (n * rois_per_image, 2))
+    batch = np.repeat(np.arange(n), rois_per_image)[:, None]
+    rois = hybrid.nd.array(np.concatenate([batch, corner, corner + size], 1).astype(np.float32))
+
+    def fn(xa, r):
+        return hybrid.nd.contrib.ROIAlign(xa, r, pooled_size=(pooled, pooled),
+                                          spatial_scale=1 / 16, sample_ratio=2)
+
+    data = hybrid.nd.array(rng.standard_normal(x, dtype=np.float32))
+    return _vision("_contrib_ROIAlign", fn, [x], [data, rois])
+
+
+def box_nms_case(batch: int, boxes: int, topk: int) -> tuple | None:
+    rng = np.random.default_rng(2)
+    xy = rng.uniform(0, 1, (batch, boxes, 2))
+    wh = rng.uniform(0.02, 0.3, (batch, boxes, 2))
+    ids = rng.integers(0, 20, (batch, boxes, 1))
+    score = rng.uniform(0, 1, (batch, boxes, 1))
+    data = hybrid.nd.array(np.concatenate([ids, score, xy, xy + wh], -1).astype(np.float32))
+
+    def fn(d):
+        return hybrid.nd.contrib.box_nms(d, overlap_thresh=0.45, valid_thresh=0.01, topk=topk,
+                                         id_index=0, score_index=1, coord_start=2)
+
+    return _vision("_contrib_box_nms", fn, [], [data])
+
+
+def lrn_case(x: tuple) -> tuple | None:
+    def fn(xa):
+        return hybrid.nd.LRN(xa, nsize=5, alpha=1e-4, beta=0.75, knorm=2.0)
+
+    return _vision("LRN", fn, [x])
+
+
 CASES = [
     ("lenet conv1 1->6 5x5", lambda: conv_case((64, 1, 32, 32), 6, 5)),
     ("lenet pool1 2x2", lambda: pool_case((64, 6, 28, 28), 2, 2)),
@@ -113,6 +172,10 @@ CASES = [
     ("resnet batchnorm 64x56x56", lambda: batchnorm_case((32, 64, 56, 56))),
     ("resnet pool 3x3 s2", lambda: pool_case((32, 64, 56, 56), 3, 2, pad=1)),
     ("resnet fc 512->1000", lambda: fc_case(32, 512, 1000)),
+    ("fcn resize 21x60x60->480", lambda: resize_case((4, 21, 60, 60), 480)),
+    ("frcnn roialign 2x128 14x14", lambda: roi_align_case((2, 256, 38, 50), 128, 14)),
+    ("ssd box_nms 8x6132 top400", lambda: box_nms_case(8, 6132, 400)),
+    ("alexnet lrn 96x55x55", lambda: lrn_case((32, 96, 55, 55))),
 ]
 
 
@@ -128,27 +191,32 @@ def main() -> None:
     for label, make in CASES:
         case = make()
         if case is None:
-            rows.append((label, None, None, None))
+            rows.append((label, None, None, None, None))
             continue
-        fn, shapes, flops = case
-        forward, forward_backward = _runners(fn, _arrays(rng, shapes))
+        fn, shapes, flops = case[:3]
+        arrays = case[3] if len(case) > 3 and case[3] is not None else _arrays(rng, shapes)
+        forward, forward_backward = _runners(fn, arrays)
         rows.append(
             (
                 label,
                 best_time(forward, args.repeat),
                 best_time(forward_backward, args.repeat),
                 flops,
+                forward().size,
             )
         )
     gemm = max(gemm_before, gemm_rate(args.repeat))
     print(f"numpy float32 GEMM {GEMM_N}^3: {gemm:.1f} GFLOP/s")
-    print(f"{'case':28s} {'fwd ms':>9s} {'fwd+bwd ms':>11s} {'GFLOP/s':>8s} {'of GEMM':>8s}")
-    for label, t_fwd, t_all, flops in rows:
+    # Ops without a FLOP count show their forward rate in output values per second instead.
+    print(f"{'case':28s} {'fwd ms':>9s} {'fwd+bwd ms':>11s} {'GFLOP/s':>8s} {'of GEMM':>8s}"
+          f" {'Mout/s':>8s}")
+    for label, t_fwd, t_all, flops, size in rows:
         if t_fwd is None:
             print(f"{label:28s} not registered yet")
             continue
         rate = (
-            "" if flops is None else f"{flops / t_all / 1e9:8.1f} {flops / t_all / 1e9 / gemm:8.0%}"
+            f"{'':8s} {'':8s} {size / t_fwd / 1e6:8.1f}" if flops is None
+            else f"{flops / t_all / 1e9:8.1f} {flops / t_all / 1e9 / gemm:8.0%}"
         )
         print(f"{label:28s} {t_fwd * 1e3:9.2f} {t_all * 1e3:11.2f} {rate}")
 

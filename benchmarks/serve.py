@@ -13,6 +13,15 @@ Run::
 
 Targets: at concurrency 1 the server's p50 is within 1.5 ms of in-process ONNX Runtime; at
 concurrency 64 dynamic batching gives at least 4x the throughput of no batching.
+
+With ``--peers`` it instead runs hybrid-serve next to KServe's and MLServer's Python servers and
+Triton (through PyTriton) on LeNet and ResNet-18 exported by hybrid, at concurrency 1, 16 and
+64 (see ``serve_peers.py`` for the set-up of each peer and how to create their venvs)::
+
+    python benchmarks/serve.py --peers [--peer-venvs /work/peer-venvs] [--time-cap 15]
+
+Target: hybrid-serve at least 1.5x the better Python peer's throughput at concurrency 64 with a
+p99 no worse, and at concurrency 1 a p50 no worse.
 """
 from __future__ import annotations
 
@@ -98,6 +107,10 @@ class Result:
         return float(np.percentile(self.latencies, 50) * 1e3)
 
     @property
+    def p99_ms(self) -> float:
+        return float(np.percentile(self.latencies, 99) * 1e3)
+
+    @property
     def throughput(self) -> float:
         return len(self.latencies) / self.seconds
 
@@ -172,7 +185,7 @@ class Phase:
 
 
 async def _drive(port: int, request: bytes, concurrency: int, requests: int,
-                 time_cap: float) -> Phase:
+                 time_cap: float, parse=None) -> Phase:
     latencies: list[float] = []
     budget, errors, last = [requests], [0], []
     deadline = time.perf_counter() + time_cap
@@ -189,7 +202,7 @@ async def _drive(port: int, request: bytes, concurrency: int, requests: int,
                 if status != 200:
                     errors[0] += 1
                 elif not last:
-                    last.append(_scores(head, body))
+                    last.append((parse or _scores)(head, body))
         finally:
             writer.close()
 
@@ -300,11 +313,26 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                         help="the server's event loop (hybrid-serve --loop)")
     parser.add_argument("--no-access-log", action="store_true",
                         help="run the server without its access log (it logs by default)")
+    parser.add_argument("--peers", action="store_true",
+                        help="compare with KServe, MLServer and PyTriton instead (serve_peers.py)")
+    parser.add_argument("--peer-venvs", default=None, metavar="DIR",
+                        help="folder of the peers' venvs (default: $HYBRID_PEER_VENVS, else "
+                             "/work/peer-venvs)")
+    parser.add_argument("--servers", default="",
+                        help="with --peers, a comma-separated subset of hybrid-serve, kserve, "
+                             "mlserver, pytriton")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
+    if args.peers:
+        import serve_peers
+
+        print(f"{'model server':<28} {'conc':>4} {'reqs':>7} {'p50 ms':>8} {'p99 ms':>8} "
+              f"{'req/s':>10} {'gen us/r':>8} {'errors':>6}")
+        serve_peers.report(serve_peers.compare(args, _drive, _run, Result))
+        return 0
     model = lenet_onnx()
     x = np.random.default_rng(1).standard_normal((1, 1, 28, 28)).astype(np.float32)
     session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])

@@ -1,7 +1,7 @@
 """``hybrid-export``: check an ONNX model, or convert a saved graph and its parameters to ONNX.
 
 hybrid-export check model.onnx
-hybrid-export convert model-symbol.json model-0000.params model.onnx --input-shape 1,1,28,28
+hybrid-export convert model-symbol.json model-0000.params model.onnx [--input-shape 1,1,28,28]
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from google.protobuf.message import DecodeError
 
 from hybrid.base import HybridError
 
-from .exporter import check_model, to_onnx
+from .exporter import check_model, save_model, to_onnx
+from .shapes import settle_shapes, symbolic_model
 
 
 def _shape(text: str) -> tuple[int, ...]:
@@ -54,13 +55,63 @@ def convert(
     input_names: list[str],
     opset: int | None,
 ) -> str:
-    """Load a saved graph with its parameters and export it to ``out``."""
+    """Load a saved graph with its parameters and export it to ``out``.
+
+    Inputs are the variables the parameter file does not hold (in graph order) unless
+    ``input_names`` says otherwise. Without a shape for every input, the shapes are settled
+    from the parameters and the unknown dims written symbolic where the graph allows (see
+    Note [Symbolic dims by probing]). Returns what was written.
+    """
     from hybrid.gluon import SymbolBlock
 
-    names = input_names or ["data" if i == 0 else f"data{i}" for i in range(len(input_shapes))]
+    names = input_names or _data_names(symbol_file, params_file)
     block = SymbolBlock.imports(symbol_file, names, params_file)
-    model = to_onnx(block, out, input_shapes=input_shapes, input_names=names, opset=opset)
-    return f"wrote {out}: {len(model.graph.node)} nodes, opset {model.opset_import[0].version}"
+    given = dict(zip(names, input_shapes))
+    if len(given) == len(names):
+        model = to_onnx(block, out, input_shapes=input_shapes, input_names=names, opset=opset)
+        how = "batch axis dynamic"
+    else:
+        first, second = settle_shapes(block, names, given)
+        models = [
+            to_onnx(block, input_shapes=[s[n] for n in names], input_names=names, opset=opset,
+                    dynamic_batch=False)
+            for s in ([first, second] if second else [first])
+        ]
+        model, symbolic = symbolic_model(models[0], models[1] if second else None)
+        check_model(model)
+        save_model(model, out)
+        how = "unknown dims symbolic" if symbolic else (
+            "shapes fixed at the probed sizes: the graph depends on them; pass --input-shape "
+            "to choose")
+    shapes = {i.name: _dims(i) for i in model.graph.input}
+    outputs = {o.name: _dims(o) for o in model.graph.output}
+    return (
+        f"wrote {out}: {len(model.graph.node)} nodes, opset {model.opset_import[0].version}; "
+        f"inputs {_listing(shapes)}; outputs {_listing(outputs)} ({how})"
+    )
+
+
+def _data_names(symbol_file: str, params_file: str) -> list[str]:
+    """The graph's variables that the parameter file lacks, except labels of loss heads."""
+    from hybrid import nd
+    from hybrid import symbol as sym
+
+    graph = sym.load(symbol_file)._graph()
+    saved = nd.load(params_file)
+    held = {k.split(":", 1)[-1] for k in (saved if isinstance(saved, dict) else {})}
+    labels = {
+        id(v) for node in graph.nodes
+        for v, arg in zip(node.inputs, node.op.input_names(len(node.inputs))) if arg == "label"
+    }
+    return [v.name for v in graph.inputs if v.name not in held and id(v) not in labels]
+
+
+def _dims(info: onnx.ValueInfoProto) -> tuple:
+    return tuple(d.dim_param or d.dim_value for d in info.type.tensor_type.shape.dim)
+
+
+def _listing(shapes: dict[str, tuple]) -> str:
+    return ", ".join(f"{n} ({', '.join(map(str, s))})" for n, s in shapes.items())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,14 +127,16 @@ def main(argv: list[str] | None = None) -> int:
         "--input-shape",
         type=_shape,
         action="append",
-        required=True,
-        help="shape of an input, e.g. 1,1,28,28 (repeat for several inputs)",
+        default=[],
+        help="shape of an input, e.g. 1,1,28,28 (repeat for several inputs; without it, "
+        "unknown dims are symbolic)",
     )
     p_conv.add_argument(
         "--input-name",
         action="append",
         default=[],
-        help="graph input name (default data, data1, ...; repeat for several)",
+        help="graph input name (default: the variables the parameter file lacks; repeat for "
+        "several)",
     )
     p_conv.add_argument("--opset", type=int, default=None, help="target ONNX opset")
     args = parser.parse_args(argv)

@@ -23,7 +23,7 @@ from hybrid import autograd
 from hybrid.base import HybridError
 from hybrid.graph.ir import Graph, Value
 from hybrid.graph.passes import constant_folding, dead_code
-from hybrid.serialization import write_atomic
+from hybrid.serialization import new_file_mode, write_atomic
 
 from .builder import Builder, Call, onnx_type
 from .lowering import lower
@@ -311,6 +311,7 @@ def save_model(model: onnx.ModelProto, path: str) -> None:
             location=os.path.basename(path) + ".data",
             size_threshold=1024,
         )
+        os.chmod(tmp, new_file_mode())  # mkstemp makes 0600; a saved file follows the umask
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

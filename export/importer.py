@@ -27,7 +27,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from hybrid.base import HybridError
+from hybrid.base import FileFormatError, HybridError
 from hybrid.gluon.parameter import Constant
 from hybrid.gluon.parameter_dict import ParameterDict
 from hybrid.gluon.symbol_block import SymbolBlock
@@ -169,7 +169,12 @@ def _load(model: Any) -> onnx.ModelProto:
     if isinstance(model, onnx.ModelProto):
         return model
     if isinstance(model, (str, os.PathLike)):
-        return onnx.load(os.fspath(model))
+        path = os.fspath(model)
+        try:
+            return onnx.load(path)
+        except Exception as err:  # protobuf and onnx raise unrelated classes for bad bytes
+            raise FileFormatError(f"from_onnx: {path!r} is not a valid ONNX file: "
+                                  f"{type(err).__name__}: {err}") from err
     raise HybridError(f"from_onnx: expected a path or an onnx.ModelProto, got {type(model)}")
 
 
@@ -249,8 +254,27 @@ def from_onnx(model: Any, input_shapes: dict[str, Sequence[int]] | None = None) 
     HybridError
         Listing every unsupported op type with its opset, before anything is built; or naming
         the node whose attributes hybrid cannot express.
+    hybrid.base.FileFormatError
+        ``model`` is a path and anything is wrong with the file (garbage, empty, truncated,
+        or any of the errors above); the message names the file.
     """
-    model = _load(model)
+    if not isinstance(model, (str, os.PathLike)):
+        return _from_proto(_load(model), input_shapes)
+    path = os.fspath(model)
+    try:
+        proto = _load(path)
+        if not proto.graph.output:
+            raise FileFormatError(f"from_onnx: {path!r} holds no graph outputs (empty or not "
+                                  "an ONNX model)")
+        return _from_proto(proto, input_shapes)
+    except FileFormatError:
+        raise
+    except Exception as err:  # a corrupt file can break the importer anywhere: it is the file's
+        raise FileFormatError(f"from_onnx: {path!r}: {type(err).__name__}: {err}") from err
+
+
+def _from_proto(model: onnx.ModelProto,
+                input_shapes: dict[str, Sequence[int]] | None) -> SymbolBlock:
     missing = unsupported_ops(model)
     if missing:
         raise HybridError(f"from_onnx: unsupported ONNX ops: {', '.join(missing)}")

@@ -9,6 +9,7 @@ import numpy as np
 __all__ = [
     "HybridError",
     "MXNetError",
+    "FileFormatError",
     "ShapeError",
     "AttrError",
     "data_dir",
@@ -17,6 +18,12 @@ __all__ = [
     "integer_types",
     "string_types",
     "py_str",
+    "data_dir_default",
+    "classproperty",
+    "with_metaclass",
+    "NotImplementedForSymbol",
+    "NotSupportedForSparseNDArray",
+    "mx_real_t",
 ]
 
 
@@ -26,6 +33,44 @@ class HybridError(Exception):
 
 # Ported scripts catch ``mx.base.MXNetError``; it is hybrid's error class under MXNet's name.
 MXNetError = HybridError
+
+
+class NotImplementedForSymbol(HybridError):
+    """An NDArray-only function called on a Symbol (MXNet's error of the same name)."""
+
+    def __init__(self, function: object, alias: str | None, *args: object):
+        super().__init__()
+        self.function = getattr(function, "__name__", str(function))
+        self.alias = alias
+
+    def __str__(self) -> str:
+        name = self.alias or self.function
+        return f"Function {name} (namely operator {self.function}) is not implemented for Symbol"
+
+
+class NotSupportedForSparseNDArray(HybridError):
+    """A function that hybrid's dense-only arrays cannot run on sparse storage."""
+
+    def __init__(self, function: object, alias: str | None, *args: object):
+        super().__init__()
+        self.function = getattr(function, "__name__", str(function))
+        self.alias = alias
+
+    def __str__(self) -> str:
+        name = self.alias or self.function
+        return (f"Function {name} (namely operator {self.function}) is not supported for "
+                "SparseNDArray")
+
+
+class FileFormatError(HybridError, ValueError):
+    """A file that cannot be read as the format its loader expects: missing, empty, truncated,
+    corrupted, inflating beyond the loaders' cap, or describing something hybrid cannot build.
+
+    Every file loader raises it, whatever is wrong with the bytes, and its message names the
+    file: ``nd.load`` (hybrid's ``.npz`` files and MXNet's NDArray files, as its subclass
+    :class:`hybrid.serialization.ParameterFileError`), ``sym.load`` (hybrid's and MXNet's graph
+    JSON) and ``hybrid.export.from_onnx`` given a path.
+    """
 
 
 class ShapeError(HybridError, ValueError):
@@ -38,6 +83,7 @@ class AttrError(HybridError, ValueError):
 
 # MXNet's default dtype: arrays made without an explicit dtype are float32.
 default_dtype = np.dtype(np.float32)
+mx_real_t = np.float32
 numeric_types = (int, float, np.integer, np.floating, bool, np.bool_)
 # MXNet's Python 2/3 compatibility names, which library code still imports from ``mxnet.base``.
 integer_types = (int, np.int32, np.int64)
@@ -49,6 +95,43 @@ def py_str(raw: bytes) -> str:
     return raw.decode("utf-8")
 
 
+def _as_list(obj: object) -> list:
+    """``obj`` if it is a list, its items if a tuple, else ``[obj]`` (MXNet's helper)."""
+    if isinstance(obj, list):
+        return obj
+    return list(obj) if isinstance(obj, tuple) else [obj]
+
+
+class _NullType:
+    """The "argument not given" marker of MXNet's generated functions (``mx.base._Null``)."""
+
+    def __repr__(self) -> str:
+        return "_Null"
+
+
+_Null = _NullType()
+
+
+class classproperty:  # noqa: N801 - MXNet's name
+    """A read-only property of the class itself (``@classproperty def x(cls)``)."""
+
+    def __init__(self, fget: object):
+        self.fget = fget
+
+    def __get__(self, obj: object, owner: type) -> object:
+        return self.fget(owner)
+
+
+def with_metaclass(meta: type, *bases: type) -> type:
+    """A base class made with metaclass ``meta`` (MXNet's Python 2/3 helper)."""
+    return meta("_WithMetaclass", bases or (object,), {})
+
+
+def data_dir_default() -> str:
+    """``~/.mxnet``, MXNet's default data folder (``data_dir()`` honours ``$MXNET_HOME``)."""
+    return os.path.join("~", ".mxnet")
+
+
 def data_dir() -> str:
     """Where data sets and model files live: ``$MXNET_HOME``, else ``~/.mxnet`` (as in MXNet)."""
-    return os.environ.get("MXNET_HOME", os.path.join("~", ".mxnet"))
+    return os.environ.get("MXNET_HOME", data_dir_default())

@@ -8,7 +8,11 @@ from collections.abc import Callable
 
 from .base import HybridError
 
-__all__ = ["ClassRegistry"]
+__all__ = ["ClassRegistry", "for_base"]
+
+# Each registry by the family base class it checks, so MXNet's ``mx.registry`` helpers for, say,
+# ``mx.init.Initializer`` fill and read the same table as ``mx.init.register``.
+_BY_BASE: dict[type, ClassRegistry] = {}
 
 
 class ClassRegistry:
@@ -28,10 +32,16 @@ class ClassRegistry:
 
     def register(self, klass: type, base: type | None = None) -> type:
         """Add ``klass`` under its lowercased class name; ``base`` checks its family."""
-        if base is not None and not (isinstance(klass, type) and issubclass(klass, base)):
-            raise HybridError(f"{self.kind}.register: {klass!r} is not a {base.__name__} subclass")
+        if base is not None:
+            self.check(klass, base)
+            _BY_BASE.setdefault(base, self)
         self.table[klass.__name__.lower()] = klass
         return klass
+
+    def check(self, klass: type, base: type) -> None:
+        """Raise unless ``klass`` is a subclass of ``base``."""
+        if not (isinstance(klass, type) and issubclass(klass, base)):
+            raise HybridError(f"{self.kind}.register: {klass!r} is not a {base.__name__} subclass")
 
     def alias(self, *names: str) -> Callable[[type], type]:
         """A class decorator adding more names for the class."""
@@ -51,3 +61,11 @@ class ClassRegistry:
                 f"{self.kind}: unknown {self.kind} {name!r}; known: {sorted(self.table)}"
             )
         return klass
+
+
+def for_base(base: type, kind: str) -> ClassRegistry:
+    """The registry of ``base``'s family (a new, empty one the first time ``base`` is seen)."""
+    registry = _BY_BASE.get(base)
+    if registry is None:
+        registry = _BY_BASE[base] = ClassRegistry(kind)
+    return registry

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from .base import HybridError
+from .base import HybridError, classproperty
 
-__all__ = ["Context", "cpu", "gpu", "cpu_pinned", "current_context", "num_gpus"]
+__all__ = [
+    "Context", "cpu", "gpu", "cpu_pinned", "current_context", "num_gpus", "gpu_memory_info",
+]
 
 
 class Context:
@@ -14,6 +16,9 @@ class Context:
     """
 
     _stack: list[Context] = []
+    _default: Context  # set below; test_utils.set_default_context changes it
+    devtype2str = {1: "cpu", 2: "gpu", 3: "cpu_pinned", 5: "cpu_shared"}
+    devstr2type = {v: k for k, v in devtype2str.items()}
 
     def __init__(self, device_type: str | Context = "cpu", device_id: int = 0):
         if isinstance(device_type, Context):
@@ -43,6 +48,18 @@ class Context:
     def __exit__(self, *exc: object) -> None:
         Context._stack.pop()
 
+    @property
+    def device_typeid(self) -> int:
+        return self.devstr2type[self.device_type]
+
+    @classproperty
+    def default_ctx(cls) -> Context:  # noqa: N805 - a class property
+        """The context arrays are made on when none is given (MXNet's ``Context.default_ctx``)."""
+        return current_context()
+
+    def empty_cache(self) -> None:
+        """Release cached device memory: nothing to release for numpy buffers."""
+
     def check_backend(self) -> None:
         """Raise unless arrays can live on this device."""
         if self.device_type == "gpu":
@@ -66,4 +83,12 @@ def num_gpus() -> int:
 
 
 def current_context() -> Context:
-    return Context._stack[-1] if Context._stack else Context("cpu", 0)
+    return Context._stack[-1] if Context._stack else Context._default
+
+
+Context._default = Context("cpu", 0)
+
+
+def gpu_memory_info(device_id: int = 0) -> tuple[int, int]:
+    """(free, total) bytes of a GPU: there is none, so this raises as MXNet does without one."""
+    raise HybridError(f"gpu_memory_info(gpu({device_id})): hybrid runs on numpy and has no GPU")

@@ -24,6 +24,7 @@ as MXNet does without CUDA.
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 
@@ -31,7 +32,7 @@ import numpy as np
 
 from .serialization import ParameterFileError
 
-__all__ = ["LIST_MAGIC", "TYPE_FLAGS", "is_mxnet_file", "read"]
+__all__ = ["LIST_MAGIC", "TYPE_FLAGS", "is_mxnet_file", "read", "write"]
 
 LIST_MAGIC = 0x112
 _V1, _V2, _V3 = 0xF993FAC8, 0xF993FAC9, 0xF993FACA
@@ -54,6 +55,7 @@ TYPE_FLAGS = {
     11: np.dtype("<u8"),
 }
 _TYPE_NAMES = {12: "bfloat16"}
+_FLAG_OF = {dtype: flag for flag, dtype in TYPE_FLAGS.items()}
 
 
 def is_mxnet_file(fname: str | os.PathLike) -> bool:
@@ -167,7 +169,7 @@ def _array(cur: _Cursor, i: int) -> np.ndarray:
     if dtype is None:
         kind = _TYPE_NAMES.get(flag, "an unknown type")
         raise cur.fail(f"array {i} has type flag {flag} ({kind}), which is not supported", at)
-    size = int(np.prod(shape, dtype=np.int64))
+    size = math.prod(shape)  # exact: a corrupted shape must fail in take(), not overflow
     data = cur.take(size * dtype.itemsize, f"the {size} elements of array {i} {shape}")
     # frombuffer views the file's bytes; copy so the array is writable and owns its memory.
     return np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
@@ -189,6 +191,53 @@ def _shape(cur: _Cursor, i: int, magic: int) -> tuple[int, ...] | None:
         raise cur.fail(f"array {i} has ndim {ndim} (bad magic {magic:#x}?)", at)
     shape = struct.unpack(f"<{ndim}{dim_fmt}", cur.take(ndim * struct.calcsize(dim_fmt),
                                                        f"the shape of array {i}"))
-    if any(d < 0 for d in shape):
-        raise cur.fail(f"array {i} has negative dims {shape}", at)
+    if any(d < 0 or d >= 1 << 48 for d in shape):
+        raise cur.fail(f"array {i} has impossible dims {shape}", at)
     return tuple(int(d) for d in shape)
+
+
+def write(
+    fname: str | os.PathLike, arrays: list[np.ndarray], names: list[str] | None = None
+) -> None:
+    """Write ``arrays`` (and their ``names``; None saves a list) as MXNet's ``nd.save`` does, so
+    that MXNet 1.x loads the file; atomically (see Note [MXNet NDArray-list format]).
+
+    Arrays are written as V2 records on the CPU. A 0-d array has no V2 form (ndim 0 marks an
+    empty handle there), so a list holding one is written as V3 records throughout, which MXNet
+    reads under ``npx.set_np()`` only (it refuses files mixing the two).
+
+    Raises
+    ------
+    ParameterFileError
+        An array's dtype has no MXNet type flag, or names and arrays differ in number.
+    """
+    from .serialization import write_atomic
+
+    names = [] if names is None else list(names)
+    if names and len(names) != len(arrays):
+        raise ParameterFileError(
+            f"nd.save: {os.fspath(fname)!r}: {len(names)} names for {len(arrays)} arrays"
+        )
+    arrays = [np.asarray(a) for a in arrays]
+    magic = _V3 if any(a.ndim == 0 for a in arrays) else _V2
+    parts = [struct.pack("<QQQ", LIST_MAGIC, 0, len(arrays))]
+    for i, arr in enumerate(arrays):
+        parts.append(_record(fname, names[i] if names else str(i), arr, magic))
+    parts.append(struct.pack("<Q", len(names)))
+    for name in names:
+        raw = name.encode("utf-8")
+        parts.append(struct.pack("<Q", len(raw)) + raw)
+    write_atomic(fname, b"".join(parts))
+
+
+def _record(fname: str | os.PathLike, name: str, arr: np.ndarray, magic: int) -> bytes:
+    """One dense CPU array as ``NDArray::Save`` lays it out."""
+    dtype = arr.dtype.newbyteorder("<") if arr.dtype.itemsize > 1 else arr.dtype
+    flag = _FLAG_OF.get(dtype)
+    if flag is None:
+        raise ParameterFileError(
+            f"nd.save: {os.fspath(fname)!r}: array {name!r} has dtype {arr.dtype}, which MXNet "
+            f"cannot store (supported: {', '.join(str(d) for d in TYPE_FLAGS.values())})"
+        )
+    head = struct.pack(f"<Iii{arr.ndim}q", magic, 0, arr.ndim, *arr.shape)
+    return head + struct.pack("<iii", 1, 0, flag) + np.ascontiguousarray(arr, dtype).tobytes()

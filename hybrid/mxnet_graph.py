@@ -1,4 +1,4 @@
-"""MXNet 1.x graph JSON (``-symbol.json``) -> hybrid graph.
+"""MXNet 1.x graph JSON (``-symbol.json``) <-> hybrid graph.
 
 MXNet's JSON lists ``nodes`` in topological order: a node with ``"op": "null"`` is a variable (data
 or parameter), any other names an operator and carries string attributes (``"attrs"``; files from
@@ -8,6 +8,11 @@ the few internal names MXNet's exporters emit that are not aliases map through :
 attributes that tune MXNet's kernels without changing the result are dropped
 (:data:`IGNORED_ATTRS`). Each node's attributes are then parsed by its op's schema in
 :func:`hybrid.graph.ir.node_from_entry`, the one place graph loaders parse them.
+
+:func:`graph_to_json` writes the other way, for ``export(..., format='mxnet')``: attributes as
+the strings MXNet parses, those equal to the op's default left out so that MXNet applies its own
+(hybrid's defaults are MXNet's), and hybrid's ``is_train`` dropped (MXNet takes the mode at run
+time).
 """
 
 from __future__ import annotations
@@ -16,12 +21,16 @@ import ast
 from collections import Counter
 from typing import Any
 
+import numpy as np
+
 from .base import HybridError
 from .graph.ir import Graph, Value, node_from_entry, variable
 from .mxnet_format import TYPE_FLAGS
 from .ops.registry import REGISTRY
 
-__all__ = ["OP_MAP", "IGNORED_ATTRS", "is_mxnet_graph", "graph_from_json"]
+__all__ = ["OP_MAP", "IGNORED_ATTRS", "is_mxnet_graph", "graph_from_json", "graph_to_json"]
+
+MXNET_VERSION = 10901
 
 # MXNet-internal operator names in exported graphs -> the registry op computing the same thing.
 OP_MAP = {
@@ -93,11 +102,13 @@ def _check_ops(nodes: list[dict], source: str) -> None:
 
 
 def _variable(entry: dict) -> Value:
-    """A graph input; ``__shape__`` (0 = unknown dim) and ``__dtype__`` (a type flag) type it."""
+    """A graph input; ``__shape__`` and ``__dtype__`` (a type flag) type it. An unknown dim is
+    0 in MXNet's shapes and -1 in those written under ``npx.set_np()``; hybrid's is 0.
+    """
     attrs = {k: v for k, v in _raw_attrs(entry).items() if k != "__storage_type__"}
     shape = attrs.pop("__shape__", None)
     try:
-        shape = None if shape is None else tuple(ast.literal_eval(shape))
+        shape = None if shape is None else tuple(max(int(d), 0) for d in ast.literal_eval(shape))
     except (ValueError, SyntaxError, TypeError):
         raise HybridError(f"variable {entry['name']!r}: bad __shape__ {shape!r}") from None
     flag = attrs.pop("__dtype__", None)
@@ -141,6 +152,8 @@ def graph_from_json(obj: dict, source: str = "graph JSON") -> Graph:
             continue
         op_name = _op_name(entry["op"])
         args = [_entry(made, e, entry["name"], source) for e in entry["inputs"]]
+        if op_name == "RNN":
+            args = _dynamic_begin_states(args)
         attrs = _op_attrs(op_name, _raw_attrs(entry))
         try:
             node = node_from_entry(op_name, entry["name"], args, attrs)
@@ -149,6 +162,32 @@ def graph_from_json(obj: dict, source: str = "graph JSON") -> Graph:
         made.append(node.outputs)
     outputs = [_entry(made, e, "heads", source) for e in obj["heads"]]
     return Graph.from_outputs(outputs, inputs=inputs)
+
+
+def _dynamic_begin_states(args: list[Value]) -> list[Value]:
+    """RNN inputs with MXNet's open begin states made to follow the batch size.
+
+    Gluon's RNN layers called without states export them as ``_zeros`` of shape ``(L, 0, H)``:
+    0 is the batch size, which MXNet infers backwards from the RNN's data. Here such a state is
+    rebuilt from the data (layout TNC) so that the batch axis stays dynamic through hybridize and
+    ONNX export: ``tile(zeros_like(sum(data[0:1], axis=2, keepdims)), (L, 1, H))``.
+    """
+    data, out = args[0], list(args)
+    for i in (2, 3):
+        fill = args[i].node if i < len(args) else None
+        if fill is None or fill.op.name != "_zeros" or fill.inputs:
+            continue
+        layers, batch, hidden = fill.attrs["shape"]
+        if batch != 0 or 0 in (layers, hidden):
+            continue
+        first = node_from_entry("slice_axis", f"{fill.name}_first", [data],
+                                {"axis": 0, "begin": 0, "end": 1}).outputs[0]  # (1, N, C)
+        column = node_from_entry("sum", f"{fill.name}_column", [first],
+                                 {"axis": 2, "keepdims": True}).outputs[0]  # (1, N, 1)
+        zero = node_from_entry("zeros_like", f"{fill.name}_zero", [column], {}).outputs[0]
+        out[i] = node_from_entry("tile", fill.name, [zero],
+                                 {"reps": (layers, 1, hidden)}).outputs[0]  # (L, N, H)
+    return out
 
 
 def _entry(made: list[list[Value]], entry: list, user: str, source: str) -> Value:
@@ -160,3 +199,99 @@ def _entry(made: list[list[Value]], entry: list, user: str, source: str) -> Valu
             f"(nodes before it: {len(made)})"
         )
     return made[node][index]
+
+
+def graph_to_json(graph: Graph, data_names: Any = ()) -> dict:
+    """MXNet's JSON document for ``graph`` (see the module docstring); MXNet 1.9.1 loads it.
+
+    ``data_names`` are the data inputs: they get no ``__shape__`` (their shapes vary by call);
+    parameter variables record theirs as MXNet's Gluon does.
+    """
+    if graph.constants:
+        raise HybridError("graph: a graph with folded constants cannot be written for MXNet; "
+                          "write the traced graph before the passes")
+    data = set(data_names)
+    index: dict[int, int] = {}
+    entries: list[dict] = []
+    row_ptr = [0]
+    for v in graph.inputs:
+        index[id(v)] = len(entries)
+        entries.append({"op": "null", "name": v.name, "inputs": [],
+                        **_wrapped(_variable_attrs(v, v.name in data))})
+        row_ptr.append(row_ptr[-1] + 1)
+    for node in graph.nodes:
+        for v in node.outputs:
+            index[id(v)] = len(entries)
+        entries.append({
+            "op": node.op.name,
+            "name": node.name,
+            **_wrapped(_node_attrs(node)),
+            "inputs": [[index[id(v)], v.index, 0] for v in node.inputs],
+        })
+        row_ptr.append(row_ptr[-1] + len(node.outputs))
+    return {
+        "nodes": entries,
+        "arg_nodes": list(range(len(graph.inputs))),
+        "node_row_ptr": row_ptr,
+        "heads": [[index[id(v)], v.index, 0] for v in graph.outputs],
+        "attrs": {"mxnet_version": ["int", MXNET_VERSION]},
+    }
+
+
+def _wrapped(attrs: dict[str, str]) -> dict:
+    return {"attrs": attrs} if attrs else {}
+
+
+def _variable_attrs(v: Value, is_data: bool) -> dict[str, str]:
+    attrs = {k: _mx_str(a) for k, a in v.attrs.items()}
+    if v.shape is not None and not is_data:
+        attrs["__shape__"] = _mx_str(tuple(v.shape))
+    if v.dtype is not None and not is_data:
+        flags = {dtype: flag for flag, dtype in TYPE_FLAGS.items()}
+        flag = flags.get(v.dtype.newbyteorder("<") if v.dtype.itemsize > 1 else v.dtype)
+        if flag is not None:
+            attrs["__dtype__"] = str(flag)
+    return attrs
+
+
+def _node_attrs(node: Any) -> dict[str, str]:
+    """The attributes MXNet needs: those differing from the op's defaults, as strings."""
+    specs = node.op.attr_specs
+    out = {}
+    for key, value in node.attrs.items():
+        if key == "is_train":
+            continue
+        spec = specs.get(key)
+        if spec is not None and _same(value, spec.default):
+            continue
+        out[key] = _mx_str(value)
+    if node.op.variadic:
+        out["num_args"] = str(len(node.inputs))  # MXNet's variadic ops require it
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b) or (a is None and b is None)
+    except (ValueError, TypeError):
+        return False
+
+
+def _mx_str(value: Any) -> str:
+    """A parsed attribute as MXNet prints it: ``(2, 2)``, ``True``, ``float32``, ``None``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return "True" if value else "False"
+    if isinstance(value, (np.dtype, type)):
+        return np.dtype(value).name
+    if isinstance(value, (list, tuple)):
+        items = [_mx_str(x) for x in value]
+        return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"  # MXNet's tuples
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if value is None:
+        return "None"
+    raise HybridError(f"graph JSON for MXNet: cannot write attribute value {value!r}")

@@ -13,10 +13,19 @@ Files are written to a temporary file in the target's directory and renamed into
 ``os.replace``, so a reader never sees a half-written file and a failed save leaves the old file.
 Loading reads every member before returning, so a truncated or corrupted file fails at once with an
 error naming the file, and nothing is handed to the caller.
+
+Note [Inflation cap]
+--------------------
+hybrid writes members uncompressed, but ``.npz`` files from elsewhere may be deflated (or use
+zip's other methods). A reader trusts neither the zip's nor the ``.npy`` headers' sizes: every
+member must declare at most ``max(MAX_INFLATE_RATIO * its compressed size, MAX_INFLATE_FLOOR)``
+bytes, and an array's shape must fit in the bytes its member declares, before anything is
+allocated; zipfile never inflates a member past its declared size.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import zipfile
@@ -25,16 +34,20 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .base import HybridError
+from .base import FileFormatError
 
-__all__ = ["save", "load", "ParameterFileError", "FORMAT_KEY"]
+__all__ = ["save", "load", "ParameterFileError", "FORMAT_KEY", "MAX_INFLATE_RATIO",
+           "MAX_INFLATE_FLOOR"]
 
 FORMAT_KEY = "__hybrid_format__"
+#: See Note [Inflation cap].
+MAX_INFLATE_RATIO = 200
+MAX_INFLATE_FLOOR = 64 << 20
 _DICT_FORMAT = "hybrid-ndarray-dict-v1"
 _LIST_FORMAT = "hybrid-ndarray-list-v1"
 
 
-class ParameterFileError(HybridError, ValueError):
+class ParameterFileError(FileFormatError):
     """A file that cannot be written or read as a hybrid array file; the message names it."""
 
 
@@ -49,7 +62,7 @@ def _as_numpy(name: str, value: Any) -> np.ndarray:
     )
 
 
-def save(fname: str | os.PathLike, data: Any) -> None:
+def save(fname: str | os.PathLike, data: Any, format: str = "hybrid") -> None:
     """Save an NDArray, a list of NDArrays or a dict of str -> NDArray to ``fname``.
 
     Parameters
@@ -58,6 +71,9 @@ def save(fname: str | os.PathLike, data: Any) -> None:
         Target file; written atomically (see Note [Parameter file format]).
     data : NDArray or list of NDArray or dict of str to NDArray
         What to save. A single NDArray is saved as a one-element list, as in MXNet.
+    format : {'hybrid', 'mxnet'}
+        hybrid's ``.npz`` file, or MXNet's binary NDArray-list file (which MXNet 1.x's
+        ``nd.load`` reads; see :func:`hybrid.mxnet_format.write`). :func:`load` reads both.
 
     Examples
     --------
@@ -68,6 +84,19 @@ def save(fname: str | os.PathLike, data: Any) -> None:
     >>> mx.nd.load(path)["w"].asnumpy()
     array([1., 2.], dtype=float32)
     """
+    if format not in ("hybrid", "mxnet"):
+        raise ParameterFileError(f"nd.save: format {format!r}, expected 'hybrid' or 'mxnet'")
+    if format == "mxnet":
+        from . import mxnet_format
+
+        if isinstance(data, dict):
+            names = list(data)
+            values = [_as_numpy(k, v) for k, v in data.items()]
+        else:
+            items = data if isinstance(data, (list, tuple)) else [data]
+            names, values = None, [_as_numpy(str(i), v) for i, v in enumerate(items)]
+        mxnet_format.write(fname, values, names)
+        return
     if isinstance(data, dict):
         arrays = {}
         for key, value in data.items():
@@ -93,6 +122,7 @@ def write_atomic(fname: str | os.PathLike, payload: bytes | Callable[[BinaryIO],
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
     try:
+        os.fchmod(fd, new_file_mode())  # mkstemp makes 0600; a saved file follows the umask
         with os.fdopen(fd, "wb") as f:
             if callable(payload):
                 payload(f)
@@ -105,6 +135,17 @@ def write_atomic(fname: str | os.PathLike, payload: bytes | Callable[[BinaryIO],
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def new_file_mode() -> int:
+    """The mode ``open()`` gives a new file: 0o666 less the process umask."""
+    try:
+        with open("/proc/self/status") as f:  # reading it, unlike os.umask, changes nothing
+            umask = next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError):
+        umask = os.umask(0o022)
+        os.umask(umask)
+    return 0o666 & ~umask
 
 
 def load(fname: str | os.PathLike) -> list | dict:
@@ -144,17 +185,56 @@ def _read_all(fname: str) -> dict[str, np.ndarray]:
     """Every member of the archive, fully read (so damage anywhere shows up here)."""
     if not os.path.isfile(fname):
         raise ParameterFileError(f"nd.load: no such file {fname!r}")
-    try:
-        archive = np.load(fname, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
+    with open(fname, "rb") as f:
+        if f.read(6) == b"\x93NUMPY":
             raise ParameterFileError(
                 f"nd.load: {fname!r} holds a single .npy array, expected a hybrid .npz file"
             )
-        with archive:
-            return {key: archive[key] for key in archive.files}
+    try:
+        with zipfile.ZipFile(fname) as archive:
+            infos = archive.infolist()
+            for info in infos:
+                _check_inflation(fname, info)
+            return {info.filename[:-4]: _read_member(fname, archive, info) for info in infos}
     except ParameterFileError:
         raise
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as e:
+    except Exception as e:  # whatever the bytes make zipfile or numpy raise, it is this file's
         raise ParameterFileError(
-            f"nd.load: {fname!r} is truncated, corrupted or not a hybrid array file ({e})"
+            f"nd.load: {fname!r} is truncated, corrupted or not a hybrid array file "
+            f"({type(e).__name__}: {e})"
         ) from e
+
+
+def _check_inflation(fname: str, info: zipfile.ZipInfo) -> None:
+    cap = max(MAX_INFLATE_RATIO * info.compress_size, MAX_INFLATE_FLOOR)
+    if info.file_size > cap:
+        raise ParameterFileError(
+            f"nd.load: {fname!r} member {info.filename!r} would inflate from "
+            f"{info.compress_size} to {info.file_size} bytes, above the loaders' cap "
+            f"(MAX_INFLATE_RATIO {MAX_INFLATE_RATIO})"
+        )
+    if not info.filename.endswith(".npy"):
+        raise ParameterFileError(f"nd.load: {fname!r} has a member {info.filename!r} that is "
+                                 "not a .npy array")
+
+
+def _read_member(fname: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
+    """One ``.npy`` member, its shape checked against its declared size before reading."""
+    fmt = np.lib.format
+    with archive.open(info) as f:
+        version = fmt.read_magic(f)
+        read_header = fmt.read_array_header_1_0 if version == (1, 0) else \
+            fmt.read_array_header_2_0
+        shape, fortran, dtype = read_header(f)
+        if dtype.hasobject:
+            raise ParameterFileError(f"nd.load: {fname!r} member {info.filename!r} holds "
+                                     "Python objects, which are never unpickled")
+        size = math.prod(shape) * dtype.itemsize
+        if size > info.file_size:
+            raise ParameterFileError(f"nd.load: {fname!r} member {info.filename!r} declares "
+                                     f"shape {shape} ({size} bytes) in {info.file_size} bytes")
+        data = f.read(size)
+    if len(data) != size:
+        raise ParameterFileError(f"nd.load: {fname!r} member {info.filename!r} is truncated")
+    order = "F" if fortran else "C"
+    return np.frombuffer(data, dtype).reshape(shape, order=order).copy(order="K")

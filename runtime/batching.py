@@ -23,6 +23,7 @@ Note [Dynamic batching]
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections import deque
@@ -33,12 +34,19 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ExecutionError, InvalidInputError, ModelUnavailableError, ServerBusyError
+from .errors import (
+    ExecutionError,
+    InvalidInputError,
+    SchedulerClosedError,
+    ServerBusyError,
+)
 from .metrics import ModelStats
 from .predictor import Predictor
 from .spec import format_shape
 
 __all__ = ["Scheduler"]
+
+log = logging.getLogger("hybrid.runtime.batching")
 
 
 @dataclass
@@ -99,6 +107,9 @@ class Scheduler:
         self._threshold = min((*preferred_batch_size, max_batch_size)) if self._dynamic else 1
         self._cond = threading.Condition()
         self._closing = False
+        #: Why the workers stopped, when one died of an unexpected error (then every request
+        #: is refused and the repository reports the version unavailable); None while healthy.
+        self.failure: str | None = None
         self._workers = [threading.Thread(target=self._work, args=(p,), daemon=True,
                                           name=f"{label} instance {i}")
                          for i, p in enumerate(predictors)]
@@ -128,8 +139,10 @@ class Scheduler:
                                     f"max_batch_size {self._max_batch}")
         item = _Item(dict(inputs), rows, key, future, loop)
         with self._cond:
+            if self.failure:
+                raise SchedulerClosedError(f"{self.label} is unavailable: {self.failure}")
             if self._closing:
-                raise ModelUnavailableError(f"{self.label} is shutting down")
+                raise SchedulerClosedError(f"{self.label} is shutting down")
             if len(self._queue) >= self._max_queue:
                 raise ServerBusyError(f"{self.label}: queue is full ({self._max_queue} requests "
                                       "waiting); retry later")
@@ -157,9 +170,24 @@ class Scheduler:
         with self._cond:
             left, self._queue = list(self._queue), deque()
         left = [item for item in left if item.claim()]
-        _deliver(left, [ModelUnavailableError(f"{self.label} was unloaded")] * len(left))
+        _deliver(left, [SchedulerClosedError(f"{self.label} was unloaded")] * len(left))
 
     def _work(self, predictor: Predictor) -> None:
+        try:
+            self._serve(predictor)
+        except BaseException as err:  # a worker must never die silently: see ``failure``
+            with self._cond:
+                self.failure = f"its worker thread failed ({type(err).__name__}: {err})"
+                left, self._queue = list(self._queue), deque()
+                self._rows.clear()
+                self._ready.clear()
+            log.exception("%s: worker thread failed; the version is now unavailable",
+                          self.label)
+            left = [item for item in left if item.claim()]
+            _deliver(left, [SchedulerClosedError(f"{self.label} is unavailable: "
+                                                 f"{self.failure}")] * len(left))
+
+    def _serve(self, predictor: Predictor) -> None:
         names = [s.name for s in predictor.outputs]
         while True:
             group = self._next_group()

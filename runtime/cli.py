@@ -4,13 +4,15 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import os
 import signal
 import sys
 import threading
 import time
 from collections.abc import Sequence
 
-from .config import DEFAULT_MAX_QUEUE_SIZE
+from .config import BOUNDS, DEFAULT_MAX_QUEUE_SIZE
+from .control import MODES, TOKEN_ENV, Control, read_token
 from .errors import ModelLoadError
 from .repository import ModelRepository
 
@@ -27,11 +29,32 @@ endpoints (KServe v2 / Open Inference Protocol, HTTP/JSON plus binary tensor dat
   POST /v2/repository/index, /v2/repository/models/{m}/load, .../unload
   GET  /metrics (Prometheus)
 
-config.json example:
-  {"max_batch_size": 64,
-   "dynamic_batching": {"preferred_batch_size": [64], "max_queue_delay_microseconds": 1000},
-   "max_queue_size": 256, "instance_count": 1, "intra_op_threads": 1,
-   "version_policy": {"latest": {"num_versions": 1}}}
+config.json (every key optional, unknown keys refused; bounds inclusive):
+  max_batch_size                0..65536 (0: no batching); batching needs every input and
+                                output to have the batch as dim 0 (proved by ONNX shape
+                                inference at load, otherwise the model serves unbatched)
+  dynamic_batching              {"preferred_batch_size": [up to 16 sizes <= max_batch_size],
+                                 "max_queue_delay_microseconds": 0..10000000}
+  max_queue_size                1..1000000 (default: --max-queue-size)
+  instance_count                1..16
+  intra_op_threads              1..64 (default: ONNX Runtime's)
+  inter_op_threads              1..64
+  version_policy                {"latest": {"num_versions": 1..1000}} (default n=1),
+                                {"all": {}} or {"specific": {"versions": [1..1000, ...]}}
+  example: {"max_batch_size": 64, "dynamic_batching": {"max_queue_delay_microseconds": 1000}}
+
+model control (--model-control-mode):
+  none      the models loaded at start are served; load/unload answer 403 (default)
+  explicit  load/unload allowed; with a token (env HYBRID_SERVE_CONTROL_TOKEN or
+            --control-token-file) they need "Authorization: Bearer <token>", else 401
+  poll      the repository is rescanned every --repository-poll-secs; load/unload answer 403
+  A reload that fails keeps the previous versions serving.
+
+limits: request bodies (--max-request-bytes, also after gzip/deflate), responses
+  (--max-response-bytes), the JSON of a request apart from numeric "data" arrays (4 MiB),
+  request ids (256 characters), shapes (32 dims), config.json (1 MiB).
+  JSON carries finite numbers only: outputs with NaN or infinity must be asked for as binary
+  data ("parameters": {"binary_data": true}), else the request gets 400.
 """
 
 
@@ -54,16 +77,34 @@ def build_parser() -> argparse.ArgumentParser:
                         metavar="N",
                         help="largest request body accepted, before and after decompression; "
                              "larger ones get 413 (default: %(default)s)")
-    parser.add_argument("--max-queue-size", type=_count(1), default=DEFAULT_MAX_QUEUE_SIZE,
+    parser.add_argument("--max-queue-size", type=_count(*BOUNDS["max_queue_size"]),
+                        default=DEFAULT_MAX_QUEUE_SIZE,
                         metavar="N", help="requests that may wait per model version when its "
                         "config.json sets no max_queue_size; more get 503 with Retry-After "
                         "(default: %(default)s)")
     parser.add_argument("--providers", default=None, metavar="LIST",
                         help="comma-separated ONNX Runtime execution providers, in order of "
                              "preference (default: CPUExecutionProvider)")
-    parser.add_argument("--drain-timeout", type=float, default=30.0, metavar="SECONDS",
+    parser.add_argument("--max-response-bytes", type=_count(1), default=64 * 1024 * 1024,
+                        metavar="N", help="largest response body sent; requests whose answer "
+                        "would be larger get 400 (default: %(default)s)")
+    parser.add_argument("--request-timeout", type=_seconds, default=60.0, metavar="SECONDS",
+                        help="time from a request's headers to its answer: a body not received "
+                             "by then gets 408, an answer not ready by then 503 "
+                             "(default: %(default)s)")
+    parser.add_argument("--drain-timeout", type=_seconds, default=10.0, metavar="SECONDS",
                         help="on SIGTERM or SIGINT, how long requests in flight may take to "
-                             "finish before they are cancelled (default: %(default)s)")
+                             "finish before they are cancelled; the process exits at most 4 s "
+                             "later whatever clients do (default: %(default)s)")
+    parser.add_argument("--model-control-mode", choices=MODES, default="none",
+                        help="whether models may be loaded and unloaded while serving (see "
+                             "below) (default: %(default)s)")
+    parser.add_argument("--control-token-file", metavar="FILE",
+                        help=f"file whose first line is the bearer token the load and unload "
+                             f"endpoints require (default: ${TOKEN_ENV} if set, else no token)")
+    parser.add_argument("--repository-poll-secs", type=_seconds, default=15.0,
+                        metavar="SECONDS", help="how often poll mode rescans the repository "
+                        "(default: %(default)s)")
     parser.add_argument("--http", default="auto", choices=["auto", "h11", "httptools"],
                         help="uvicorn's HTTP/1.1 parser; auto picks httptools when installed "
                              "(the serve extra's uvicorn[standard]) (default: %(default)s)")
@@ -93,6 +134,17 @@ def _count(low: int, high: int | None = None):
     return parse
 
 
+def _seconds(text: str) -> float:
+    """An argparse type: a number of seconds, above 0 and at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 86400, got {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the server until SIGTERM or SIGINT; returns the process exit code."""
     args = build_parser().parse_args(argv)
@@ -111,6 +163,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError as err:
         log.error("hybrid-serve needs the serve extra (pip install 'hybrid[serve]'): %s", err)
         return 2
+    try:
+        control = Control(args.model_control_mode, read_token(args.control_token_file))
+    except OSError as err:
+        log.error("cannot read --control-token-file: %s", err)
+        return 2
     providers = args.providers.split(",") if args.providers else None
     try:
         repository = ModelRepository(args.model_repository, args.max_queue_size, providers)
@@ -119,13 +176,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     for model in repository.load_all():
         (log.info if model.versions else log.warning)("%s", model.describe())
-    app = create_app(repository, args.max_request_bytes, access_log=args.access_log)
+    app = create_app(repository, args.max_request_bytes, access_log=args.access_log,
+                     max_response_bytes=args.max_response_bytes,
+                     request_timeout=args.request_timeout, control=control,
+                     poll_seconds=args.repository_poll_secs, close_timeout=1.0)
     config = uvicorn.Config(app, host=args.host, port=args.port, log_config=None,
                             access_log=False, lifespan="on", http=args.http, loop=args.loop,
                             proxy_headers=False,  # nothing reads forwarded client addresses
                             timeout_graceful_shutdown=args.drain_timeout)
-    _run_until_signal(uvicorn.Server(config))
+    _run_until_signal(_deadline_server(uvicorn.Server, args.drain_timeout + 4.0)(config))
     return 0
+
+
+def _deadline_server(base: type, grace: float) -> type:
+    """uvicorn's Server, plus a watchdog: ``grace`` seconds after the first SIGTERM or SIGINT
+    the process exits even if a client, a model or a thread still holds it (exit status 0,
+    as after a clean drain: the server was asked to stop and did)."""
+    class DeadlineServer(base):
+        _watchdog = None
+
+        def handle_exit(self, sig, frame):
+            if self._watchdog is None:
+                self._watchdog = threading.Timer(grace, _force_exit, args=(grace,))
+                self._watchdog.daemon = True
+                self._watchdog.start()
+            super().handle_exit(sig, frame)
+    return DeadlineServer
+
+
+def _force_exit(grace: float) -> None:
+    log.warning("still running %.0f s after the stop signal: exiting now", grace)
+    logging.shutdown()
+    os._exit(0)
 
 
 class _BlockWrites(logging.StreamHandler):

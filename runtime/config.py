@@ -15,19 +15,55 @@ Every key is optional; unknown keys are refused so a typo cannot silently change
 ``max_batch_size`` 0 (the default) means the server neither checks nor merges batches. Above 0,
 the first dimension of every input and output is the batch dimension, requests may hold at most
 that many rows, and ``dynamic_batching`` (when present) merges concurrent requests up to it.
+Batching needs every input and output to declare the same symbolic first dimension (checked at
+load); a model that does not is served unbatched and the log says why.
 ``version_policy`` is one of ``{"latest": {"num_versions": n}}``, ``{"all": {}}`` or
 ``{"specific": {"versions": [1, 3]}}``; the default serves the newest version only.
+
+Note [Config bounds]
+    Every number has bounds (:data:`BOUNDS`, inclusive), so that no configuration, from a file or
+    from a load request, can start thousands of threads or wait for ages:
+
+    ============================  =====  ===========
+    key                           min    max
+    ============================  =====  ===========
+    max_batch_size                0      65536
+    preferred_batch_size (each)   1      max_batch_size (at most 16 sizes)
+    max_queue_delay_microseconds  0      10000000 (10 s)
+    max_queue_size                1      1000000
+    instance_count                1      16
+    intra_op_threads              1      64
+    inter_op_threads              1      64
+    num_versions, versions        1      1000 (at most 100 versions listed)
+    ============================  =====  ===========
+
+    A file ``config.json`` above 1 MiB, or nested beyond ``json``'s recursion limit, is refused.
 """
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ModelLoadError
 
-__all__ = ["ModelConfig", "DEFAULT_MAX_QUEUE_SIZE"]
+__all__ = ["ModelConfig", "DEFAULT_MAX_QUEUE_SIZE", "BOUNDS"]
 
 DEFAULT_MAX_QUEUE_SIZE = 1024
+#: Inclusive ``(min, max)`` of every numeric key; see Note [Config bounds].
+BOUNDS = {
+    "max_batch_size": (0, 65536),
+    "preferred_batch_size": (1, 65536),
+    "max_queue_delay_microseconds": (0, 10_000_000),
+    "max_queue_size": (1, 1_000_000),
+    "instance_count": (1, 16),
+    "intra_op_threads": (1, 64),
+    "inter_op_threads": (1, 64),
+    "num_versions": (1, 1000),
+    "versions": (1, 1000),
+}
+_MAX_PREFERRED = 16
+_MAX_LISTED_VERSIONS = 100
 _KEYS = ("max_batch_size", "dynamic_batching", "max_queue_size", "instance_count",
          "intra_op_threads", "inter_op_threads", "version_policy")
 _BATCHING_KEYS = ("preferred_batch_size", "max_queue_delay_microseconds")
@@ -61,11 +97,13 @@ class ModelConfig:
                 raise ModelLoadError(f"{where}: 'dynamic_batching' must be an object")
             _no_unknown(f"{where} dynamic_batching", batching, _BATCHING_KEYS)
         batching = batching or {}
-        max_batch = _int(where, doc, "max_batch_size", 0, 0)
+        max_batch = _int(where, doc, "max_batch_size", 0)
         preferred = batching.get("preferred_batch_size", [])
-        if not isinstance(preferred, list) or not all(_is_int(p, 1) for p in preferred):
-            raise ModelLoadError(f"{where}: 'preferred_batch_size' must be a list of positive "
-                                 f"integers, got {preferred!r}")
+        if (not isinstance(preferred, list) or len(preferred) > _MAX_PREFERRED
+                or not all(_is_int(p, "preferred_batch_size") for p in preferred)):
+            raise ModelLoadError(f"{where}: 'preferred_batch_size' must be a list of at most "
+                                 f"{_MAX_PREFERRED} positive integers, got "
+                                 f"{reprlib.repr(preferred)}")
         if doc.get("dynamic_batching") is not None and max_batch < 1:
             raise ModelLoadError(f"{where}: dynamic_batching needs max_batch_size >= 1")
         if any(p > max_batch for p in preferred):
@@ -76,11 +114,11 @@ class ModelConfig:
             dynamic_batching=doc.get("dynamic_batching") is not None,
             preferred_batch_size=tuple(preferred),
             max_queue_delay_microseconds=_int(where, batching, "max_queue_delay_microseconds",
-                                              0, 0),
-            max_queue_size=_int(where, doc, "max_queue_size", max_queue_size, 1),
-            instance_count=_int(where, doc, "instance_count", 1, 1),
-            intra_op_threads=_int(where, doc, "intra_op_threads", None, 1),
-            inter_op_threads=_int(where, doc, "inter_op_threads", None, 1),
+                                              0),
+            max_queue_size=_int(where, doc, "max_queue_size", max_queue_size),
+            instance_count=_int(where, doc, "instance_count", 1),
+            intra_op_threads=_int(where, doc, "intra_op_threads", None),
+            inter_op_threads=_int(where, doc, "inter_op_threads", None),
             version_policy=_policy(where, doc.get("version_policy",
                                                   {"latest": {"num_versions": 1}})),
         )
@@ -114,7 +152,7 @@ class ModelConfig:
 def _policy(where: str, policy: Any) -> dict[str, Any]:
     bad = ModelLoadError(f"{where}: 'version_policy' must be {{\"latest\": {{\"num_versions\": "
                          f"n}}}}, {{\"all\": {{}}}} or {{\"specific\": {{\"versions\": [...]}}}}, "
-                         f"got {policy!r}")
+                         f"with numbers in {list(BOUNDS['versions'])}, got {reprlib.repr(policy)}")
     if not isinstance(policy, dict) or len(policy) != 1:
         raise bad
     kind, args = next(iter(policy.items()))
@@ -123,11 +161,12 @@ def _policy(where: str, policy: Any) -> dict[str, Any]:
     if kind == "all" and not args:
         return policy
     if kind == "latest" and set(args) <= {"num_versions"}:
-        if _is_int(args.get("num_versions", 1), 1):
+        if _is_int(args.get("num_versions", 1), "num_versions"):
             return policy
     if kind == "specific" and set(args) == {"versions"}:
         versions = args["versions"]
-        if isinstance(versions, list) and versions and all(_is_int(v, 1) for v in versions):
+        if (isinstance(versions, list) and 0 < len(versions) <= _MAX_LISTED_VERSIONS
+                and all(_is_int(v, "versions") for v in versions)):
             return policy
     raise bad
 
@@ -138,14 +177,17 @@ def _no_unknown(where: str, doc: dict, known: tuple[str, ...]) -> None:
         raise ModelLoadError(f"{where}: unknown keys {unknown}; known keys are {list(known)}")
 
 
-def _int(where: str, doc: dict, key: str, default: int | None, low: int) -> int | None:
+def _int(where: str, doc: dict, key: str, default: int | None) -> int | None:
     value = doc.get(key, default)
     if value is None and default is None:
         return None
-    if not _is_int(value, low):
-        raise ModelLoadError(f"{where}: '{key}' must be an integer >= {low}, got {value!r}")
+    if not _is_int(value, key):
+        low, high = BOUNDS[key]
+        raise ModelLoadError(f"{where}: '{key}' must be an integer from {low} to {high}, "
+                             f"got {reprlib.repr(value)}")
     return value
 
 
-def _is_int(value: Any, low: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+def _is_int(value: Any, key: str) -> bool:
+    low, high = BOUNDS[key]
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high

@@ -9,8 +9,13 @@ __all__ = [
     "ModelNotFoundError",
     "ModelUnavailableError",
     "ModelLoadError",
+    "SchedulerClosedError",
     "ExecutionError",
     "PayloadTooLargeError",
+    "ResponseTooLargeError",
+    "RequestTimeoutError",
+    "ForbiddenError",
+    "UnauthorizedError",
     "ServerBusyError",
 ]
 
@@ -39,6 +44,16 @@ class ModelUnavailableError(InferenceError):
     status = 400
 
 
+class SchedulerClosedError(ModelUnavailableError):
+    """A model version that stopped taking requests: unloaded, replaced, or its worker died.
+
+    The status is 503: the server, not the request, is the reason; the server retries a request
+    refused this way on the version that replaced it, if any.
+    """
+
+    status = 503
+
+
 class ModelLoadError(InferenceError):
     """A model file or configuration that cannot be loaded; the message says why."""
 
@@ -59,6 +74,34 @@ class PayloadTooLargeError(InferenceError):
     """A request body larger than the server's configured limit."""
 
     status = 413
+
+
+class ResponseTooLargeError(InferenceError):
+    """A response larger than the server's limit (``--max-response-bytes``).
+
+    The status is 400: the request asked for more than the server sends in one answer (ask for
+    fewer outputs, binary data, or a smaller batch).
+    """
+
+    status = 400
+
+
+class RequestTimeoutError(InferenceError):
+    """A client that did not send its request within ``--request-timeout``."""
+
+    status = 408
+
+
+class UnauthorizedError(InferenceError):
+    """A model-control request without the bearer token the server was started with."""
+
+    status = 401
+
+
+class ForbiddenError(InferenceError):
+    """A model-control request the server's ``--model-control-mode`` does not allow."""
+
+    status = 403
 
 
 class ServerBusyError(InferenceError):

@@ -16,13 +16,22 @@ from __future__ import annotations
 
 import json
 import math
+import secrets
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .errors import InvalidInputError, PayloadTooLargeError
+from .errors import InvalidInputError, PayloadTooLargeError, ResponseTooLargeError
+from .jsondata import (
+    ResponseTooLarge,
+    encode_values,
+    loads,
+    read_numbers,
+    show,
+    split_numeric_arrays,
+)
 from .spec import KSERVE_DTYPES, Signature, check_datatype, check_names, check_shapes
 
 __all__ = [
@@ -39,6 +48,12 @@ __all__ = [
 _DATATYPE_OF = {dtype: name for name, dtype in KSERVE_DTYPES.items()}
 # numpy kinds JSON values may arrive as, per target kind: ints for floats, never floats for ints.
 _JSON_KINDS = {"f": "iuf", "i": "iu", "u": "iu", "b": "b"}
+#: Longest request ``id`` accepted (it is echoed in the response and written to the access log).
+MAX_REQUEST_ID = 256
+#: Most dimensions an input shape may have.
+MAX_RANK = 32
+#: JSON headers larger than this are read in chunks (Note [Reading large JSON requests]).
+CHUNKED_JSON_BYTES = 1 << 20
 
 
 @dataclass
@@ -93,10 +108,7 @@ def decode_content(body: bytes, encoding: str | None, limit: int) -> bytes:
 
 def parse_json(body: bytes, what: str = "request") -> dict[str, Any]:
     """Parse a JSON object, raising a 400 error that says what was wrong."""
-    try:
-        value = json.loads(body) if body.strip() else {}
-    except (UnicodeDecodeError, ValueError) as err:
-        raise InvalidInputError(f"{what} body is not valid JSON: {err}") from err
+    value = loads(body, f"{what} body") if body.strip() else {}
     if not isinstance(value, dict):
         raise InvalidInputError(f"{what} body must be a JSON object, got {type(value).__name__}")
     return value
@@ -116,10 +128,16 @@ def parse_infer_request(body: bytes, header_length: str | None, sig: Signature) 
     """
     header, binary = _split_body(body, header_length)
     label = sig.label
-    doc = parse_json(header, f"{label}: inference request")
+    if len(header) > CHUNKED_JSON_BYTES:  # see Note [Reading large JSON requests]
+        skeleton, marker, arrays = split_numeric_arrays(header)
+    else:
+        skeleton, marker, arrays = header, None, []
+    doc = parse_json(skeleton, f"{label}: inference request")
     request_id = doc.get("id")
-    if request_id is not None and not isinstance(request_id, str):
-        raise InvalidInputError(f"{label}: request 'id' must be a string, got {request_id!r}")
+    if request_id is not None and (not isinstance(request_id, str)
+                                   or len(request_id) > MAX_REQUEST_ID):
+        raise InvalidInputError(f"{label}: request 'id' must be a string of at most "
+                                f"{MAX_REQUEST_ID} characters, got {show(request_id)}")
     params = _params(label, doc, "request")
     entries = doc.get("inputs")
     if not isinstance(entries, list) or not entries:
@@ -129,8 +147,9 @@ def parse_infer_request(body: bytes, header_length: str | None, sig: Signature) 
     _no_duplicates(label, names, "input")
     check_names(label, sig.inputs, names)
     inputs, offset = {}, 0
+    numbers = (marker, arrays)
     for name, entry in zip(names, entries):
-        inputs[name], offset = _decode_input(label, specs[name], entry, binary, offset)
+        inputs[name], offset = _decode_input(label, specs[name], entry, binary, offset, numbers)
     if offset != len(binary):
         raise InvalidInputError(f"{label}: request carries {len(binary)} bytes of binary data "
                                 f"but its inputs declare {offset}")
@@ -140,33 +159,60 @@ def parse_infer_request(body: bytes, header_length: str | None, sig: Signature) 
                         _flag(label, params, "binary_data_output"))
 
 
-def encode_infer_response(sig: Signature, request: InferRequest,
-                          results: dict[str, np.ndarray]) -> tuple[bytes, int | None]:
+def encode_infer_response(sig: Signature, request: InferRequest, results: dict[str, np.ndarray],
+                          limit: int = 1 << 62) -> tuple[bytes, int | None]:
     """Build the response body; returns ``(body, json_header_length or None)``.
 
     The header length is not ``None`` exactly when binary output follows the JSON header and
-    must be sent as ``Inference-Header-Content-Length``.
+    must be sent as ``Inference-Header-Content-Length``. A body that would pass ``limit`` bytes
+    raises :class:`ResponseTooLargeError` before it is built; outputs with NaN or infinity
+    asked for as JSON raise :class:`InvalidInputError` (Note [Non-finite numbers]).
     """
     wanted = request.outputs or [RequestedOutput(s.name) for s in sig.outputs]
-    outputs, blobs = [], []
-    for out in wanted:
-        array = np.asarray(results[out.name])
+    arrays = [np.asarray(results[out.name]) for out in wanted]
+    binary = [request.binary_output if out.binary is None else out.binary for out in wanted]
+    # JSON needs at least one byte per element: refuse hopeless responses before encoding them.
+    least = sum(a.nbytes if b else a.size for a, b in zip(arrays, binary))
+    if least > limit:
+        raise _too_large(sig, least, limit)
+    outputs, blobs, texts, used = [], [], {}, 0
+    marker = "\x00" + secrets.token_hex(8)
+    for out, array, as_binary in zip(wanted, arrays, binary):
         entry = {"name": out.name, "datatype": _DATATYPE_OF[array.dtype],
                  "shape": list(array.shape)}
-        if request.binary_output if out.binary is None else out.binary:
+        if as_binary:
             blob = np.ascontiguousarray(array, array.dtype.newbyteorder("<")).tobytes()
             entry["parameters"] = {"binary_data_size": len(blob)}
             blobs.append(blob)
+            used += len(blob)
         else:
-            entry["data"] = array.reshape(-1).tolist()
+            try:
+                text = encode_values(array, out.name, limit - used)
+            except ResponseTooLarge as err:
+                raise _too_large(sig, used + err.size, limit) from None
+            except InvalidInputError as err:
+                raise InvalidInputError(f"{sig.label}: {err}") from None
+            used += len(text)
+            entry["data"] = f"{marker}{len(texts)}"
+            texts[json.dumps(entry["data"]).encode()] = text
         outputs.append(entry)
     doc = {"model_name": sig.name, "model_version": sig.version, "outputs": outputs}
     if request.id is not None:
         doc["id"] = request.id
     header = json.dumps(doc, separators=(",", ":")).encode()
+    for placeholder, text in texts.items():
+        header = header.replace(placeholder, text, 1)
+    if len(header) + sum(len(b) for b in blobs) > limit:
+        raise _too_large(sig, len(header) + sum(len(b) for b in blobs), limit)
     if not blobs:
         return header, None
     return header + b"".join(blobs), len(header)
+
+
+def _too_large(sig: Signature, size: int, limit: int) -> ResponseTooLargeError:
+    return ResponseTooLargeError(f"{sig.label}: the response would be at least {size} bytes, "
+                                 f"above the server's limit of {limit} bytes "
+                                 "(--max-response-bytes)")
 
 
 def model_metadata(sig: Signature, versions: list[str]) -> dict[str, Any]:
@@ -191,24 +237,33 @@ def _split_body(body: bytes, header_length: str | None) -> tuple[bytes, memoryvi
     return bytes(view[:size]), view[size:]
 
 
-def _decode_input(label: str, spec, entry: dict, binary: memoryview,
-                  offset: int) -> tuple[np.ndarray, int]:
+def _decode_input(label: str, spec, entry: dict, binary: memoryview, offset: int,
+                  numbers: tuple[str | None, list[memoryview]]) -> tuple[np.ndarray, int]:
     where = f"{label}: input '{spec.name}'"
     shape = entry.get("shape")
-    if not isinstance(shape, list) or not all(_is_count(d) for d in shape):
-        raise InvalidInputError(f"{where}: 'shape' must be a list of non-negative integers, "
-                                f"got {shape!r}")
+    if (not isinstance(shape, list) or len(shape) > MAX_RANK
+            or not all(_is_count(d) for d in shape)):
+        raise InvalidInputError(f"{where}: 'shape' must be a list of at most {MAX_RANK} "
+                                f"non-negative integers, got {show(shape)}")
     dtype = check_datatype(label, spec, entry.get("datatype"))
     count = math.prod(shape)  # Python ints: exact, and far cheaper than numpy on a short list
     size = _params(label, entry, f"input '{spec.name}'").get("binary_data_size")
     if size is None:
         if "data" not in entry:
             raise InvalidInputError(f"{where}: needs 'data' or parameters.binary_data_size")
-        return _from_json(where, entry["data"], dtype, count).reshape(shape), offset
+        data = entry["data"]
+        marker, arrays = numbers
+        if marker is not None and isinstance(data, str) and data.startswith(marker):
+            text = arrays[int(data[len(marker):])]
+            if count > len(text):  # every element takes at least one byte
+                raise InvalidInputError(f"{where}: shape {shape} needs {count} elements, but "
+                                        f"'data' has fewer")
+            return read_numbers(text, dtype, count, where).reshape(shape), offset
+        return _from_json(where, data, dtype, count).reshape(shape), offset
     want = count * dtype.itemsize
     if not _is_count(size) or size != want:
         raise InvalidInputError(f"{where}: shape {shape} of {entry['datatype']} needs {want} "
-                                f"bytes, but binary_data_size is {size!r}")
+                                f"bytes, but binary_data_size is {show(size)}")
     if offset + size > len(binary):
         raise InvalidInputError(f"{where}: binary_data_size {size} runs past the end of the "
                                 f"body ({len(binary) - offset} bytes left)")
@@ -217,9 +272,12 @@ def _decode_input(label: str, spec, entry: dict, binary: memoryview,
 
 
 def _from_json(where: str, data: Any, dtype: np.dtype, count: int) -> np.ndarray:
+    """``data`` as ``json.loads`` made it (a small request's, or one the chunked reader left)."""
+    if not isinstance(data, list):
+        raise InvalidInputError(f"{where}: 'data' must be a list, got {show(data)}")
     try:
         values = np.asarray(data)
-    except (ValueError, TypeError) as err:  # ragged nesting
+    except (ValueError, TypeError, OverflowError) as err:  # ragged nesting, huge ints
         raise InvalidInputError(f"{where}: 'data' is not a regular array: {err}") from err
     if values.size == 0:
         values = values.astype(dtype)
@@ -234,7 +292,12 @@ def _from_json(where: str, data: Any, dtype: np.dtype, count: int) -> np.ndarray
         if values.min() < info.min or values.max() > info.max:
             raise InvalidInputError(f"{where}: 'data' has values outside the range of "
                                     f"{_DATATYPE_OF[dtype]} [{info.min}, {info.max}]")
-    return values.astype(dtype).reshape(-1)
+    with np.errstate(over="ignore"):  # overflow is refused just below
+        cast = values.astype(dtype).reshape(-1)
+    if dtype.kind == "f" and not np.isfinite(cast).all():
+        raise InvalidInputError(f"{where}: 'data' has values outside the finite range of "
+                                f"{_DATATYPE_OF[dtype]}")
+    return cast
 
 
 def _check_batch(sig: Signature, inputs: dict[str, np.ndarray]) -> None:
@@ -254,7 +317,7 @@ def _requested_outputs(sig: Signature, entries: Any) -> list[RequestedOutput]:
     if entries is None:
         return []
     if not isinstance(entries, list):
-        raise InvalidInputError(f"{sig.label}: 'outputs' must be a list, got {entries!r}")
+        raise InvalidInputError(f"{sig.label}: 'outputs' must be a list, got {show(entries)}")
     wanted = []
     for entry in entries:
         name = _entry_name(sig.label, entry, "output")
@@ -273,7 +336,7 @@ def _requested_outputs(sig: Signature, entries: Any) -> list[RequestedOutput]:
 def _entry_name(label: str, entry: Any, kind: str) -> str:
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
         raise InvalidInputError(f"{label}: each {kind} must be an object with a string 'name', "
-                                f"got {entry!r:.200}")
+                                f"got {show(entry)}")
     return entry["name"]
 
 
@@ -287,7 +350,8 @@ def _params(label: str, doc: dict, where: str) -> dict:
 def _flag(label: str, params: dict, key: str) -> bool:
     value = params.get(key, False)
     if not isinstance(value, bool):
-        raise InvalidInputError(f"{label}: parameter '{key}' must be true or false, got {value!r}")
+        raise InvalidInputError(f"{label}: parameter '{key}' must be true or false, "
+                                f"got {show(value)}")
     return value
 
 

@@ -13,9 +13,20 @@ Note [The infer fast path]
     an asyncio future, and sends the response as two ASGI messages. It skips Starlette's router,
     exception middlewares and Request/Response objects, which cost more per request than the
     model on a LeNet-sized network. Every other endpoint stays an ordinary Starlette route.
+
+Note [Request limits]
+    Each request has ``request_timeout`` seconds from the moment its headers arrived: a client
+    still sending its body then gets 408; a request still waiting for the model gets 503. An
+    inference request whose client disconnects is cancelled (its queue entry is dropped, or its
+    answer discarded). Bodies above 1 MiB are parsed on a worker thread, in chunks (Note [Reading
+    large JSON requests]), so health checks keep answering while large requests are parsed.
+    Responses above ``max_response_bytes`` are refused with 400 before they are built. Error
+    bodies never carry the repository's absolute path, and 500s carry no exception text (the
+    log has the traceback).
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -31,22 +42,25 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import protocol
+from .control import Control, Poller
 from .errors import (
     InferenceError,
     InvalidInputError,
     ModelLoadError,
-    PayloadTooLargeError,
+    SchedulerClosedError,
     ServerBusyError,
 )
 from .metrics import render_prometheus
+from .receive import maybe_offload, read_body, slow_client, unless_disconnected
 from .repository import ModelRepository
 
-__all__ = ["create_app", "DEFAULT_MAX_REQUEST_BYTES"]
+__all__ = ["create_app", "DEFAULT_MAX_REQUEST_BYTES", "DEFAULT_MAX_RESPONSE_BYTES",
+           "DEFAULT_REQUEST_TIMEOUT"]
 
 DEFAULT_MAX_REQUEST_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+DEFAULT_REQUEST_TIMEOUT = 60.0
 EXTENSIONS = ["binary_tensor_data", "model_repository", "statistics", "model_configuration"]
-# Bodies above this are parsed and encoded on a worker thread, so the event loop keeps serving.
-_OFFLOAD_BYTES = 1 << 20
 _INFER_PATH = re.compile(r"/v2/models/([^/]+)(?:/versions/([^/]+))?/infer")
 _JSON = (b"content-type", b"application/json")
 log = logging.getLogger("hybrid.runtime.server")
@@ -54,9 +68,12 @@ access_log = logging.getLogger("hybrid.runtime.access")
 
 
 class _Handlers:
-    def __init__(self, repository: ModelRepository, max_request_bytes: int) -> None:
+    def __init__(self, repository: ModelRepository, max_request_bytes: int, control: Control,
+                 timeout: float) -> None:
         self.repo = repository
         self.limit = max_request_bytes
+        self.control = control
+        self.timeout = timeout
         self.ready = False
 
     async def live(self, request: Request) -> Response:
@@ -103,16 +120,22 @@ class _Handlers:
         ready = doc.get("ready", False)
         if not isinstance(ready, bool):
             raise InvalidInputError(f"'ready' must be true or false, got {ready!r}")
-        return JSONResponse(self.repo.index(ready_only=ready))
+        rows = self.repo.index(ready_only=ready)
+        for row in rows:
+            row["reason"] = self.repo.scrub(row["reason"])
+        return JSONResponse(rows)
 
     async def load(self, request: Request) -> Response:
-        params = protocol.parse_json(await self._body(request), "load").get("parameters") or {}
+        self.control.check(request.headers.get("authorization"))
+        body = await self._body(request)
+        doc = await maybe_offload(len(body), protocol.parse_json, body, "load")
+        params = doc.get("parameters") or {}
         if not isinstance(params, dict):
             raise InvalidInputError("load request 'parameters' must be an object")
         if any(k.startswith("file:") for k in params):
             raise InvalidInputError("loading model files sent in the request is not supported")
         config = params.get("config")
-        if config is not None:
+        if config is not None and not isinstance(config, dict):
             config = protocol.parse_json(str(config).encode(), "load parameter 'config'")
         name = request.path_params["model"]
         try:
@@ -124,6 +147,7 @@ class _Handlers:
         return JSONResponse({})
 
     async def unload(self, request: Request) -> Response:
+        self.control.check(request.headers.get("authorization"))
         protocol.parse_json(await self._body(request), "unload")
         name = request.path_params["model"]
         await run_in_threadpool(self.repo.unload, name)
@@ -135,12 +159,18 @@ class _Handlers:
                         media_type="text/plain; version=0.0.4; charset=utf-8")
 
     async def _body(self, request: Request) -> bytes:
-        return await _read_body(request.receive, request.headers.get("content-length"),
-                                request.headers.get("content-encoding"), self.limit)
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await read_body(request.receive, request.headers.get("content-length"),
+                                        request.headers.get("content-encoding"), self.limit)
+        except TimeoutError:
+            raise slow_client(self.timeout) from None
 
 
 def create_app(repository: ModelRepository, max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-               access_log: bool = True) -> Starlette:
+               access_log: bool = True, *, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+               request_timeout: float = DEFAULT_REQUEST_TIMEOUT, control: Control | None = None,
+               poll_seconds: float = 15.0, close_timeout: float | None = None) -> Starlette:
     """Build the ASGI application serving ``repository`` (whose models should be loaded).
 
     Parameters
@@ -151,8 +181,20 @@ def create_app(repository: ModelRepository, max_request_bytes: int = DEFAULT_MAX
         Larger request bodies, before or after decompression, are refused with 413.
     access_log : bool
         Log one line per request to the ``hybrid.runtime.access`` logger.
+    max_response_bytes : int
+        Larger responses are refused with 400 (see Note [Request limits]).
+    request_timeout : float
+        Seconds a request may take from its headers to its answer (Note [Request limits]).
+    control : Control, optional
+        Who may load and unload models (Note [Model control modes]); by default nobody.
+    poll_seconds : float
+        How often the repository is rescanned in ``poll`` mode.
+    close_timeout : float, optional
+        At shutdown, how long to wait for each model's running executions.
     """
-    h = _Handlers(repository, max_request_bytes)
+    control = control or Control()
+    h = _Handlers(repository, max_request_bytes, control, request_timeout)
+    poller = Poller(repository, poll_seconds) if control.mode == "poll" else None
     model, version = "/v2/models/{model}", "/v2/models/{model}/versions/{version}"
     routes = [
         Route("/v2/health/live", h.live), Route("/v2/health/ready", h.ready_),
@@ -169,27 +211,35 @@ def create_app(repository: ModelRepository, max_request_bytes: int = DEFAULT_MAX
     @contextlib.asynccontextmanager
     async def lifespan(app):
         h.ready = True
+        if poller is not None:
+            poller.start()
         try:
             yield
         finally:
             h.ready = False
-            await run_in_threadpool(repository.close)
+            if poller is not None:
+                await run_in_threadpool(poller.stop)
+            await run_in_threadpool(repository.close, close_timeout)
 
     handlers = {InferenceError: _inference_error, HTTPException: _http_error,
                 Exception: _unexpected_error}
-    app = _InferRoute(Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers),
-                      repository, max_request_bytes)
+    starlette = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)
+    starlette.state.scrub = repository.scrub
+    app = _InferRoute(starlette, repository, max_request_bytes, max_response_bytes, request_timeout)
     return _AccessLog(app) if access_log else app
 
 
 class _InferRoute:
     """``POST /v2/models/{m}[/versions/{v}]/infer`` as plain ASGI, in front of Starlette.
 
-    See Note [The infer fast path]; every other request goes on to ``app``.
+    See Note [The infer fast path] and Note [Request limits]; every other request goes on to
+    ``app``.
     """
 
-    def __init__(self, app: Any, repository: ModelRepository, max_request_bytes: int) -> None:
+    def __init__(self, app: Any, repository: ModelRepository, max_request_bytes: int,
+                 max_response_bytes: int, timeout: float) -> None:
         self.app, self.repo, self.limit = app, repository, max_request_bytes
+        self.response_limit, self.timeout = max_response_bytes, timeout
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         match = _INFER_PATH.fullmatch(scope["path"]) if scope["type"] == "http" else None
@@ -197,7 +247,10 @@ class _InferRoute:
             await self.app(scope, receive, send)
             return
         if scope["method"] == "POST":
-            status, body, headers = await self._infer(scope, receive, *match.groups())
+            answer = await self._infer(scope, receive, *match.groups())
+            if answer is None:  # the client left: nobody to answer
+                return
+            status, body, headers = answer
         else:
             status, headers = 405, [_JSON, (b"allow", b"POST")]
             body = protocol.error_body(f"Method Not Allowed: {scope['method']} {scope['path']}")
@@ -205,40 +258,63 @@ class _InferRoute:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    async def _infer(self, scope: dict, receive: Any, name: str,
-                     version: str | None) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
-        """Answer one inference request: ``(status, body, headers)``."""
+    async def _infer(self, scope: dict, receive: Any, name: str, version: str | None
+                     ) -> tuple[int, bytes, list[tuple[bytes, bytes]]] | None:
+        """Answer one inference request: ``(status, body, headers)``, or None when the client
+        disconnected before its answer was ready."""
         start = time.perf_counter_ns()
-        target = None
+        target, body = None, None
         try:
-            target = self.repo.get(name, version)
-            headers = dict(scope["headers"])
-            body = await _read_body(receive, headers.get(b"content-length"),
-                                    headers.get(b"content-encoding"), self.limit)
-            header_length = headers.get(b"inference-header-content-length")
-            req = await _maybe_offload(len(body), protocol.parse_infer_request, body,
-                                       None if header_length is None
-                                       else header_length.decode("latin-1"),
-                                       target.signature)
-            scope["hybrid.request_id"] = req.id
-            results = await target.scheduler.submit_async(req.inputs)
-            payload, json_size = await _maybe_offload(len(body), protocol.encode_infer_response,
-                                                      target.signature, req, results)
+            async with asyncio.timeout(self.timeout):
+                target = self.repo.get(name, version)
+                headers = dict(scope["headers"])
+                body = await read_body(receive, headers.get(b"content-length"),
+                                        headers.get(b"content-encoding"), self.limit)
+                header_length = headers.get(b"inference-header-content-length")
+                if header_length is not None:
+                    header_length = header_length.decode("latin-1")
+                for attempt in range(3):  # a reload may replace the version under us
+                    try:
+                        answer = await self._run(scope, receive, target, body, header_length)
+                        break
+                    except SchedulerClosedError:
+                        if attempt == 2:
+                            raise
+                        target = self.repo.get(name, version)
         except Exception as err:
-            if not isinstance(err, InferenceError):
+            if isinstance(err, TimeoutError):
+                err = slow_client(self.timeout) if body is None else ServerBusyError(
+                    f"the request did not finish within the server's request timeout of "
+                    f"{self.timeout:g} s")
+            elif not isinstance(err, InferenceError):
                 log.exception("internal error on POST %s", scope["path"])
-                err = InferenceError(f"internal server error: {type(err).__name__}: {err}")
+                err = InferenceError("internal server error (see the server's log)")
             if target is not None:
                 target.stats.record_request(False, time.perf_counter_ns() - start, err.status)
             headers = [_JSON]
             if isinstance(err, ServerBusyError):
                 headers.append((b"retry-after", str(err.retry_after).encode()))
-            return err.status, protocol.error_body(str(err)), headers
+            return err.status, protocol.error_body(self.repo.scrub(str(err))), headers
+        if answer is None:
+            target.stats.record_request(False, time.perf_counter_ns() - start, 499)
+            return None
+        payload, json_size = answer
         target.stats.record_request(True, time.perf_counter_ns() - start)
         if json_size is None:
             return 200, payload, [_JSON]
         return 200, payload, [(b"content-type", b"application/octet-stream"),
                               (b"inference-header-content-length", b"%d" % json_size)]
+
+    async def _run(self, scope: dict, receive: Any, target: Any, body: bytes,
+                   header_length: str | None) -> tuple[bytes, int | None] | None:
+        req = await maybe_offload(len(body), protocol.parse_infer_request, body, header_length,
+                                   target.signature)
+        scope["hybrid.request_id"] = req.id
+        results = await unless_disconnected(target.scheduler.submit_async(req.inputs), receive)
+        if results is None:
+            return None
+        return await maybe_offload(len(body), protocol.encode_infer_response, target.signature,
+                                    req, results, self.response_limit)
 
 
 class _AccessLog:
@@ -279,34 +355,8 @@ def _printable(text: str) -> str:
     return text if text.isprintable() else repr(text)
 
 
-async def _read_body(receive: Any, content_length: str | bytes | None,
-                     content_encoding: str | bytes | None, limit: int) -> bytes:
-    """Read a whole request body from ASGI ``receive``, refusing more than ``limit`` bytes."""
-    if content_length is not None and content_length.isdigit() and int(content_length) > limit:
-        raise PayloadTooLargeError(f"request body of {int(content_length)} bytes exceeds the "
-                                   f"limit of {limit} bytes")
-    chunks, size, more = [], 0, True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise InvalidInputError("client disconnected before sending the whole body")
-        chunk, more = message.get("body", b""), message.get("more_body", False)
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLargeError(f"request body exceeds the limit of {limit} bytes")
-        chunks.append(chunk)
-    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-    if isinstance(content_encoding, bytes):
-        content_encoding = content_encoding.decode("latin-1")
-    return protocol.decode_content(body, content_encoding, limit)
-
-
 def _names(request: Request) -> tuple[str | None, str | None]:
     return request.path_params.get("model"), request.path_params.get("version")
-
-
-async def _maybe_offload(size: int, fn: Any, *args: Any) -> Any:
-    return await run_in_threadpool(fn, *args) if size > _OFFLOAD_BYTES else fn(*args)
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -315,7 +365,9 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 
 async def _inference_error(request: Request, err: InferenceError) -> Response:
     headers = {"Retry-After": str(err.retry_after)} if isinstance(err, ServerBusyError) else None
-    return _error(err.status, str(err), headers)
+    if err.status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    return _error(err.status, request.app.state.scrub(str(err)), headers)
 
 
 async def _http_error(request: Request, err: HTTPException) -> Response:
@@ -324,7 +376,7 @@ async def _http_error(request: Request, err: HTTPException) -> Response:
 
 async def _unexpected_error(request: Request, err: Exception) -> Response:
     log.exception("internal error on %s %s", request.method, request.url.path)
-    return _error(500, f"internal server error: {type(err).__name__}: {err}")
+    return _error(500, "internal server error (see the server's log)")
 
 
 def _version() -> str:

@@ -5,6 +5,7 @@ here, so a mistake is reported with the same words whichever way the model is ca
 """
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -47,9 +48,10 @@ class TensorSpec:
     ----------
     name : str
         The ONNX graph input or output name.
-    shape : tuple of (int, str or None)
+    shape : tuple of (int, str or None), or None
         One entry per axis: an ``int`` for a fixed size, a ``str`` for a symbolic dimension such
-        as ``"batch_size"``, ``None`` for an unnamed dynamic one.
+        as ``"batch_size"``, ``None`` for an unnamed dynamic one; ``None`` for a tensor of
+        unknown rank (any shape is accepted).
     datatype : str
         The KServe v2 datatype name (``"FP32"``, ``"INT64"``, ...).
     dtype : numpy.dtype or None
@@ -57,7 +59,7 @@ class TensorSpec:
     """
 
     name: str
-    shape: tuple[Dim, ...]
+    shape: tuple[Dim, ...] | None
     datatype: str
     dtype: np.dtype | None
 
@@ -71,7 +73,10 @@ class TensorSpec:
 
     @property
     def kserve_shape(self) -> list[int]:
-        """The shape as the protocol reports it: ``-1`` for every dynamic dimension."""
+        """The shape as the protocol reports it: ``-1`` for every dynamic dimension, and
+        ``[-1]`` for an unknown rank."""
+        if self.shape is None:
+            return [-1]
         return [d if isinstance(d, int) else -1 for d in self.shape]
 
     def describe(self) -> str:
@@ -106,18 +111,21 @@ class Signature:
         return f"model '{self.name}' version {self.version}"
 
 
-def format_shape(shape: Iterable[Dim]) -> str:
-    """Format a shape with symbolic dims as ``(batch, 4)`` and unnamed dynamic ones as ``?``."""
+def format_shape(shape: Iterable[Dim] | None) -> str:
+    """Format a shape with symbolic dims as ``(batch, 4)`` and unnamed dynamic ones as ``?``;
+    an unknown rank is ``(...)``."""
+    if shape is None:
+        return "(...)"
     dims = ["?" if d is None else str(d) for d in shape]
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
 
 
 def check_datatype(label: str, spec: TensorSpec, datatype: str) -> np.dtype:
     """Return the numpy dtype for ``datatype`` after checking it is the model's datatype."""
-    if datatype not in _ALL_KSERVE:
+    if not isinstance(datatype, str) or datatype not in _ALL_KSERVE:
         known = ", ".join(sorted(_ALL_KSERVE))
         raise InvalidInputError(f"{label}: input '{spec.name}' has unknown datatype "
-                                f"{datatype!r}; known datatypes are {known}")
+                                f"{reprlib.repr(datatype)}; known datatypes are {known}")
     if datatype != spec.datatype:
         raise InvalidInputError(f"{label}: input '{spec.name}' has datatype {datatype}, "
                                 f"expected {spec.datatype}")
@@ -147,6 +155,8 @@ def check_shapes(label: str, specs: Sequence[TensorSpec],
     """Check ranks, fixed dims, and that a symbolic dim has one size across all inputs."""
     bound: dict[str, tuple[int, str]] = {}
     for spec in specs:
+        if spec.shape is None:  # unknown rank: ONNX Runtime checks what it needs
+            continue
         shape = tuple(shapes[spec.name])
         where = f"{label}: input '{spec.name}' has shape {format_shape(shape)}"
         if len(shape) != len(spec.shape):

@@ -3,11 +3,13 @@
 Run from the project root::
 
     python samples/from_mxnet.py \\
-        --symbol ../shared/fixtures/mxnet/lenet-symbol.json \\
-        --params ../shared/fixtures/mxnet/lenet-0000.params \\
-        --input ../shared/fixtures/mxnet/lenet-input.npy --out out/from_mxnet
+        --symbol tests/fixtures/mxnet/lenet-symbol.json \\
+        --params tests/fixtures/mxnet/lenet-0000.params \\
+        --input tests/fixtures/mxnet/lenet-input.npy --out out/from_mxnet
 
-The two files are what MXNet's ``HybridBlock.export`` wrote; the input is a ``.npy`` batch. The
+(those are the defaults). The two files are what MXNet 1.9.1's ``HybridBlock.export`` wrote (made
+by ``tools/mxnet_fixtures/make_gluon.py``, kept once, with the tests); the input is a ``.npy``
+batch. The
 program prints the imported model's predictions, fine-tunes it for ``--steps`` SGD steps on
 synthetic labelled data (printing the loss), and writes ``model.onnx`` in ``--out`` when the ONNX
 exporter supports every op of the network (otherwise it prints why not).
@@ -25,8 +27,8 @@ import hybrid as mx
 from hybrid import autograd, gluon
 from hybrid.base import HybridError
 
-_FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
-                         "fixtures", "mxnet")
+_FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures",
+                         "mxnet")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

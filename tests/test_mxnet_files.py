@@ -1,4 +1,4 @@
-"""Models and parameter files written by MXNet 1.9.1 (``/work/shared/fixtures/mxnet``) load, run
+"""Models and parameter files written by MXNet 1.9.1 (``tests/fixtures/mxnet``) load, run
 like MXNet, train, hybridize and export; damaged files fail with the file name and byte offset.
 """
 
@@ -22,7 +22,7 @@ from hybrid.ops.registry import REGISTRY
 from hybrid.serialization import ParameterFileError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "mxnet"
+FIXTURES = ROOT / "tests" / "fixtures" / "mxnet"  # made by tools/mxnet_fixtures/make_gluon.py
 NETS = ["lenet", "mlp_bn"]
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from . import data, loss, model_zoo, nn, rnn, utils
+from ..ndarray import NDArray
+from ..symbol import Symbol
+from . import contrib, data, loss, model_zoo, nn, rnn, utils
 from .block import Block, HybridBlock
 from .parameter import Constant, DeferredInitializationError, Parameter, ParameterDict
 from .symbol_block import SymbolBlock
 from .trainer import Trainer
+
+# MXNet's ``gluon.tensor_types``: what a block's forward takes (eager arrays or traced symbols).
+tensor_types = (Symbol, NDArray)
 
 __all__ = [
     "Block",
@@ -17,6 +22,8 @@ __all__ = [
     "ParameterDict",
     "DeferredInitializationError",
     "Trainer",
+    "tensor_types",
+    "contrib",
     "data",
     "loss",
     "model_zoo",

@@ -179,10 +179,15 @@ class Block(BlockCompat):
     def reset_ctx(self, ctx: Any) -> None:
         self.collect_params().reset_ctx(ctx)
 
-    def save_parameters(self, filename: str, deduplicate: bool = False) -> None:
+    def save_parameters(
+        self, filename: str, deduplicate: bool = False, format: str = "hybrid"
+    ) -> None:
         """Save parameter values under structural names (``fc1.weight``) to ``filename``.
 
         ``deduplicate=True`` saves a shared parameter once, under its first name.
+        ``format='mxnet'`` writes MXNet's binary NDArray-list file, which MXNet 1.x's
+        ``load_parameters`` reads; ``'hybrid'`` (the default) hybrid's pickle-free ``.npz``
+        file. :meth:`load_parameters` reads both.
         """
         params = self._collect_params_with_prefix()
         if deduplicate:
@@ -190,7 +195,7 @@ class Block(BlockCompat):
             for key, param in params.items():
                 first.setdefault(id(param), key)
             params = {key: p for key, p in params.items() if first[id(p)] == key}
-        ndarray.save(filename, {key: p._reduce() for key, p in params.items()})
+        ndarray.save(filename, {key: p._reduce() for key, p in params.items()}, format=format)
 
     def load_parameters(
         self,

@@ -229,15 +229,22 @@ def _leaf_formats(fmt: Any) -> list:
     return [fmt] if fmt in (0, -1) else [x for f in fmt[1] for x in _leaf_formats(f)]
 
 
-def export_block(block: Any, path: str, epoch: int = 0, **kwargs: Any) -> tuple[str, str]:
-    """Write ``path-symbol.json`` (hybrid's graph JSON of the last traced call),
-    ``path-%04d.params`` (the parameters it reads, keyed ``arg:<name>`` / ``aux:<name>``) and
-    ``path.onnx`` (the same network in ONNX, with a dynamic batch axis).
+def export_block(
+    block: Any, path: str, epoch: int = 0, remove_amp_cast: bool = True, format: str = "hybrid"
+) -> tuple[str, str]:
+    """Write ``path-symbol.json`` (the graph of the last traced call) and ``path-%04d.params``
+    (the parameters it reads, keyed ``arg:<name>`` / ``aux:<name>``).
 
-    Returns the two file names. The block must be hybridized and called once, as in MXNet.
+    ``format='hybrid'`` writes hybrid's graph JSON and parameter file, plus ``path.onnx`` (the
+    same network in ONNX, with a dynamic batch axis); ``format='mxnet'`` writes MXNet's graph
+    JSON and binary parameter file, which MXNet 1.x loads with ``SymbolBlock.imports`` (hybrid
+    reads both). Returns the two file names. The block must be hybridized and called once, as in
+    MXNet; ``remove_amp_cast`` is accepted for MXNet compatibility (hybrid inserts no casts).
     """
-    from .. import serialization
+    from .. import mxnet_format, mxnet_graph, serialization
 
+    if format not in ("hybrid", "mxnet"):
+        raise HybridError(f"{block.name}: export format {format!r}, expected 'hybrid' or 'mxnet'")
     cached = getattr(block, "_cached_op", None)
     tr = None if cached is None else cached.last_trace
     if tr is None:
@@ -254,11 +261,17 @@ def export_block(block: Any, path: str, epoch: int = 0, **kwargs: Any) -> tuple[
     params_file = f"{path}-{epoch:04d}.params"
     directory = os.path.dirname(os.path.abspath(sym_file))
     os.makedirs(directory, exist_ok=True)
+    data = graph.inputs[: tr.n_data]
+    if format == "mxnet":
+        doc = mxnet_graph.graph_to_json(graph, [v.name for v in data])
+        serialization.write_atomic(sym_file, json.dumps(doc, indent=2).encode())
+        mxnet_format.write(params_file, [a.asnumpy() for a in arrays.values()], list(arrays))
+        return sym_file, params_file
     serialization.write_atomic(sym_file, json.dumps(graph.to_json(), indent=1).encode())
     serialization.save(params_file, arrays)
     from hybrid.export import to_onnx  # the core never imports export at module level
 
-    zeros = iter([np.zeros(v.shape, v.dtype) for v in graph.inputs[: tr.n_data]])
+    zeros = iter([np.zeros(v.shape, v.dtype) for v in data])
     leaves = [None if f == -1 else next(zeros) for f in _leaf_formats(tr.in_format)]
     example = regroup_inputs(tr.in_format, iter(leaves))
     to_onnx(block, f"{path}.onnx", example_inputs=example)

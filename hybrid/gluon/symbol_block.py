@@ -2,9 +2,9 @@
 
 Variables that are not inputs become Parameters named after them (auxiliary states such as
 BatchNorm's running statistics with ``grad_req='null'``). The block runs eagerly by executing the
-graph node by node through the one dispatch (``registry.invoke``), so autograd records it like any
-eager code; called with Symbols (by a tracer) the same loop builds graph nodes, so a SymbolBlock
-hybridizes and nests like any HybridBlock.
+graph node by node through the one dispatch (see ``hybrid.graph.eager``), so autograd records it
+like any eager code; called with Symbols (by a tracer) the same loop builds graph nodes, so a
+SymbolBlock hybridizes and nests like any HybridBlock.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ import numpy as np
 
 from .. import serialization
 from ..base import HybridError
+from ..graph import eager
 from ..graph.infer import infer_graph
 from ..graph.ir import Graph, Value
-from ..ops.registry import invoke
+from ..ops.registry import get_op, invoke
 from ..symbol import symbol as _symbol
 from .block import HybridBlock
 from .parameter import ParameterDict
@@ -60,6 +61,8 @@ class SymbolBlock(HybridBlock):
         # Inputs are matched by name, as MXNet does (a new var('data') names the graph's data).
         by_name = {v.name: v for v in graph.inputs}
         in_values = [by_name.get(v.name, v) for v in in_values]
+        self._open_fills = eager.open_fills(graph)
+        self._zero_fed: list[Value] = []
         input_ids = {id(v) for v in in_values}
         self._input_values = in_values
         aux = {id(v) for v in graph.aux_inputs()}
@@ -90,13 +93,29 @@ class SymbolBlock(HybridBlock):
         env: dict[int, Any] = {id(v): a for v, a in zip(self._input_values, args)}
         for v in self._param_values:
             env[id(v)] = self._params[v.name].data()
-        for node in self._graph.nodes:
-            res = invoke(node.op, [env[id(v)] for v in node.inputs], node.attrs, name=node.name)
-            res = res if isinstance(res, list) else [res]
-            for v, r in zip(node.outputs, res):
-                env[id(v)] = r
-        outs = [env[id(v)] for v in self._graph.outputs]
+        shapes = {v.name: tuple(a.shape) for v, a in zip(self._input_values, args)}
+        fills = eager.fill_shapes(self._graph, self._open_fills, shapes)
+        if self._zero_fed:
+            env.update(self._zero_labels(shapes, any(hasattr(a, "_is_symbol") for a in args)))
+        outs = eager.run(self._graph, env, fills)
         return outs[0] if len(outs) == 1 else outs
+
+    def _zero_labels(self, shapes: dict, symbolic: bool) -> dict[int, Any]:
+        """Zeros for the labels of loss heads that the parameter file lacks (see
+        :meth:`imports`), shaped by inference from this call's inputs.
+        """
+        table, _ = infer_graph(self._graph, shapes, {})
+        zeros = get_op("_zeros")
+        env = {}
+        for v in self._zero_fed:
+            shape = table.get(id(v))
+            if shape is None or 0 in shape:
+                raise HybridError(f"SymbolBlock: cannot infer the shape of label '{v.name}' "
+                                  f"from inputs {shapes}; pass it as an input")
+            attrs = zeros.parse_attrs({"shape": shape, "dtype": v.dtype})
+            env[id(v)] = (_symbol.symbol_invoke(zeros, [], attrs) if symbolic
+                          else invoke(zeros, [], attrs))
+        return env
 
     def infer_shape(self, *args: Any) -> None:
         """Complete the parameters' unknown shapes from the input shapes (two-way inference)."""
@@ -136,11 +155,32 @@ class SymbolBlock(HybridBlock):
             block._load_exported(param_file, ctx)
         return block
 
+    def _feed_zero_labels(self, absent: list[str]) -> None:
+        """Labels of legacy loss heads (``SoftmaxOutput``'s ``softmax_label``...) that the
+        parameter file lacks stop being parameters and are fed zeros: MXNet's export leaves them
+        out and inference never reads them. (Pass a label as an input to train through the head.)
+        """
+        users = self._graph.consumers()
+
+        def only_label(v: Value) -> bool:
+            uses = [node.op.input_names(len(node.inputs))[i] for node in users.get(id(v), [])
+                    for i, u in enumerate(node.inputs) if u is v]
+            return bool(uses) and all(arg == "label" for arg in uses)
+
+        self._zero_fed = [v for v in self._param_values if v.name in absent and only_label(v)]
+        fed = {id(v) for v in self._zero_fed}
+        self._param_values = [v for v in self._param_values if id(v) not in fed]
+        for v in self._zero_fed:
+            del self._params._params[v.name]
+
     def _load_exported(self, param_file: str, ctx: Any) -> None:
         loaded = serialization.load(param_file)
+        if loaded == []:
+            loaded = {}  # MXNet saves an empty dict (a graph without parameters) as a list
         if not isinstance(loaded, dict):
             raise HybridError(f"SymbolBlock.imports: {param_file} does not hold named arrays")
         arrays = {k.split(":", 1)[-1]: a for k, a in loaded.items()}
+        self._feed_zero_labels([n for n in self._params.keys() if n not in arrays])
         missing = [n for n in self._params.keys() if n not in arrays]
         if missing:
             raise HybridError(f"SymbolBlock.imports: {param_file} lacks parameters {missing}")

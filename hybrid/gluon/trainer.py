@@ -24,8 +24,6 @@ KVStore object) the Trainer follows MXNet 1.9.1's rules with updates off the sto
 
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import Any
 
 import numpy as np
@@ -33,6 +31,7 @@ import numpy as np
 from .. import kvstore as kvs
 from .. import optimizer as opt
 from ..base import HybridError
+from ..serialization import write_atomic
 from .parameter import Parameter, ParameterDict
 
 __all__ = ["Trainer", "StaleGradientError"]
@@ -267,16 +266,7 @@ class Trainer:
         written to a temporary file and renamed into place). See Note [Optimizer state format]
         in ``hybrid.optimizer.updater``.
         """
-        data = self._updaters[0].get_states(dump_optimizer=True)
-        folder = os.path.dirname(os.path.abspath(fname))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".states")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, fname)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        write_atomic(fname, self._updaters[0].get_states(dump_optimizer=True))
 
     def load_states(self, fname: str) -> None:
         """Load what ``save_states`` wrote: the optimizer's settings and update counts and the

@@ -1,10 +1,12 @@
-"""Gluon helpers, as MXNet 1.9's ``gluon.utils``: splitting batches across contexts and clipping
-gradients by their global norm.
+"""Gluon helpers, as MXNet 1.9's ``gluon.utils``: splitting batches across contexts, clipping
+gradients by their global norm, and ``download`` (which only finds files already on disk: hybrid
+never reaches the network at run time).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -14,7 +16,9 @@ import numpy as np
 from ..base import HybridError
 from ..ndarray import NDArray, array
 
-__all__ = ["split_data", "split_and_load", "clip_global_norm", "check_sha1"]
+__all__ = [
+    "split_data", "split_and_load", "clip_global_norm", "check_sha1", "download", "NoNetworkError",
+]
 
 
 def split_data(
@@ -114,3 +118,45 @@ def check_sha1(filename: str, sha1_hash: str) -> bool:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             sha1.update(chunk)
     return sha1.hexdigest() == sha1_hash
+
+
+class NoNetworkError(HybridError, OSError):
+    """A file that MXNet would download: hybrid never downloads; the message says where to put
+    it."""
+
+
+def require_file(url: str, path: str, what: str) -> str:
+    """``path`` when it is a file, else a :class:`NoNetworkError` naming ``url`` and ``path``."""
+    path = os.path.abspath(os.path.expanduser(path))
+    if os.path.isfile(path):
+        return path
+    raise NoNetworkError(
+        f"{what}: {path} does not exist and hybrid does not download files (no network access "
+        f"at run time). Fetch {url} yourself and save it as {path}"
+    )
+
+
+def download(url: str, path: str | None = None, overwrite: bool = False,
+             sha1_hash: str | None = None, retries: int = 5, verify_ssl: bool = True) -> str:
+    """The local copy of ``url``, as MXNet's ``gluon.utils.download`` names it (``path``, a file
+    in the folder ``path``, or the URL's file name in the current folder).
+
+    The file must already be there (and match ``sha1_hash`` when given); otherwise this raises
+    :class:`NoNetworkError` saying which URL to fetch and where to save it. ``overwrite=True``
+    (download again) always raises.
+    """
+    name = url.split("/")[-1]
+    if path is None:
+        fname = name
+    elif os.path.isdir(os.path.expanduser(path)) or path.endswith(("/", os.sep)):
+        fname = os.path.join(path, name)
+    else:
+        fname = path
+    if overwrite:
+        raise NoNetworkError(f"download({url!r}, overwrite=True): hybrid does not download files "
+                             "(no network access at run time)")
+    fname = require_file(url, fname, f"download({url!r})")
+    if sha1_hash and not check_sha1(fname, sha1_hash):
+        raise NoNetworkError(f"download({url!r}): {fname} exists but its SHA-1 is not "
+                             f"{sha1_hash}; replace it with the file from {url}")
+    return fname

@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import autograd
 from ..base import HybridError
+from ..ops import registry
 from ..ops._buffers import Arena, Scratch
 from ..ops.registry import Ctx, array_type
 from .ir import Graph
@@ -138,13 +139,15 @@ class Executor:
         lease = self._lease() if self.planned and needs is not None else None
         arenas = None if lease is None else lease.arenas
         ctxs: list[Any] = []
+        observer = registry.observer  # hybrid.profiler, while it runs: times every step
         for i, step in enumerate(self.steps):
             ctx = Ctx()
             if arenas is not None:
                 ctx.arena = arenas[i]
             if step_needs is not None:
                 ctx.needs_grad = step_needs[i]
-            res = step.forward(ctx, *[env[s] for s in step.ins], **step.attrs)
+            forward = step.forward if observer is None else observer.step(step.op, step.name)
+            res = forward(ctx, *[env[s] for s in step.ins], **step.attrs)
             if type(res) is not tuple:
                 env[step.outs[0]] = res
             else:

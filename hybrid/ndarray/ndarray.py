@@ -14,6 +14,14 @@ from ..ops.registry import get_op, invoke
 
 __all__ = ["NDArray", "array", "empty", "waitall"]
 
+# MXNet's storage-type codes, which code written for MXNet imports from here. hybrid's arrays are
+# always dense ('default'); the sparse names exist so such code imports and gets a clear error
+# where it asks for sparse storage.
+_STORAGE_TYPE_UNDEFINED, _STORAGE_TYPE_DEFAULT = -1, 0
+_STORAGE_TYPE_ROW_SPARSE, _STORAGE_TYPE_CSR = 1, 2
+_STORAGE_TYPE_STR_TO_ID = {"_undefined": -1, "default": 0, "row_sparse": 1, "csr": 2}
+_STORAGE_TYPE_ID_TO_STR = {v: k for k, v in _STORAGE_TYPE_STR_TO_ID.items()}
+
 _CPU = cpu()
 # MXNet's module-level name for the builtin (its module shadows ``slice`` with the op).
 py_slice = slice

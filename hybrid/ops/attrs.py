@@ -84,6 +84,13 @@ def _shape(v: Any) -> tuple[int, ...]:
     raise ValueError("a shape tuple")
 
 
+def _floats(v: Any) -> tuple[float, ...]:
+    v = _literal(v)
+    if isinstance(v, (tuple, list)):
+        return tuple(_float(d) for d in v)
+    return (_float(v),)
+
+
 def _axis(v: Any) -> int | tuple[int, ...] | None:
     v = _literal(v)
     if v is None or v == ():
@@ -117,6 +124,7 @@ _KINDS: dict[str, Callable[[Any], Any]] = {
     "str": _str,
     "shape": _shape,
     "axis": _axis,
+    "floats": _floats,
     "dtype": parse_dtype,
     "any": lambda v: v,
 }
@@ -125,7 +133,8 @@ _KINDS: dict[str, Callable[[Any], Any]] = {
 class Attr:
     """One attribute of an op: ``Attr('kernel', 'shape', REQUIRED)``.
 
-    ``kind`` is one of int, float, bool, str, shape, axis, dtype, any; suffix ``?`` allows None
+    ``kind`` is one of int, float, bool, str, shape, floats (a number or a tuple of numbers),
+    axis, dtype, any; suffix ``?`` allows None
     (``'int?'``). ``choices`` limits the parsed value; ``check`` is a predicate with a description
     (``(lambda v: v > 0, 'positive')``).
     """

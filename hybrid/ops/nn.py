@@ -108,6 +108,10 @@ class LeakyReLU(Op):
     train_aware = True
     completes = (1,)
 
+    @classmethod
+    def arguments(cls, attrs):
+        return list(cls.inputs if attrs["act_type"] == "prelu" else cls.inputs[:1])
+
     def infer(in_shapes, in_dtypes, act_type, **attrs):
         data = in_shapes[0]
         if act_type != "prelu":

@@ -151,6 +151,18 @@ class Op:
         return attrs
 
     @classmethod
+    def arguments(cls, attrs: dict[str, Any]) -> list[str]:
+        """The inputs this call has, given its attributes (MXNet's ``ListArguments``): every
+        declared input, without ``bias`` under ``no_bias`` and without an input ``X`` whose
+        ``use_X`` attribute is off (``sequence_length``, ``length``...). Ops with other
+        optional inputs override it. The symbol front end makes variables for the ones left out.
+        """
+        names = [n for n in cls.inputs if attrs.get(f"use_{n}", True) is not False]
+        if attrs.get("no_bias") and "bias" in names:
+            names.remove("bias")
+        return names
+
+    @classmethod
     def input_names(cls, n: int) -> list[str]:
         """Names of the first ``n`` inputs (``data0, data1, ...`` for a variadic op)."""
         if cls.variadic:
@@ -202,6 +214,10 @@ def all_ops() -> list[type[Op]]:
 # inputs.
 array_type: Any = None
 symbol_invoke: Callable[..., Any] | None = None
+# Something that watches every op call (``hybrid.profiler`` while it runs), else None. Its
+# ``invoke`` runs the call through :func:`invoke` again with its ``busy`` flag set; the graph
+# executor asks its ``step`` for a timed forward. Off, the cost is one ``is not None`` per call.
+observer: Any = None
 
 
 def invoke(
@@ -212,6 +228,8 @@ def invoke(
     ``attrs`` must already be parsed (``op.parse_attrs``) except for ``is_train``, which is filled
     here. ``name`` names the graph node when tracing.
     """
+    if observer is not None and not observer.busy:
+        return observer.invoke(op, args, attrs, out, name)
     try:
         datas = [a._data for a in args]
     except AttributeError:
@@ -337,6 +355,9 @@ def build_function(op: type[Op], call: Callable[..., Any]) -> Callable[..., Any]
     n_in = None if op.variadic else len(op.inputs)
     attr_order = [n for n in op.attr_specs if n != "is_train"]
     defaults = op.default_attrs
+    # A variadic op whose input names depend on its attributes (``Custom``) sorts keyword
+    # inputs itself.
+    keyword_inputs = getattr(op, "keyword_inputs", None)
 
     def fn(*args: Any, out: Any = None, name: str | None = None, **kwargs: Any) -> Any:
         if not kwargs and len(args) == n_in and defaults is not None:
@@ -346,6 +367,8 @@ def build_function(op: type[Op], call: Callable[..., Any]) -> Callable[..., Any]
             else:  # every input given positionally as an NDArray: nothing to sort out
                 return call(op, args, defaults, out, name)
         inputs = list(args)
+        if keyword_inputs is not None:
+            inputs = keyword_inputs(inputs, kwargs)
         if n_in is not None:
             split = 0
             while (

@@ -169,6 +169,11 @@ class RNN(Op):
     def num_outputs(attrs):
         return 1 if not attrs["state_outputs"] else 3 if attrs["mode"] == "lstm" else 2
 
+    @classmethod
+    def arguments(cls, attrs):
+        names = list(cls.inputs[:3]) + ["state_cell"] * (attrs["mode"] == "lstm")
+        return names + ["sequence_length"] * bool(attrs["use_sequence_length"])
+
     def infer(in_shapes, in_dtypes, **attrs):
         _check_supported(attrs)
         mode, h, layers = attrs["mode"], attrs["state_size"], attrs["num_layers"]

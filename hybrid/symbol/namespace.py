@@ -15,7 +15,7 @@ from .symbol import Symbol, symbol_invoke
 def _call(op: Any, inputs: list, attrs: dict, out: Any, name: Any) -> Symbol:
     if out is not None:
         raise TypeError(f"sym.{op.name}: out= is not supported on symbols")
-    return symbol_invoke(op, inputs, attrs, name)
+    return symbol_invoke(op, inputs, attrs, name, own_variables=True)
 
 
 def populate(namespace: dict, public: list[str]) -> None:

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
-from ..base import HybridError
+from ..attribute import AttrScope
+from ..base import FileFormatError, HybridError
 from ..graph.infer import infer_graph
 from ..graph.ir import Graph, Value, make_node, variable
 from ..name import NameManager
@@ -74,9 +75,20 @@ class Symbol:
         return None if value is None else str(value)
 
     def list_attr(self) -> dict[str, str]:
+        """This symbol's attributes; ``__lr_mult__`` and friends also under their plain names."""
         v = self._single("list_attr")
         src = v.attrs if v.node is None else v.node.attrs
-        return {k: str(a) for k, a in src.items()}
+        out = {k: str(a) for k, a in src.items() if k != "is_train"}
+        out.update({k[2:-2]: a for k, a in out.items() if k[2:-2] in _HIDDEN_KEYS})
+        return out
+
+    def attr_dict(self) -> dict[str, dict[str, str]]:
+        """Every variable's and node's attributes, by name (MXNet's ``attr_dict``)."""
+        internals = self.get_internals()._outputs
+        return {
+            (v.name if v.node is None else v.node.name): Symbol([v]).list_attr()
+            for v in internals if v.node is None or v.index == 0
+        }
 
     @property
     def shape(self) -> tuple | None:
@@ -153,13 +165,19 @@ class Symbol:
     # -- shapes and types ----------------------------------------------------------------------
     def infer_shape(self, *args: Any, **kwargs: Any) -> tuple:
         """(arg_shapes, out_shapes, aux_shapes) from given input shapes; Nones when incomplete."""
-        res = self.infer_shape_partial(*args, **kwargs)
-        flat = [s for group in res for s in group]
-        if any(s is None or 0 in s for s in flat):
+        res = self._shapes(args, kwargs)
+        if any(s is None or 0 in s for group in res for s in group):
             return None, None, None
         return res
 
     def infer_shape_partial(self, *args: Any, **kwargs: Any) -> tuple:
+        """Like :meth:`infer_shape`, keeping what is known: 0 for an unknown dim, ``()`` for an
+        unknown shape, as MXNet writes them.
+        """
+        groups = self._shapes(args, kwargs)
+        return tuple([() if s is None else s for s in group] for group in groups)
+
+    def _shapes(self, args: tuple, kwargs: dict) -> tuple:
         g = self._graph()
         known = _by_name(self.list_arguments(), args, kwargs)
         shapes, _ = infer_graph(g, {k: tuple(s) for k, s in known.items()}, {})
@@ -181,12 +199,23 @@ class Symbol:
         return args, [table.get(id(v)) for v in self._outputs], [table.get(id(v)) for v in aux]
 
     # -- serialisation and evaluation ----------------------------------------------------------
-    def tojson(self) -> str:
+    def tojson(self, remove_amp_cast: bool = True, format: str = "hybrid") -> str:
+        """The graph as JSON: hybrid's layout, or MXNet's (``format='mxnet'``; MXNet 1.x's
+        ``sym.load_json`` reads it). :func:`load_json` reads both.
+        """
+        if format == "mxnet":
+            from .. import mxnet_graph
+
+            return json.dumps(mxnet_graph.graph_to_json(self._graph()), indent=2)
+        if format != "hybrid":
+            raise HybridError(f"Symbol.tojson: format {format!r}, expected 'hybrid' or 'mxnet'")
         return json.dumps(self._graph().to_json(), indent=1)
 
-    def save(self, fname: str) -> None:
-        with open(fname, "w") as f:
-            f.write(self.tojson())
+    def save(self, fname: str, remove_amp_cast: bool = True, format: str = "hybrid") -> None:
+        """Write :meth:`tojson` to ``fname`` atomically."""
+        from ..serialization import write_atomic
+
+        write_atomic(fname, self.tojson(format=format).encode())
 
     def eval(self, ctx: Any = None, **kwargs: Any) -> list:
         """Run the graph on NDArrays given by variable name; a list of NDArray outputs."""
@@ -197,6 +226,23 @@ class Symbol:
         if missing:
             raise HybridError(f"Symbol.eval: missing inputs {missing}")
         return Executor(g)([kwargs[v.name] for v in g.inputs])
+
+    def bind(self, ctx: Any, args: Any, args_grad: Any = None, grad_req: Any = "write",
+             aux_states: Any = None, group2ctx: Any = None, shared_exec: Any = None) -> Any:
+        """An :class:`~hybrid.executor.Executor` over the given argument arrays (a list in
+        :meth:`list_arguments` order or a dict by name), gradient arrays and aux states.
+        """
+        from ..executor import Executor
+
+        return Executor(self, ctx, args, args_grad, grad_req, aux_states)
+
+    def simple_bind(self, ctx: Any, grad_req: Any = "write", type_dict: dict | None = None,
+                    stype_dict: Any = None, group2ctx: Any = None, shared_arg_names: Any = None,
+                    shared_exec: Any = None, shared_buffer: Any = None, **kwargs: Any) -> Any:
+        """An executor with zero-filled arrays shaped from the input shapes in ``kwargs``."""
+        from ..executor import simple_bind
+
+        return simple_bind(self, ctx, grad_req, type_dict, **kwargs)
 
     def __repr__(self) -> str:
         if len(self._outputs) == 1:
@@ -264,8 +310,19 @@ def _by_name(names: list[str], args: tuple, kwargs: dict) -> dict:
 add_operators(Symbol)
 
 
-def symbol_invoke(op: Any, args: list, attrs: dict, name: str | None = None) -> Symbol:
-    """Append a node applying ``op`` to Symbol inputs (the registry's symbol front end)."""
+def symbol_invoke(
+    op: Any, args: list, attrs: dict, name: str | None = None, own_variables: bool = False
+) -> Symbol:
+    """Append a node applying ``op`` to Symbol inputs (the registry's symbol front end).
+
+    With ``own_variables`` (calls through the ``sym`` namespace) the inputs left out become new
+    variables, as in MXNet; graph replays (``hybrid.graph.eager``) pass exactly a node's inputs.
+    """
+    # Named by the current NameManager: a traced block's Prefix (see HybridBlock._call_symbolic).
+    hint = op.name.lower().lstrip("_")
+    name = NameManager.current().get(name, hint)
+    if own_variables:
+        args = list(args) + _own_variables(op, len(args), attrs, name)
     values = []
     for arg_name, a in zip(op.input_names(len(args)), args):
         if not hasattr(a, "_is_symbol"):
@@ -281,10 +338,27 @@ def symbol_invoke(op: Any, args: list, attrs: dict, name: str | None = None) -> 
         values.append(a._outputs[0])
     if op.train_aware:
         attrs = {**attrs, "is_train": autograd._state.training}
-    # Named by the current NameManager: a traced block's Prefix (see HybridBlock._call_symbolic).
-    hint = op.name.lower().lstrip("_")
-    node = make_node(op, values, attrs, NameManager.current().get(name, hint))
+    node = make_node(op, values, attrs, name)
     return Symbol(node.outputs)
+
+
+# Attribute keys MXNet stores as ``__key__`` (its C API's hidden keys).
+_HIDDEN_KEYS = ("ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_stage",
+                "profiler_scope")
+
+
+def _hidden(key: str) -> str:
+    return f"__{key}__" if key in _HIDDEN_KEYS else key
+
+
+def _own_variables(op: Any, given: int, attrs: dict, name: str) -> list[Symbol]:
+    """Variables ``{name}_{input}`` for the inputs an op call left out, as MXNet makes them
+    (``sym.FullyConnected(x, num_hidden=10, name='fc1')`` reads ``fc1_weight`` and
+    ``fc1_bias``); which inputs exist depends on attributes (see ``Op.arguments``).
+    """
+    if op.variadic:
+        return []
+    return [var(f"{name}_{arg}") for arg in op.arguments(attrs)[given:]]
 
 
 def var(
@@ -301,7 +375,8 @@ def var(
     """A variable (graph input) named ``name``, optionally with a (partly known) shape."""
     if not isinstance(name, str):
         raise HybridError(f"var: name must be a string, got {type(name).__name__}")
-    attrs = dict(attr or {})
+    # The attributes of enclosing ``with AttrScope(...)`` blocks, overridden by ``attr``.
+    attrs = {_hidden(k): v for k, v in AttrScope.current_scope().get(attr).items()}
     for key, value in (("__lr_mult__", lr_mult), ("__wd_mult__", wd_mult)):
         if value is not None:
             attrs[key] = float(value)
@@ -332,9 +407,22 @@ def load_json(json_str: str, source: str = "graph JSON") -> Symbol:
 
 
 def load(fname: str) -> Symbol:
-    """A symbol from a graph JSON file: ``export()``'s ``-symbol.json``, hybrid's or MXNet's."""
-    with open(fname) as f:
-        return load_json(f.read(), fname)
+    """A symbol from a graph JSON file: ``export()``'s ``-symbol.json``, hybrid's or MXNet's.
+
+    Raises
+    ------
+    hybrid.base.FileFormatError
+        The file is missing, not UTF-8 JSON, or not a graph hybrid can build (whatever is wrong
+        with it); the message names the file.
+    """
+    try:
+        with open(fname, "rb") as f:
+            return load_json(f.read().decode("utf-8"), str(fname))
+    except FileFormatError:
+        raise
+    except Exception as err:  # garbage can break the reader anywhere: it is the file's fault
+        raise FileFormatError(f"sym.load: {str(fname)!r} is not a valid graph JSON file: "
+                              f"{type(err).__name__}: {err}") from err
 
 
 registry.symbol_invoke = symbol_invoke

@@ -1,5 +1,6 @@
-"""One short run of samples/train_digits.py shared by the deploy tests, and Python's ONNX Runtime
-predictions on the test images it writes: the oracle the Node.js and browser runs must match.
+"""One short run of samples/train_digits.py shared by the deploy tests, Python's ONNX Runtime
+predictions on the test images it writes (the oracle the other runtimes must match), the same model
+without its metadata, and the C++ and JVM samples built once per test session.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from .tools import ROOT
+from .tools import ROOT, build_cpp, maven_package
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +52,25 @@ def python_predictions(digits_model) -> dict[str, np.ndarray]:
     exps = np.exp(scores - scores.max(axis=1, keepdims=True))
     probabilities = exps / exps.sum(axis=1, keepdims=True)
     return {"predicted": probabilities.argmax(axis=1), "probabilities": probabilities}
+
+
+@pytest.fixture(scope="session")
+def bare_model(digits_model, tmp_path_factory) -> pathlib.Path:
+    """The exported digits model with its metadata_props (the preprocessing) removed."""
+    model = onnx.load(str(digits_model / "digits.onnx"))
+    del model.metadata_props[:]
+    path = tmp_path_factory.mktemp("bare") / "bare.onnx"
+    onnx.save(model, str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def cpp_predict() -> pathlib.Path:
+    """samples/deploy_cpp's program, configured (fetching ONNX Runtime once) and built."""
+    return build_cpp()
+
+
+@pytest.fixture(scope="session")
+def jvm_jar() -> pathlib.Path:
+    """samples/deploy_jvm's jar (Java and Scala programs), packaged by Maven."""
+    return maven_package()

@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 import subprocess
 
-import numpy as np
 import onnx
 import pytest
 
-from .tools import NODE_DIR, npm_ci, require_tool
+from .tools import NODE_DIR, assert_matches_python, npm_ci, require_tool
 
 
 @pytest.fixture(scope="module")
@@ -34,19 +33,7 @@ def test_node_predictions_match_python(node, digits_model, python_predictions):
     images = digits_model / "digits_test.json"
     result = run_predict(node, digits_model / "digits.onnx", images)
     assert result.returncode == 0, result.stderr
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
-    labels = json.loads(images.read_text())["labels"]
-    assert [row["index"] for row in rows] == list(range(len(labels)))
-    assert [row["label"] for row in rows] == labels
-    np.testing.assert_array_equal(
-        [row["predicted"] for row in rows], python_predictions["predicted"]
-    )
-    np.testing.assert_allclose(
-        [row["probabilities"] for row in rows],
-        python_predictions["probabilities"],
-        rtol=0,
-        atol=1e-5,
-    )
+    assert_matches_python(result.stdout, images, python_predictions)
 
 
 def test_node_refuses_a_model_without_preprocessing(node, digits_model, tmp_path):
@@ -63,3 +50,11 @@ def test_node_prints_usage_without_arguments(node):
     result = run_predict(node)
     assert result.returncode == 2
     assert "usage: node predict.mjs MODEL.onnx IMAGES.json" in result.stderr
+
+
+def test_node_latency_mode(node, digits_model):
+    result = run_predict(node, "--bench", 20, digits_model / "digits.onnx")
+    assert result.returncode == 0, result.stderr
+    timing = json.loads(result.stdout)
+    assert timing["runtime"] == "Node.js" and timing["runs"] == 20
+    assert timing["median_ms"] > 0

@@ -25,8 +25,9 @@ def test_the_runner_checks_shown_output(tmp_path):
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
 def test_tutorial_runs(page, tmp_path):
-    # Pages refer to the project's samples as a user in the project root would.
-    (tmp_path / "samples").symlink_to(ROOT / "samples")
+    # Pages refer to the project's samples and fixtures as a user in the project root would.
+    for folder in ("samples", "tests"):
+        (tmp_path / folder).symlink_to(ROOT / folder)
     env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
     namespace = tutorial_runner.run_page(str(page), str(tmp_path), env)
     assert namespace  # the page had python blocks or ran its commands without error

@@ -8,7 +8,7 @@ import numpy as np
 from hybrid.export import run_onnx
 from hybrid.export.cli import main
 
-FIXTURES = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "mxnet"
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "mxnet"
 
 
 def test_convert_mxnet_files_then_check(tmp_path, capsys):

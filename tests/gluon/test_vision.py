@@ -5,6 +5,7 @@ transforms against direct numpy computations.
 from __future__ import annotations
 
 import gzip
+import random
 import struct
 
 import numpy as np
@@ -125,7 +126,7 @@ def test_resize_nearest_and_bilinear():
     np.testing.assert_allclose(wide[1:-1], (np.arange(1, 7) + 0.5) / 2 - 0.5)
     tall = transforms.Resize(4, keep_ratio=True)(np.zeros((10, 5, 3), np.uint8))
     assert tall.shape == (8, 4, 3) and tall.dtype == np.uint8
-    with pytest.raises(HybridError, match="interpolation"):
+    with pytest.raises(HybridError, match="interp=4"):
         transforms.Resize(3, interpolation=4)(img)
 
 
@@ -147,9 +148,10 @@ def test_center_crop_and_flips():
 def test_random_resized_crop_is_seeded_and_sized():
     img = RNG.integers(0, 256, (20, 30, 3)).astype(np.uint8)
     t = transforms.RandomResizedCrop((7, 5))
-    mx.random.seed(3)
+    # Crops draw from Python's random module, as MXNet's.
+    random.seed(3)
     a = t(img).asnumpy()
-    mx.random.seed(3)
+    random.seed(3)
     b = t(img).asnumpy()
     assert a.shape == (5, 7, 3)
     np.testing.assert_array_equal(a, b)

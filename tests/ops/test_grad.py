@@ -15,8 +15,9 @@ from hybrid.ops.registry import all_ops
 from tests.checks import FD_STEP, GRAD_ATOL, GRAD_RTOL, grad_inputs, run, sample_cases, tolerance
 
 DIFFERENTIABLE = [op for op in all_ops() if op.differentiable]
-# Samples that name no input to differentiate exist for forward and shape checks only.
-CASES = [c for c in sample_cases(DIFFERENTIABLE) if grad_inputs(c.values[2])]
+# Samples that name no input to differentiate exist for forward and shape checks only. An op whose
+# VJP is by design not its forward's derivative (MXNet's loss heads) declares xfail "grad".
+CASES = [c for c in sample_cases(DIFFERENTIABLE, "grad") if grad_inputs(c.values[2])]
 
 
 def _float_outputs(outs: list) -> list:

@@ -7,6 +7,7 @@ import pytest
 from .serving import build_repository, running_server
 
 MAX_REQUEST_BYTES = 65536
+CONTROL_TOKEN = "test-control-token"
 
 
 @pytest.fixture(scope="session")
@@ -17,12 +18,17 @@ def repository(tmp_path_factory):
 @pytest.fixture(scope="session")
 def server(repository, tmp_path_factory):
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    with running_server(repository, log_path,
-                        "--max-request-bytes", str(MAX_REQUEST_BYTES)) as running:
+    token_file = log_path.parent / "token"
+    token_file.write_text(CONTROL_TOKEN + "\n")
+    with running_server(repository, log_path, "--max-request-bytes", str(MAX_REQUEST_BYTES),
+                        "--model-control-mode", "explicit",
+                        "--control-token-file", str(token_file)) as running:
         yield running
 
 
 @pytest.fixture
 def http(server):
-    with httpx.Client(base_url=server.url, timeout=10.0) as client:
+    """A client of the shared server that sends its control token."""
+    with httpx.Client(base_url=server.url, timeout=10.0,
+                      headers={"Authorization": f"Bearer {CONTROL_TOKEN}"}) as client:
         yield client

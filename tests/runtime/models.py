@@ -8,10 +8,13 @@ from onnx import TensorProto, helper, numpy_helper
 OPSET = 17
 
 
-def _model(graph: onnx.GraphProto) -> bytes:
+def _model(graph: onnx.GraphProto, check: bool = True) -> bytes:
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 8  # readable by any onnxruntime >= 1.17
-    onnx.checker.check_model(model, full_check=True)
+    # The checker wants a shape on every graph input and output; unknown ranks have none
+    # (ONNX Runtime runs such models).
+    if check:
+        onnx.checker.check_model(model, full_check=True)
     return model.SerializeToString()
 
 
@@ -82,3 +85,57 @@ def fixed_batch() -> bytes:
 
 
 BROKEN = b"this is not an ONNX model"
+
+
+def transposed() -> bytes:
+    """x (batch, n) FP32 -> y = x.T, declared (n, batch): dim 0 of y is not the batch."""
+    graph = helper.make_graph(
+        [helper.make_node("Transpose", ["x"], ["y"], perm=[1, 0])], "transposed",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "n"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", "batch"])])
+    return _model(graph)
+
+
+def mislabelled_transpose() -> bytes:
+    """Like :func:`transposed`, but the output claims ``batch`` as its dim 0 (a lying label)."""
+    graph = helper.make_graph(
+        [helper.make_node("Transpose", ["x"], ["y"], perm=[1, 0])], "mislabelled",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "batch2"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "batch2"])])
+    return _model(graph)
+
+
+def zeros_of_shape() -> bytes:
+    """shape (k,) INT64 -> zeros of that shape, FP32: a tiny request, a large answer."""
+    graph = helper.make_graph(
+        [helper.make_node("ConstantOfShape", ["shape"], ["zeros"])], "zeros",
+        [helper.make_tensor_value_info("shape", TensorProto.INT64, ["k"])],
+        [helper.make_tensor_value_info("zeros", TensorProto.FLOAT, None)])
+    return _model(graph, check=False)
+
+
+def cast_to(to: int, name: str) -> bytes:
+    """x (n,) FP32 -> Cast(x, to): outputs of BYTES (string) or BF16 type."""
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["x"], ["y"], to=to)], name,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n"])],
+        [helper.make_tensor_value_info("y", to, ["n"])])
+    return _model(graph)
+
+
+def sequence_output() -> bytes:
+    """x (n,) FP32 -> a sequence holding x: an output that is not a tensor."""
+    graph = helper.make_graph(
+        [helper.make_node("SequenceConstruct", ["x"], ["seq"])], "sequence",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n"])],
+        [helper.make_tensor_sequence_value_info("seq", TensorProto.FLOAT, None)])
+    return _model(graph)
+
+
+def unknown_rank() -> bytes:
+    """x of unknown rank FP32 -> relu(x), also of unknown rank."""
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])], "anyrank",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    return _model(graph, check=False)

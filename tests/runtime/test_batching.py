@@ -230,3 +230,27 @@ def test_async_errors_and_cancellations():
         gate.release.set()
         sched.close(TIMEOUT)
     assert [c.tolist() for c in gate.calls] == [[1.0]]
+
+
+def test_a_dead_worker_marks_the_scheduler_failed(elementwise, monkeypatch):
+    # What a config delay of 1e16 us once did (OverflowError in Condition.wait), by hand.
+    sched = _scheduler(elementwise, max_batch_size=8, dynamic_batching=True,
+                       max_queue_delay_us=5_000_000)
+    try:
+        waiting = sched.submit(_pair(1, 2, 0))
+        original = sched._due
+
+        def broken():
+            original()
+            raise OverflowError("timeout value is too large")
+
+        monkeypatch.setattr(sched, "_due", broken)
+        sched.submit(_pair(1, 2, 1))  # wakes the worker, which now dies
+        with pytest.raises(ModelUnavailableError, match="worker thread failed.*OverflowError"):
+            waiting.result(timeout=5)
+        assert "OverflowError" in sched.failure
+        with pytest.raises(ModelUnavailableError) as info:
+            sched.submit(_pair(1, 2, 2))
+        assert info.value.status == 503
+    finally:
+        sched.close(timeout=1)

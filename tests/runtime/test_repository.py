@@ -100,8 +100,10 @@ def test_batching_needs_a_dynamic_first_dim_and_version_files(tmp_path):
     (tmp_path / "empty" / "1").mkdir(parents=True)
     repository = ModelRepository(tmp_path)
     try:
-        with pytest.raises(ModelLoadError, match=r"needs a dynamic first dimension, but \['x'"):
-            repository.load("fixed")
+        fixed = repository.load("fixed")
+        assert fixed.versions[1].signature.max_batch_size == 0
+        assert "served unbatched" in fixed.describe()
+        assert "input 'x' has no dynamic first dimension" in fixed.describe()
         with pytest.raises(ModelLoadError, match="missing file"):
             repository.load("empty")
     finally:
@@ -112,12 +114,12 @@ def test_batching_needs_a_dynamic_first_dim_and_version_files(tmp_path):
 
 @pytest.mark.parametrize("doc, message", [
     ([], "must be a JSON object"),
-    ({"max_batch_size": -1}, "'max_batch_size' must be an integer >= 0"),
+    ({"max_batch_size": -1}, "'max_batch_size' must be an integer from 0 to 65536"),
     ({"max_batch_size": True}, "'max_batch_size' must be an integer"),
     ({"dynamic_batching": {}}, "dynamic_batching needs max_batch_size >= 1"),
     ({"max_batch_size": 4, "dynamic_batching": {"preferred_batch_size": [8]}}, "exceeds"),
     ({"max_batch_size": 4, "dynamic_batching": {"delay": 1}}, "unknown keys \\['delay'\\]"),
-    ({"instance_count": 0}, "'instance_count' must be an integer >= 1"),
+    ({"instance_count": 0}, "'instance_count' must be an integer from 1 to 16"),
     ({"version_policy": {"newest": {}}}, "'version_policy' must be"),
     ({"version_policy": {"specific": {"versions": []}}}, "'version_policy' must be"),
 ])

@@ -10,6 +10,7 @@ import time
 
 import httpx
 import numpy as np
+import pytest
 from hybrid.runtime import cli
 
 from . import models
@@ -118,3 +119,56 @@ def test_broken_model_at_start_does_not_stop_the_others(http):
     body = {"inputs": [{"name": "x", "shape": [1, 4], "datatype": "FP32",
                         "data": x.ravel().tolist()}]}
     assert http.post("/v2/models/classifier/infer", json=body).status_code == 200
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong", "Basic dGVzdA==", "Bearer"])
+def test_control_endpoints_need_the_token(server, http, authorization):
+    # The shared server runs with --model-control-mode explicit and a control token.
+    headers = {"Authorization": authorization} if authorization else {}
+    for action in ("load", "unload"):
+        response = httpx.post(f"{server.url}/v2/repository/models/spare/{action}", json={},
+                              headers=headers)
+        assert response.status_code == 401, response.text
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert "Authorization: Bearer" in response.json()["error"]
+    assert http.post("/v2/repository/models/spare/load", json={}).status_code == 200
+
+
+def test_control_mode_none_refuses_load_and_unload(tmp_path):
+    put_model(tmp_path / "repo", "spare", 1, models.classifier(0))
+    with running_server(tmp_path / "repo", tmp_path / "none.log") as none:
+        for action in ("load", "unload"):
+            response = httpx.post(f"{none.url}/v2/repository/models/spare/{action}", json={})
+            assert response.status_code == 403
+            assert "--model-control-mode none" in response.json()["error"]
+        assert httpx.get(f"{none.url}/v2/models/spare/ready").status_code == 200
+
+
+def test_poll_mode_follows_the_repository(tmp_path):
+    repo = tmp_path / "polled"
+    put_model(repo, "first", 1, models.classifier(0))
+    with running_server(repo, tmp_path / "poll.log", "--model-control-mode", "poll",
+                        "--repository-poll-secs", "0.2") as running:
+        def ready(name):
+            return httpx.get(f"{running.url}/v2/models/{name}/ready").status_code == 200
+
+        def wait_for(check):
+            deadline = time.monotonic() + 10
+            while not check() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            return check()
+
+        response = httpx.post(f"{running.url}/v2/repository/models/first/unload", json={})
+        assert response.status_code == 403 and "poll" in response.json()["error"]
+        put_model(repo, "second", 1, models.classifier(1))
+        assert wait_for(lambda: ready("second"))
+        put_model(repo, "first", 2, models.classifier(1))
+        assert wait_for(lambda: httpx.get(f"{running.url}/v2/models/first").json()
+                        ["versions"] == ["2"])
+        (repo / "second" / "1" / "model.onnx").write_bytes(models.BROKEN)
+        time.sleep(1)  # a failed reload keeps the old version
+        assert ready("second")
+        for path in sorted((repo / "second").rglob("*"), reverse=True):
+            path.unlink() if path.is_file() else path.rmdir()
+        (repo / "second").rmdir()
+        assert wait_for(lambda: not ready("second"))

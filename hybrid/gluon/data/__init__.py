@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from . import vision
 from .dataloader import DataLoader
-from .dataset import ArrayDataset, Dataset, SimpleDataset
+from .dataset import ArrayDataset, Dataset, RecordFileDataset, SimpleDataset
 from .sampler import (
     BatchSampler,
     FilterSampler,
@@ -21,6 +21,7 @@ __all__ = [
     "Dataset",
     "SimpleDataset",
     "ArrayDataset",
+    "RecordFileDataset",
     "Sampler",
     "SequentialSampler",
     "RandomSampler",

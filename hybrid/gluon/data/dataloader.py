@@ -5,6 +5,7 @@ loaded by worker threads or processes ahead of use.
 from __future__ import annotations
 
 import multiprocessing
+import random as _random_module
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,9 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from ... import random as hybrid_random
 from ...base import HybridError
 from ...ndarray import NDArray
 from . import sampler as _sampler
+from ._shm import from_shared, to_shared
 
 __all__ = ["DataLoader", "default_batchify_fn", "default_mp_batchify_fn"]
 
@@ -34,24 +37,8 @@ def default_batchify_fn(data: list) -> Any:
     return NDArray._wrap(stacked)
 
 
-# Worker processes return numpy arrays (cheap to pickle) that the main process wraps again.
+# Worker processes hand their batches back through shared memory (see ``_shm``).
 default_mp_batchify_fn = default_batchify_fn
-
-
-def _to_numpy(batch: Any) -> Any:
-    if isinstance(batch, NDArray):
-        return batch._data
-    if isinstance(batch, (list, tuple)):
-        return type(batch)(_to_numpy(b) for b in batch)
-    return batch
-
-
-def _to_ndarray(batch: Any) -> Any:
-    if isinstance(batch, np.ndarray):
-        return NDArray._wrap(batch)
-    if isinstance(batch, (list, tuple)):
-        return type(batch)(_to_ndarray(b) for b in batch)
-    return batch
 
 
 def _load_batch(dataset: Any, batchify_fn: Callable, indices: list) -> Any:
@@ -62,13 +49,20 @@ def _load_batch(dataset: Any, batchify_fn: Callable, indices: list) -> Any:
 _worker_state: dict[str, Any] = {}
 
 
-def _worker_init(dataset: Any, batchify_fn: Callable) -> None:
+def _worker_init(dataset: Any, batchify_fn: Callable, seed: int) -> None:
     _worker_state["dataset"] = dataset
     _worker_state["batchify_fn"] = batchify_fn
+    # Forked workers start with the parent's random states: without a reseed every worker would
+    # draw the same augmentations. Each gets its own seed, derived from hybrid's random state.
+    worker_seed = seed + multiprocessing.current_process()._identity[0]
+    _random_module.seed(worker_seed)
+    np.random.seed(worker_seed % 2**32)
+    hybrid_random.seed(worker_seed)
 
 
 def _worker_load(indices: list) -> Any:
-    return _to_numpy(_load_batch(_worker_state["dataset"], _worker_state["batchify_fn"], indices))
+    batch = _load_batch(_worker_state["dataset"], _worker_state["batchify_fn"], indices)
+    return to_shared(batch)
 
 
 class DataLoader:
@@ -99,8 +93,9 @@ class DataLoader:
         Number of batches requested ahead.
     thread_pool : bool, default True
         Workers are threads (True) or processes from ``multiprocessing`` (False). Unlike
-        MXNet, threads are the default: numpy releases the GIL in the heavy work and threads
-        share the dataset without copying.
+        MXNet, threads are the default: numpy and OpenCV release the GIL in the heavy work and
+        threads share the dataset without copying. Worker processes hand batches back through
+        shared memory, not by pickling the arrays.
     timeout : int, default 120
         Seconds to wait for a worker's batch before raising.
 
@@ -186,7 +181,10 @@ class DataLoader:
                 self._pool = ThreadPoolExecutor(self._num_workers)
             else:
                 self._pool = multiprocessing.Pool(
-                    self._num_workers, _worker_init, (self._dataset, self._batchify_fn)
+                    self._num_workers,
+                    _worker_init,
+                    (self._dataset, self._batchify_fn,
+                     int(hybrid_random.generator().integers(2**31))),
                 )
         if self._thread_pool:
             return (
@@ -195,7 +193,7 @@ class DataLoader:
             )
         return (
             lambda idx: self._pool.apply_async(_worker_load, (idx,)),
-            lambda res: _to_ndarray(res.get(self._timeout)),
+            lambda res: from_shared(res.get(self._timeout)),
         )
 
     def __del__(self) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# MXNet re-exports the block classes here: ``nn.HybridBlock`` is ``gluon.HybridBlock``.
+from ..block import Block, HybridBlock
+from ..symbol_block import SymbolBlock
 from .activations import ELU, GELU, SELU, Activation, LeakyReLU, PReLU, Swish
 from .basic_layers import Dense, Dropout, Embedding, Flatten, HybridLambda, Identity, Lambda
 from .containers import (
@@ -20,7 +23,7 @@ from .conv_layers import (
     Conv3D,
     Conv3DTranspose,
 )
-from .norm_layers import BatchNorm, GroupNorm, InstanceNorm, LayerNorm
+from .norm_layers import BatchNorm, BatchNormReLU, GroupNorm, InstanceNorm, LayerNorm
 from .pool_layers import (
     AvgPool1D,
     AvgPool2D,
@@ -38,6 +41,10 @@ from .pool_layers import (
 )
 
 __all__ = [
+    "Block",
+    "HybridBlock",
+    "SymbolBlock",
+    "BatchNormReLU",
     "Activation",
     "LeakyReLU",
     "PReLU",

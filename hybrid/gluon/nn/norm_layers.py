@@ -14,7 +14,7 @@ import numpy as np
 from ..block import HybridBlock
 from .basic_layers import infer_param_shapes
 
-__all__ = ["BatchNorm", "InstanceNorm", "LayerNorm", "GroupNorm"]
+__all__ = ["BatchNorm", "BatchNormReLU", "InstanceNorm", "LayerNorm", "GroupNorm"]
 
 
 class _AffineNorm(HybridBlock):
@@ -155,6 +155,18 @@ class BatchNorm(_AffineNorm):
         self, F: Any, x: Any, gamma: Any, beta: Any, running_mean: Any, running_var: Any
     ) -> Any:
         return F.BatchNorm(x, gamma, beta, running_mean, running_var, name="fwd", **self._kwargs)
+
+
+class BatchNormReLU(BatchNorm):
+    """Batch normalization followed by ``relu``: ``y = max(BatchNorm(x), 0)`` (MXNet fuses the
+    two into one kernel; here they are two ops, with the same parameters and arguments as
+    :class:`BatchNorm`).
+    """
+
+    def hybrid_forward(
+        self, F: Any, x: Any, gamma: Any, beta: Any, running_mean: Any, running_var: Any
+    ) -> Any:
+        return F.relu(super().hybrid_forward(F, x, gamma, beta, running_mean, running_var))
 
 
 class InstanceNorm(_AffineNorm):

@@ -61,9 +61,10 @@ def _find(root: str, names: list[str], dataset: str, hint: str) -> str:
         path = os.path.join(root, name)
         if os.path.exists(path):
             return path
+    expected = " or ".join(os.path.join(root, name) for name in names)
     raise HybridError(
-        f"{dataset}: cannot find {' or '.join(names)} in {root}. hybrid does not download "
-        f"datasets: {hint}, and put the files in {root} (or pass root=...)."
+        f"{dataset}: cannot find {expected}. hybrid does not download datasets: {hint}, and "
+        f"put the files in {root} (or pass root=...)."
     )
 
 

@@ -1,100 +1,50 @@
-"""Image transforms, as MXNet 1.9's ``gluon.data.vision.transforms``.
+"""Image transforms, as MXNet 1.9's ``gluon.data.vision.transforms`` (plus 2.0's
+``HybridCompose``).
 
-Each transform is a :class:`~hybrid.gluon.block.Block` applied to one image ``(H, W, C)`` or a
-batch ``(N, H, W, C)`` (``(C, H, W)`` / ``(N, C, H, W)`` after ``ToTensor``), given as an NDArray
-or a numpy array, and returns an NDArray. They run on numpy, outside autograd: they prepare data.
-Random transforms draw from ``hybrid.random.generator()``. Interpolation codes are MXNet's
-(OpenCV's): 0 nearest, 1 bilinear.
+Transforms take an image ``(H, W, C)`` (``(C, H, W)`` after ``ToTensor``; several accept a batch
+with a leading axis) as an NDArray (or a numpy array) and return an NDArray. The ones that are
+HybridBlocks call the ``F.image`` ops and hybridize; ``Compose`` hybridizes each run of them into
+one graph, as MXNet's does. The others (crops through ``hybrid.image``, rotations,
+``RandomApply``) are Blocks. Random draws: the ``F.image`` ops draw from ``hybrid.random``; crops
+and ``RandomApply`` from Python's ``random`` and rotations from ``numpy.random``, as MXNet's.
+Interpolation codes are OpenCV's: 0 nearest, 1 bilinear (2 bicubic, 3 area, 4 Lanczos in the
+Block transforms).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+import random
+from numbers import Number
 from typing import Any
 
 import numpy as np
 
-from .... import random
-from ....base import HybridError
+from .... import image
+from ....base import AttrError, HybridError
 from ....ndarray import NDArray
-from ...block import Block
+from ...block import Block, HybridBlock
+from ...nn import HybridSequential, Sequential
 
 __all__ = [
-    "Compose",
-    "Cast",
-    "ToTensor",
-    "Normalize",
-    "Resize",
-    "CenterCrop",
-    "RandomResizedCrop",
-    "RandomFlipLeftRight",
-    "RandomFlipTopBottom",
+    "Compose", "HybridCompose", "Cast", "ToTensor", "Normalize", "Rotate", "RandomRotation",
+    "RandomResizedCrop", "CropResize", "CenterCrop", "Resize", "RandomFlipLeftRight",
+    "RandomFlipTopBottom", "RandomBrightness", "RandomContrast", "RandomSaturation", "RandomHue",
+    "RandomColorJitter", "RandomLighting", "RandomApply",
 ]
 
 
-def _numpy(x: Any) -> np.ndarray:
-    return x._data if isinstance(x, NDArray) else np.asarray(x)
+class _Takes:
+    """Mixin: numpy inputs are wrapped as NDArrays (datasets often hold numpy images)."""
+
+    def __call__(self, x: Any, *args: Any) -> Any:
+        if isinstance(x, np.ndarray):
+            x = NDArray._wrap(x)
+        return super().__call__(x, *args)
 
 
-def _size_wh(size: int | Sequence[int]) -> tuple[int, int]:
-    """MXNet's ``size``: an int (square) or ``(width, height)``."""
-    if isinstance(size, (int, np.integer)):
-        return int(size), int(size)
-    w, h = size
-    return int(w), int(h)
-
-
-def _resize(img: np.ndarray, w: int, h: int, interpolation: int) -> np.ndarray:
-    """``img`` (``(..., H, W, C)``) resized to ``(h, w)``, OpenCV's pixel-centre convention; the
-    dtype is kept (integers are rounded).
-    """
-    in_h, in_w = img.shape[-3], img.shape[-2]
-    if (in_h, in_w) == (h, w):
-        return img
-    if interpolation == 0:
-        rows = np.minimum((np.arange(h) * in_h / h).astype(np.int64), in_h - 1)
-        cols = np.minimum((np.arange(w) * in_w / w).astype(np.int64), in_w - 1)
-        return img[..., rows[:, None], cols, :]
-    if interpolation != 1:
-        raise HybridError(
-            f"Resize: interpolation {interpolation} is not supported (0 nearest, 1 bilinear)"
-        )
-    r0, r1, fr = _bilinear_taps(in_h, h)
-    c0, c1, fc = _bilinear_taps(in_w, w)
-    x = img.astype(np.float32)
-    top = x[..., r0, :, :] * (1 - fr)[:, None, None] + x[..., r1, :, :] * fr[:, None, None]
-    out = top[..., c0, :] * (1 - fc)[:, None] + top[..., c1, :] * fc[:, None]  # (..., h, w, C)
-    if img.dtype.kind in "iu":
-        info = np.iinfo(img.dtype)
-        return np.clip(np.rint(out), info.min, info.max).astype(img.dtype)
-    return out.astype(img.dtype)
-
-
-def _bilinear_taps(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Source indices below and above each output pixel centre, and the weight of the upper."""
-    src = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
-    lo = np.floor(src).astype(np.int64)
-    hi = np.minimum(lo + 1, n_in - 1)
-    return lo, hi, (src - lo).astype(np.float32)
-
-
-def _crop(img: np.ndarray, x0: int, y0: int, w: int, h: int) -> np.ndarray:
-    return img[..., y0 : y0 + h, x0 : x0 + w, :]
-
-
-class _Transform(Block):
-    """A data transform: ``forward`` maps a numpy image to a numpy image."""
-
-    def forward(self, x: Any) -> NDArray:
-        return NDArray._wrap(np.ascontiguousarray(self._apply(_numpy(x))))
-
-    def _apply(self, img: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-
-class Compose(_Transform):
-    """Apply ``transforms`` one after another.
+class Compose(_Takes, Sequential):
+    """Apply ``transforms`` in order; each run of consecutive HybridBlocks becomes one
+    hybridized ``HybridSequential``.
 
     Examples
     --------
@@ -105,143 +55,244 @@ class Compose(_Transform):
     (3, 4, 4)
     """
 
-    def __init__(self, transforms: Sequence[Any]):
+    def __init__(self, transforms: list):
         super().__init__()
-        self._transforms = list(transforms)
+        run: list = []
+        for t in list(transforms) + [None]:
+            if isinstance(t, HybridBlock):
+                run.append(t)
+                continue
+            if len(run) == 1:
+                self.add(run[0])
+            elif len(run) > 1:
+                block = HybridSequential()
+                block.add(*run)
+                block.hybridize()
+                self.add(block)
+            run = []
+            if t is not None:
+                self.add(t)
 
-    def forward(self, x: Any) -> Any:
-        for t in self._transforms:
-            x = t(x)
-        return x
+
+class HybridCompose(_Takes, HybridSequential):
+    """Apply HybridBlock ``transforms`` in order, as one hybridizable block."""
+
+    def __init__(self, transforms: list):
+        super().__init__()
+        for t in transforms:
+            if not isinstance(t, HybridBlock):
+                raise HybridError(f"HybridCompose: {type(t).__name__} is not a HybridBlock")
+        self.add(*transforms)
 
 
-class Cast(_Transform):
+class Cast(_Takes, HybridBlock):
     """Cast to ``dtype`` (default float32)."""
 
     def __init__(self, dtype: Any = "float32"):
         super().__init__()
-        self._dtype = np.dtype(dtype)
+        self._dtype = dtype
 
-    def _apply(self, img: np.ndarray) -> np.ndarray:
-        return img.astype(self._dtype)
+    def hybrid_forward(self, F: Any, x: Any) -> Any:
+        return F.cast(x, self._dtype)
 
 
-class ToTensor(_Transform):
-    """``(H, W, C)`` (or ``(N, H, W, C)``) in ``[0, 255]`` to ``(C, H, W)`` (``(N, C, H, W)``)
-    float32 in ``[0, 1]``.
+class ToTensor(_Takes, HybridBlock):
+    """``(H, W, C)`` (or ``(N, H, W, C)``) in ``[0, 255]`` to float32 ``(C, H, W)``
+    (``(N, C, H, W)``) in ``[0, 1]``.
     """
 
-    def _apply(self, img: np.ndarray) -> np.ndarray:
-        if img.ndim not in (3, 4):
-            raise HybridError(f"ToTensor: expected (H, W, C) or (N, H, W, C), got {img.shape}")
-        return np.moveaxis(img.astype(np.float32) / 255.0, -1, -3)
+    def hybrid_forward(self, F: Any, x: Any) -> Any:
+        return F.image.to_tensor(x)
 
 
-class Normalize(_Transform):
-    """``(x - mean[c]) / std[c]`` per channel of a ``(C, H, W)`` or ``(N, C, H, W)`` tensor;
-    ``mean`` and ``std`` are numbers or one value per channel.
-    """
+class Normalize(_Takes, HybridBlock):
+    """``(x - mean[c]) / std[c]`` per channel of a ``(C, H, W)`` or ``(N, C, H, W)`` tensor."""
 
-    def __init__(self, mean: float | Sequence[float] = 0.0, std: float | Sequence[float] = 1.0):
+    def __init__(self, mean: Any = 0.0, std: Any = 1.0):
         super().__init__()
-        self._mean = np.asarray(mean, np.float32).reshape(-1, 1, 1)
-        self._std = np.asarray(std, np.float32).reshape(-1, 1, 1)
+        self._mean, self._std = mean, std
 
-    def _apply(self, img: np.ndarray) -> np.ndarray:
-        c = img.shape[-3] if img.ndim >= 3 else 0
-        for name, v in (("mean", self._mean), ("std", self._std)):
-            if v.shape[0] not in (1, c):
-                raise HybridError(
-                    f"Normalize: {name} has {v.shape[0]} values, the input {img.shape} has {c} "
-                    f"channels"
-                )
-        return ((img - self._mean) / self._std).astype(img.dtype, copy=False)
+    def hybrid_forward(self, F: Any, x: Any) -> Any:
+        return F.image.normalize(x, self._mean, self._std)
 
 
-class Resize(_Transform):
-    """Resize to ``size`` (an int for a square, or ``(width, height)``).
+class Rotate(_Takes, Block):
+    """Rotate float32 ``(C, H, W)`` / ``(N, C, H, W)`` images by ``rotation_degrees``."""
 
-    With ``keep_ratio=True`` and an int ``size``, the shorter side becomes ``size`` and the other
-    keeps the aspect ratio.
+    def __init__(self, rotation_degrees: float, zoom_in: bool = False, zoom_out: bool = False):
+        super().__init__()
+        self._args = (rotation_degrees, zoom_in, zoom_out)
+
+    def forward(self, x: Any) -> NDArray:
+        return image.imrotate(x, *self._args)
+
+
+class RandomRotation(_Takes, Block):
+    """Rotate by an angle uniform in ``angle_limits`` with probability ``rotate_with_proba``."""
+
+    def __init__(self, angle_limits: tuple, zoom_in: bool = False, zoom_out: bool = False,
+                 rotate_with_proba: float = 1.0):
+        super().__init__()
+        if angle_limits[0] >= angle_limits[1]:
+            raise AttrError(f"RandomRotation: angle_limits must be ordered, got {angle_limits}")
+        if not 0 <= rotate_with_proba <= 1:
+            raise AttrError(f"RandomRotation: rotate_with_proba must be in [0, 1], got "
+                              f"{rotate_with_proba}")
+        self._args = (angle_limits, zoom_in, zoom_out)
+        self._rotate_with_proba = rotate_with_proba
+
+    def forward(self, x: Any) -> NDArray:
+        if np.random.random() > self._rotate_with_proba:
+            return x
+        return image.random_rotate(x, *self._args)
+
+
+def _pair(size: Any) -> tuple:
+    return (size, size) if isinstance(size, Number) else tuple(size)
+
+
+class RandomResizedCrop(_Takes, Block):
+    """Crop a random region (area fraction in ``scale``, aspect ratio log-uniform in
+    ``ratio``) and resize it to ``size`` (w, h); a centre crop after 10 misses.
     """
 
-    def __init__(self, size: int | Sequence[int], keep_ratio: bool = False, interpolation: int = 1):
+    def __init__(self, size: Any, scale: tuple = (0.08, 1.0),
+                 ratio: tuple = (3.0 / 4.0, 4.0 / 3.0), interpolation: int = 1):
         super().__init__()
-        self._size, self._keep_ratio, self._interpolation = size, keep_ratio, interpolation
+        self._args = (_pair(size), scale, ratio, interpolation)
 
-    def _apply(self, img: np.ndarray) -> np.ndarray:
-        h, w = img.shape[-3], img.shape[-2]
-        if self._keep_ratio and isinstance(self._size, (int, np.integer)):
-            short = int(self._size)
-            if h > w:
-                new_w, new_h = short, int(short * h / w)
-            else:
-                new_w, new_h = int(short * w / h), short
-        else:
-            new_w, new_h = _size_wh(self._size)
-        return _resize(img, new_w, new_h, self._interpolation)
+    def forward(self, x: Any) -> NDArray:
+        return image.random_size_crop(x, *self._args)[0]
 
 
-class CenterCrop(_Transform):
-    """Crop the centre to ``size`` (int or ``(width, height)``); an image smaller than ``size``
-    is cropped to the largest centred region of the same aspect ratio and resized up.
+class CropResize(_Takes, HybridBlock):
+    """Crop the region at ``(x, y)`` of ``width`` x ``height``, then resize to ``size``."""
+
+    def __init__(self, x: int, y: int, width: int, height: int, size: Any = None,
+                 interpolation: int | None = None):
+        super().__init__()
+        self._box = (x, y, width, height)
+        self._size, self._interpolation = size, interpolation
+
+    def hybrid_forward(self, F: Any, x: Any) -> Any:
+        out = F.image.crop(x, *self._box)
+        if self._size:
+            interp = 1 if self._interpolation is None else self._interpolation
+            out = F.image.resize(out, self._size, False, interp)
+        return out
+
+
+class CenterCrop(_Takes, Block):
+    """Crop the centre to ``size`` (w, h); a smaller image gives the largest centred region of
+    that aspect ratio, resized up.
     """
 
-    def __init__(self, size: int | Sequence[int], interpolation: int = 1):
+    def __init__(self, size: Any, interpolation: int = 1):
         super().__init__()
-        self._size, self._interpolation = _size_wh(size), interpolation
+        self._args = (_pair(size), interpolation)
 
-    def _apply(self, img: np.ndarray) -> np.ndarray:
-        h, w = img.shape[-3], img.shape[-2]
-        out_w, out_h = self._size
-        scale = min(1.0, w / out_w, h / out_h)
-        crop_w, crop_h = int(out_w * scale), int(out_h * scale)
-        x0, y0 = (w - crop_w) // 2, (h - crop_h) // 2
-        return _resize(_crop(img, x0, y0, crop_w, crop_h), out_w, out_h, self._interpolation)
+    def forward(self, x: Any) -> NDArray:
+        return image.center_crop(x, *self._args)[0]
 
 
-class RandomResizedCrop(_Transform):
-    """Crop a random region (area a fraction in ``scale`` of the image, aspect ratio in
-    ``ratio``, log-uniform) and resize it to ``size``; after 10 failed draws, a centre crop.
+class Resize(_Takes, HybridBlock):
+    """Resize to ``size``: ``(width, height)``, or an int (a square; with ``keep_ratio`` the
+    shorter side).
     """
 
-    def __init__(
-        self,
-        size: int | Sequence[int],
-        scale: tuple[float, float] = (0.08, 1.0),
-        ratio: tuple[float, float] = (3.0 / 4.0, 4.0 / 3.0),
-        interpolation: int = 1,
-    ):
+    def __init__(self, size: Any, keep_ratio: bool = False, interpolation: int = 1):
         super().__init__()
-        self._size, self._scale, self._ratio = _size_wh(size), scale, ratio
-        self._interpolation = interpolation
+        self._size, self._keep, self._interpolation = size, keep_ratio, interpolation
 
-    def _apply(self, img: np.ndarray) -> np.ndarray:
-        h, w = img.shape[-3], img.shape[-2]
-        rng = random.generator()
-        log_ratio = (math.log(self._ratio[0]), math.log(self._ratio[1]))
-        for _ in range(10):
-            area = rng.uniform(*self._scale) * h * w
-            aspect = math.exp(rng.uniform(*log_ratio))
-            crop_w = int(round(math.sqrt(area * aspect)))
-            crop_h = int(round(math.sqrt(area / aspect)))
-            if 0 < crop_w <= w and 0 < crop_h <= h:
-                x0 = int(rng.integers(0, w - crop_w + 1))
-                y0 = int(rng.integers(0, h - crop_h + 1))
-                crop = _crop(img, x0, y0, crop_w, crop_h)
-                return _resize(crop, *self._size, self._interpolation)
-        return CenterCrop(self._size, self._interpolation)._apply(img)
+    def hybrid_forward(self, F: Any, x: Any) -> Any:
+        return F.image.resize(x, self._size, self._keep, self._interpolation)
 
 
-class RandomFlipLeftRight(_Transform):
-    """Flip horizontally (the width axis) with probability 1/2."""
+class RandomFlipLeftRight(_Takes, HybridBlock):
+    """Mirror left to right with probability 1/2."""
 
-    def _apply(self, img: np.ndarray) -> np.ndarray:
-        return img[..., ::-1, :] if random.generator().random() < 0.5 else img
+    def hybrid_forward(self, F: Any, x: Any) -> Any:
+        return F.image.random_flip_left_right(x)
 
 
-class RandomFlipTopBottom(_Transform):
-    """Flip vertically (the height axis) with probability 1/2."""
+class RandomFlipTopBottom(_Takes, HybridBlock):
+    """Mirror top to bottom with probability 1/2."""
 
-    def _apply(self, img: np.ndarray) -> np.ndarray:
-        return img[..., ::-1, :, :] if random.generator().random() < 0.5 else img
+    def hybrid_forward(self, F: Any, x: Any) -> Any:
+        return F.image.random_flip_top_bottom(x)
+
+
+class _RandomFactor(_Takes, HybridBlock):
+    """A colour op with a factor uniform in ``[max(0, 1 - amount), 1 + amount]``."""
+
+    op = ""
+
+    def __init__(self, amount: float):
+        super().__init__()
+        self._args = (max(0, 1 - amount), 1 + amount)
+
+    def hybrid_forward(self, F: Any, x: Any) -> Any:
+        return getattr(F.image, self.op)(x, *self._args)
+
+
+class RandomBrightness(_RandomFactor):
+    """Scale the brightness by a factor uniform in ``[max(0, 1 - b), 1 + b]``."""
+
+    op = "random_brightness"
+
+
+class RandomContrast(_RandomFactor):
+    """Scale the contrast by a factor uniform in ``[max(0, 1 - c), 1 + c]``."""
+
+    op = "random_contrast"
+
+
+class RandomSaturation(_RandomFactor):
+    """Scale the saturation by a factor uniform in ``[max(0, 1 - s), 1 + s]``."""
+
+    op = "random_saturation"
+
+
+class RandomHue(_RandomFactor):
+    """Shift the hue by ``alpha * 360`` degrees, alpha uniform in ``[max(0, 1 - h), 1 + h]``
+    (MXNet's op semantics).
+    """
+
+    op = "random_hue"
+
+
+class RandomColorJitter(_Takes, HybridBlock):
+    """Brightness, contrast, saturation and hue jitter in a random order."""
+
+    def __init__(self, brightness: float = 0, contrast: float = 0, saturation: float = 0,
+                 hue: float = 0):
+        super().__init__()
+        self._args = (brightness, contrast, saturation, hue)
+
+    def hybrid_forward(self, F: Any, x: Any) -> Any:
+        return F.image.random_color_jitter(x, *self._args)
+
+
+class RandomLighting(_Takes, HybridBlock):
+    """AlexNet's PCA lighting noise with weights from ``N(0, alpha^2)``."""
+
+    def __init__(self, alpha: float):
+        super().__init__()
+        self._alpha = alpha
+
+    def hybrid_forward(self, F: Any, x: Any) -> Any:
+        return F.image.random_lighting(x, self._alpha)
+
+
+class RandomApply(_Takes, Sequential):
+    """Apply ``transforms`` with probability ``p`` (Python's ``random``)."""
+
+    def __init__(self, transforms: Any, p: float = 0.5):
+        super().__init__()
+        self.transforms, self.p = transforms, p
+
+    def forward(self, x: Any) -> Any:
+        if self.p < random.random():
+            return x
+        return self.transforms(x)
+

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from . import random as _random
-from .base import HybridError
-from .ndarray.ndarray import NDArray
+from .. import random as _random
+from ..base import HybridError
+from ..ndarray.ndarray import NDArray
 
 __all__ = ["DataDesc", "DataBatch", "DataIter", "NDArrayIter"]
 
