@@ -56,7 +56,8 @@ def to_onnx(
     ----------
     block_or_symbol : HybridBlock or Symbol
         What to export. A block is traced in inference mode on ``example_inputs`` (NDArrays or
-        numpy arrays) or on zeros of ``input_shapes`` and ``dtype``.
+        numpy arrays, None, nested lists and tuples of them as the block takes them; the model's
+        inputs are the arrays in order) or on zeros of ``input_shapes`` and ``dtype``.
     path : str, optional
         Where to write the model (atomically); weights go to ``path + '.data'`` past 2 GB.
     input_names, output_names : list of str, optional
@@ -138,17 +139,22 @@ def _graph_of(
             raise HybridError(f"to_onnx: {obj.name}: give input_shapes or example_inputs")
         example_inputs = [np.zeros(s, dtype=dtype) for s in input_shapes]
     # None is an optional input left out: the block sees None and the model has no such input.
-    args = [
-        x if x is None or isinstance(x, hybrid.nd.NDArray)
-        else hybrid.nd.array(x, dtype=np.asarray(x).dtype)
-        for x in example_inputs
-    ]
+    args = [_as_input(x) for x in example_inputs]
     with autograd.pause(train_mode=False):
         tr = trace(obj, args)
     graph = dead_code(constant_folding(dead_code(tr.graph)))
     data = graph.inputs[: tr.n_data]
     by_value = {id(v): p.data().asnumpy() for p, v in zip(tr.params, graph.inputs[tr.n_data :])}
     return graph, data, by_value
+
+
+def _as_input(x: Any) -> Any:
+    """An example input as the block takes it: NDArrays, None, nested lists and tuples."""
+    if x is None or isinstance(x, hybrid.nd.NDArray):
+        return x
+    if isinstance(x, (list, tuple)):
+        return type(x)(_as_input(i) for i in x)
+    return hybrid.nd.array(x, dtype=np.asarray(x).dtype)
 
 
 def _symbol_graph(

@@ -28,6 +28,7 @@ __all__ = [
     "set_recording",
     "set_training",
     "mark_variables",
+    "get_symbol",
     "backward",
     "grad",
     "Function",
@@ -267,6 +268,7 @@ def backward(
             buf += g
         else:
             buf[...] = g
+        x._fresh_grad = True
 
 
 def grad(
@@ -356,3 +358,10 @@ class Function:
             for i, o in enumerate(outs):
                 o._entry, o._out_index = entry, i
         return outs[0] if single else outs
+
+
+def get_symbol(x: Any) -> Any:
+    """The recorded computation that produced ``x`` as a Symbol (inputs ``var0``, ...)."""
+    from .graph.tape_symbol import get_symbol as tape_symbol
+
+    return tape_symbol(x)

@@ -115,6 +115,15 @@ class Initializer:
         """
         return json.dumps([self.__class__.__name__.lower(), self._kwargs])
 
+    def __eq__(self, other: object) -> bool:
+        # Two initializers of one type with the same arguments are equal, as in MXNet (shared
+        # parameters compare their init when a block takes another's params).
+        if not isinstance(other, Initializer):
+            return NotImplemented
+        return type(self) is type(other) and self._kwargs == other._kwargs
+
+    __hash__ = object.__hash__
+
     def set_verbosity(self, verbose: bool = False, print_func: Any = None) -> Initializer:
         """Accepted for compatibility; hybrid does not log initialization."""
         return self

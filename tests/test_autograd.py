@@ -153,5 +153,52 @@ def test_custom_function_forward_and_backward():
 def test_in_place_update_of_recorded_array_is_refused():
     x = _var([1.0])
     with autograd.record():
-        with pytest.raises(HybridError, match="in-place"):
+        with pytest.raises(HybridError, match="Inplace operations"):
             x += 1
+        y = mx.nd.zeros((1,))
+        with pytest.raises(HybridError, match="Inplace operations"):
+            y[:] = x  # the value is recorded: MXNet refuses this too
+
+
+def test_get_symbol_rebuilds_the_recorded_graph_with_its_inputs_as_variables():
+    x = mx.nd.array([1.5, -2.0])
+    z = mx.nd.array([0.25, 3.0])
+    x.attach_grad()
+    z.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.exp(x) * x + 2 * z - 1
+    sym = mx.autograd.get_symbol(y)
+    assert sym.list_arguments() == ["var0", "var1"]
+    (got,) = sym.eval(var0=x, var1=z)
+    expected = np.exp(x.asnumpy()) * x.asnumpy() + 2 * z.asnumpy() - 1
+    np.testing.assert_allclose(got.asnumpy(), expected, rtol=1e-6)
+
+
+def test_get_symbol_replays_a_hybridized_block_and_star_import_names():
+    names = {}
+    exec("from hybrid.autograd import *", names)
+    assert {"get_symbol", "NDArray", "Symbol", "record", "pause", "Function"} <= set(names)
+    net = mx.gluon.nn.Dense(3, in_units=2, activation="tanh")
+    net.initialize()
+    net.hybridize()
+    x = mx.nd.array([[0.5, -1.0]])
+    with mx.autograd.record():
+        y = net(x)
+    sym = names["get_symbol"](y)
+    assert len(sym.list_arguments()) == 3
+    (got,) = sym.eval(var0=x, var1=net.weight.data(), var2=net.bias.data())
+    np.testing.assert_allclose(got.asnumpy(), y.asnumpy(), rtol=1e-6)
+
+
+def test_fresh_grad_flag_follows_backward_as_mxnet():
+    x, y = mx.nd.ones((2, 2)), mx.nd.ones((2, 2))
+    dx, dy = mx.nd.zeros((2, 2)), mx.nd.zeros((2, 2))
+    autograd.mark_variables([x, y], [dx, dy])
+    assert not x._fresh_grad and not y._fresh_grad
+    with autograd.record():
+        z = (x + 2).detach() + y
+    z.backward()
+    assert y._fresh_grad and not x._fresh_grad  # detach cut x from the graph
+    np.testing.assert_array_equal(dx.asnumpy(), np.zeros((2, 2)))
+    y._fresh_grad = False
+    assert not y._fresh_grad

@@ -136,3 +136,9 @@ def test_create_by_name_dumps_and_register():
     np.testing.assert_array_equal(_filled(init.create("twos"), "a_weight", (2,)), [2.0, 2.0])
     with pytest.raises(HybridError, match="unknown initializer"):
         init.create("no_such_init")
+
+
+def test_initializers_compare_by_type_and_arguments():
+    assert init.Constant(-10.0) == init.Constant(-10.0)
+    assert init.Constant(1.0) != init.Constant(2.0)
+    assert init.Normal(0.5) != init.Uniform(0.5)

@@ -121,3 +121,93 @@ def test_copy_astype_and_detach():
     assert x.asnumpy()[0] == 1.5
     assert x.astype("int32").dtype == np.int32
     assert x.detach()._entry is None
+
+
+@pytest.mark.parametrize(
+    "shape, key",
+    [((6,), 0), ((6,), -1), ((2, 3), (1, 2)), ((2, 3, 4), (1, -1, 3)), ((2, 3), (1, Ellipsis, 2))],
+)
+def test_integer_only_index_gives_shape_1_view_as_mxnet(shape, key):
+    base = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    a = mx.nd.array(base)
+    got = a[key]
+    assert got.shape == (1,)
+    assert got.asnumpy()[0] == base[key]
+    got[:] = -7  # MXNet 1.x returns a view: writing it writes the array
+    assert a.asnumpy()[key] == -7
+
+
+def test_integer_index_while_recording_gives_shape_1_and_its_gradient():
+    x = mx.nd.array(np.arange(6.0).reshape(2, 3))
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x[1, 2] * 3
+    assert y.shape == (1,)
+    y.backward()
+    expected = np.zeros((2, 3))
+    expected[1, 2] = 3
+    np.testing.assert_array_equal(x.grad.asnumpy(), expected)
+
+
+def test_integer_index_hybridized_and_in_onnx_gives_shape_1():
+    import onnxruntime as ort
+    from hybrid.export import to_onnx
+
+    class Pick(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return x[1, 2]
+
+    net = Pick()
+    x = mx.nd.array(np.arange(6.0).reshape(2, 3))
+    eager = net(x)
+    net.hybridize()
+    assert eager.shape == net(x).shape == (1,)
+    model = to_onnx(net, example_inputs=[x], dynamic_batch=False)
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    (got,) = sess.run(None, {sess.get_inputs()[0].name: x.asnumpy()})
+    np.testing.assert_array_equal(got, eager.asnumpy())
+
+
+def test_ops_without_attributes_ignore_unknown_ones_as_mxnet():
+    a = mx.nd.array([1.0, -2.0])
+    np.testing.assert_array_equal(mx.nd.broadcast_maximum(a, a * 0, axis=1).asnumpy(), [1, 0])
+    np.testing.assert_array_equal(mx.nd.relu(a, foo=1).asnumpy(), [1, 0])
+    assert mx.nd.ones((2, 1)).squeeze(inplace=True).shape == (2,)
+
+
+def test_selu_rounds_like_mxnet_kernel():
+    x = np.array([-0.1, -1.5, 0.3], dtype=np.float32)
+    scale, alpha = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+    neg = (alpha * np.expm1(x).astype(np.float64)).astype(np.float32)
+    expected = np.float32(scale) * np.where(x > 0, x, neg)
+    got = mx.nd.LeakyReLU(mx.nd.array(x), act_type="selu").asnumpy()
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_truth_value_follows_mxnet():
+    assert not bool(mx.nd.array([]))
+    assert not bool(mx.nd.zeros((1,)))
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(mx.nd.ones((2, 3)))
+
+
+@pytest.mark.parametrize(
+    "method, kwargs, shape",
+    [
+        ("squeeze", {"axis": 1}, (2, 1, 3)),
+        ("flatten", {}, (2, 3, 2)),
+        ("expand_dims", {"axis": 0}, (2, 3)),
+    ],
+)
+def test_inplace_methods_share_memory_others_copy(method, kwargs, shape):
+    x = mx.nd.ones(shape)
+    view = getattr(x, method)(inplace=True, **kwargs)
+    copy = getattr(x, method)(**kwargs)
+    x[:] = 5
+    assert view.asnumpy().min() == 5 and copy.asnumpy().max() == 1
+
+
+def test_one_element_numpy_value_sets_one_element():
+    b = mx.nd.zeros(1)
+    b[0] = np.array([47.84], dtype=np.float32)
+    assert b.asnumpy()[0] == np.float32(47.84)

@@ -3,6 +3,8 @@
 - ``hybrid-ops``: one entry per registered op of a namespace (``nd``, ``contrib``, ``linalg``,
   ``random``, ``image``), with its signature, attributes, docstring and an example call computed
   from the op's first test sample, so the page can never drift from the registry.
+- ``hybrid-coverage``: per MXNet 1.9.1 namespace, the names hybrid has, leaves out (with the
+  reason from ``hybrid.api_coverage``) and lacks, from the reference names file.
 - ``hybrid-cli``: the ``--help`` text of a console script's argparse parser.
 - ``hybrid-network``: a block's traced graph drawn by ``hybrid.viz.plot_network``.
 
@@ -15,6 +17,8 @@ import contextlib
 import importlib
 import inspect
 import io
+import json
+import os
 
 import figures
 import numpy as np
@@ -25,8 +29,12 @@ from numpydoc.docscrape_sphinx import SphinxDocString
 from sphinx.ext.graphviz import graphviz
 
 import hybrid  # noqa: F401  (registers every op)
+from hybrid import api_coverage
 from hybrid.ndarray import namespace
 from hybrid.ops.registry import REGISTRY
+
+REFERENCE_NAMES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                               "fixtures", "mxnet_1.9.1_api_names.json")
 
 
 def _parse(directive: Directive, lines: list[str]) -> list[nodes.Node]:
@@ -110,6 +118,55 @@ class OpsDirective(Directive):
         return _parse(self, lines)
 
 
+def namespace_module(namespace: str) -> object | None:
+    """hybrid's module for an MXNet namespace name (``nd.contrib`` -> ``hybrid.nd.contrib``), or
+    None when hybrid has none."""
+    module = hybrid
+    for part in namespace.split("."):
+        module = getattr(module, part, None)
+        if module is None:
+            return None
+    return module
+
+
+def coverage(namespace: str, names: list[str]) -> tuple[list[str], dict[str, str], list[str]]:
+    """(present, excluded name -> reason, missing) for MXNet's public ``names`` of ``namespace``."""
+    module = namespace_module(namespace)
+    excluded = api_coverage.EXCLUDED.get(namespace, {})
+    present = [n for n in names if module is not None and hasattr(module, n)]
+    left = [n for n in names if n not in present]
+    return present, {n: excluded[n] for n in left if n in excluded}, \
+        [n for n in left if n not in excluded]
+
+
+class CoverageDirective(Directive):
+    """``.. hybrid-coverage::``: per MXNet 1.9.1 namespace, what hybrid has and leaves out."""
+
+    def run(self) -> list[nodes.Node]:
+        with open(REFERENCE_NAMES, encoding="utf-8") as f:
+            reference = json.load(f)
+        lines = [".. list-table::", "   :header-rows: 1", "", "   * - namespace",
+                 "     - MXNet 1.9.1 names", "     - in hybrid", "     - left out (reason below)",
+                 "     - missing"]
+        details: list[str] = []
+        for space, names in reference.items():
+            present, excluded, missing = coverage(space, names)
+            lines += [f"   * - ``{space}``", f"     - {len(names)}", f"     - {len(present)}",
+                      f"     - {len(excluded)}", f"     - {len(missing)}"]
+            details += [f".. rubric:: {space}", ""]
+            by_reason: dict[str, list[str]] = {}
+            for name, reason in excluded.items():
+                by_reason.setdefault(reason, []).append(name)
+            for reason, group in by_reason.items():
+                details += [f"- Left out: {reason}: " + ", ".join(f"``{n}``" for n in group)]
+            if missing:
+                details += ["- Not yet in hybrid: " + ", ".join(f"``{n}``" for n in missing)]
+            if not excluded and not missing:
+                details += ["- Every name is in hybrid."]
+            details += [""]
+        return _parse(self, lines + [""] + details)
+
+
 class CliDirective(Directive):
     """``.. hybrid-cli:: module:main [args]``: what ``main([args] or ['--help'])`` prints, the
     console script's own help text."""
@@ -157,4 +214,5 @@ def setup(app: object) -> dict:
     app.add_directive("hybrid-ops", OpsDirective)
     app.add_directive("hybrid-cli", CliDirective)
     app.add_directive("hybrid-network", NetworkDirective)
+    app.add_directive("hybrid-coverage", CoverageDirective)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

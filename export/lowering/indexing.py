@@ -126,7 +126,7 @@ def _getitem(ctx: Builder, n: Call) -> str:
     entries = _key_entries(n.attrs["key"], len(n.in_shapes[0]))
     arrays = [e for e in entries if e[0] == "array"]
     if not arrays:
-        return _basic_getitem(ctx, n.inputs[0], entries)
+        return _basic_getitem(ctx, n.inputs[0], entries, len(n.in_shapes[0]))
     if len(arrays) > 1 or any(e[0] == "new" for e in entries):
         raise HybridError(
             f"_getitem: key {n.attrs['key']!r} mixes several index arrays or None with an index "
@@ -165,7 +165,7 @@ def _key_entries(key: Any, ndim: int) -> list[tuple]:
     return entries
 
 
-def _basic_getitem(ctx: Builder, x: str, entries: list[tuple]) -> str:
+def _basic_getitem(ctx: Builder, x: str, entries: list[tuple], ndim: int) -> str:
     """Slices and ints in one ``Slice`` (an int i as i:i+1), then drop the int axes and add the
     new ones.
     """
@@ -176,6 +176,8 @@ def _basic_getitem(ctx: Builder, x: str, entries: list[tuple]) -> str:
     ]
     y = _slice(ctx, x, keys)
     dropped = [a for k, a, _ in entries if k == "int"]
+    if len(dropped) == ndim:
+        return ctx.node("Reshape", [y, ctx.ints([1])])  # one element keeps shape (1,), as MXNet
     if dropped:
         y = ctx.node("Squeeze", [y, ctx.ints(dropped)])
     kept = [k for k, _, _ in entries if k != "int"]

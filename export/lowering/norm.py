@@ -4,9 +4,9 @@ Where ONNX has the op with MXNet's meaning it is used: BatchNormalization (infer
 axis 1), LayerNormalization (opset 17, last axis), InstanceNormalization. Other cases are written
 out from the moments, ``x_hat = (x - mean) / sqrt(var + eps)`` with the biased variance, then
 ``gamma * x_hat + beta`` with the parameters shaped to broadcast along the channel axis. GroupNorm
-is always written out: GroupNormalization's scale and bias changed from per group to per channel
-between opsets 18 and 21, and a Reshape to ``(N, num_groups, -1)`` (batch copied by the 0 code) is
-the same at every opset.
+(one gamma and beta per group, as MXNet's) is always written out: GroupNormalization's scale and
+bias changed from per group to per channel between opsets 18 and 21, and a Reshape to
+``(N, num_groups, -1)`` (batch copied by the 0 code) is the same at every opset.
 """
 
 from __future__ import annotations
@@ -123,8 +123,8 @@ def _group_norm(ctx: Builder, n: Call) -> list[str] | str:
     a, x, dtype = n.attrs, n.inputs[0], n.in_dtypes[0]
     groups = ctx.node("Reshape", [x, ctx.ints([0, a["num_groups"], -1])])  # (N, G, C/G * ...)
     mean, std, xhat = _standardize(ctx, groups, [2], a["eps"], dtype)
-    xhat = ctx.node("Reshape", [xhat, ctx.node("Shape", [x])])  # (N, C, ...)
-    y = _affine(ctx, xhat, n.inputs[1], n.inputs[2], 1, len(n.in_shapes[0]))
+    y = _affine(ctx, xhat, n.inputs[1], n.inputs[2], 1, 3)  # gamma, beta: one per group
+    y = ctx.node("Reshape", [y, ctx.node("Shape", [x])])  # (N, C, ...)
     if not a["output_mean_var"]:
         return y
     last = ctx.ints([2])

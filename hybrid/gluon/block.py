@@ -12,14 +12,23 @@ from typing import Any
 
 from .. import ndarray
 from ..base import HybridError
+from ..context import Context
+from ..graph.tracer import InputStructureError
 from ..name import NameManager, Prefix
+from .block_compat import BlockCompat, warn_unregistered_containers
 from .block_scope import BlockScope, HookHandle, indent
 from .parameter import DeferredInitializationError, Parameter, ParameterDict, load_checked
 
-__all__ = ["Block", "HybridBlock", "NameManager", "HookHandle"]
+__all__ = ["Block", "HybridBlock", "NameManager", "HookHandle", "AttributeTypeError"]
 
 
-class Block:
+class AttributeTypeError(HybridError, TypeError):
+    """A Block attribute holding a Block or Parameter given a value of another type (a TypeError,
+    as MXNet's).
+    """
+
+
+class Block(BlockCompat):
     """Base class of every layer and model: holds child blocks and Parameters.
 
     Assigning a Block or Parameter to an attribute registers it. Subclasses write ``forward``.
@@ -69,7 +78,7 @@ class Block:
         """Register Blocks and Parameters assigned as attributes."""
         existing = self.__dict__.get(name)
         if isinstance(existing, (Parameter, Block)) and not isinstance(value, type(existing)):
-            raise HybridError(
+            raise AttributeTypeError(
                 f"{self.name}: changing attribute {name} from {type(existing).__name__} to "
                 f"{type(value).__name__} is not allowed"
             )
@@ -132,6 +141,7 @@ class Block:
 
         ``select`` is a regular expression matched against the names, e.g. ``'.*weight|.*bias'``.
         """
+        warn_unregistered_containers(self)
         ret = ParameterDict(self._params.prefix)
         pattern = re.compile(select) if select else None
         ret.update(
@@ -265,8 +275,17 @@ class Block:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
 
-def _is_symbol(args: tuple) -> bool:
-    return any(hasattr(a, "_is_symbol") for a in args if a is not None)
+def _array_kinds(args: Any) -> tuple[bool, Any]:
+    """(has a Symbol, the first NDArray or None) among ``args``, looking into nested lists and
+    tuples.
+    """
+    if isinstance(args, (list, tuple)):
+        has_symbol, first = False, None
+        for a in args:
+            sym, arr = _array_kinds(a)
+            has_symbol, first = has_symbol or sym, first if first is not None else arr
+        return has_symbol, first
+    return hasattr(args, "_is_symbol"), args if isinstance(args, ndarray.NDArray) else None
 
 
 class HybridBlock(Block):
@@ -291,6 +310,10 @@ class HybridBlock(Block):
             # The cached graph captured the old structure.
             self.__dict__["_cached_op"] = None
 
+    def register_child(self, block: Block, name: str | None = None) -> None:
+        super().register_child(block, name)
+        self.__dict__["_cached_op"] = None  # e.g. HybridSequential.add after a hybridized call
+
     def hybridize(
         self,
         active: bool = True,
@@ -314,8 +337,26 @@ class HybridBlock(Block):
         super().cast(dtype)
 
     def _dispatch(self, *args: Any) -> Any:
-        if _is_symbol(args):
+        has_symbol, first = _array_kinds(args)
+        has_array = first is not None
+        if has_symbol and has_array:
+            raise InputStructureError(
+                f"{self.name}: the inputs mix NDArrays and Symbols; a HybridBlock takes one kind"
+            )
+        if not (has_symbol or has_array) and type(self).forward is HybridBlock.forward:
+            raise InputStructureError(
+                f"{self.name}: a HybridBlock needs at least one NDArray or Symbol input, got "
+                f"{', '.join(type(a).__name__ for a in args) or 'none'}"
+            )
+        if has_symbol:
             return self._call_symbolic(*args)
+        if has_array and (first._ctx is not None or Context._stack):
+            # Parameters read without a context take the copy on the input's (MXNet's rule).
+            with first.context:
+                return self._run(args)
+        return self._run(args)
+
+    def _run(self, args: tuple) -> Any:
         if self._active:
             if self._cached_op is None:
                 from .cached import CachedOp

@@ -19,7 +19,14 @@ from .. import autograd
 from ..base import HybridError
 from ..graph.executor import Executor
 from ..graph.passes import optimize
-from ..graph.tracer import Trace, trace, unflatten
+from ..graph.tracer import (
+    InputStructureError,
+    Trace,
+    flatten_inputs,
+    regroup_inputs,
+    trace,
+    unflatten,
+)
 from ..ndarray import NDArray
 
 __all__ = ["CachedOp", "export_block"]
@@ -65,12 +72,14 @@ class CachedOp:
         self._executors: dict[tuple, Executor] = {}
         self._sessions: dict[tuple, tuple[Any, list]] = {}
         self.last_trace: Trace | None = None
+        self.in_format: Any = None
         self.stats = {"traces": 0, "hits": 0}
 
-    def _executor(self, args: list) -> tuple[Trace, Executor]:
+    def _executor(self, args: tuple, leaves: list) -> tuple[Trace, Executor]:
         training, recording = autograd._state.training, autograd._state.recording
-        key = (_signature(args), training)
-        run_key = (key, recording)
+        key = (_signature(leaves), training)
+        hooked = getattr(self.block, "_op_hook", None) is not None
+        run_key = (key, recording, hooked)
         ex = self._executors.get(run_key)
         if ex is not None:
             self.stats["hits"] += 1
@@ -82,22 +91,25 @@ class CachedOp:
         inference = not training and not recording
         # Recorded runs always reuse their step buffers from run to run, as MXNet's memory pool
         # reuses freed blocks: fresh allocations page-fault (see Note [Planned buffers]).
-        ex = Executor(optimize(tr.graph, inference, self.static_alloc or recording))
+        # An op hook sees the ops the block wrote, so its graph is run unfused and unfolded.
+        plan = self.static_alloc or recording
+        graph = tr.graph if hooked else optimize(tr.graph, inference, plan)
+        ex = Executor(graph)
+        ex.source_graph = tr.graph  # the ops as the block wrote them, for autograd.get_symbol
         self._executors[run_key] = ex
         return tr, ex
 
     def __call__(self, *args: Any) -> Any:
-        bad = [type(a).__name__ for a in args if a is not None and not hasattr(a, "_data")]
-        if bad:
-            raise HybridError(
-                f"{self.block.name}: a hybridized block takes NDArrays (or None for an input "
-                f"left out), got {', '.join(bad)}"
-            )
+        leaves, fmt = flatten_inputs(list(args), self.block.name)
+        self._check_format(fmt)
+        _check_contexts(self.block.name, leaves)
         state = autograd._state
         if self.backend == "onnxruntime" and not (state.training or state.recording):
-            return self._run_onnxruntime(args)
-        tr, ex = self._executor(list(args))
-        args = tuple(a for a in args if a is not None)  # the trace's data inputs
+            return self._run_onnxruntime(args, leaves)
+        tr, ex = self._executor(args, leaves)
+        hook = getattr(self.block, "_op_hook", None)
+        ex.monitor = None if hook is None else _op_monitor(*hook)
+        data = [a for a in leaves if a is not None]  # the trace's data inputs
         self.last_trace = tr
         recording = autograd._state.recording
         params = []
@@ -106,14 +118,34 @@ class CachedOp:
             if recording:
                 p._fresh_grad = True
             params.append(d)
-        outs = ex([*args, *params])
+        outs = ex([*data, *params])
+        if data and data[0]._ctx is not None:
+            for o in outs:
+                o._ctx = data[0]._ctx
         return unflatten(tr.structure, outs)
 
-    def _run_onnxruntime(self, args: tuple) -> Any:
+    def _check_format(self, fmt: Any) -> None:
+        """The first call fixes the argument structure; a later call may only add or drop
+        trailing None arguments (defaults), as MXNet's cached op allows.
+        """
+        if self.in_format is None:
+            self.in_format = fmt
+            return
+        stored, got = _untyped(self.in_format)[1], _untyped(fmt)[1]
+        n = min(len(stored), len(got))
+        tail = stored[n:] + got[n:]
+        if stored[:n] != got[:n] or any(f != -1 for f in tail):
+            raise InputStructureError(
+                f"{self.block.name}: the argument structure {_describe(fmt[1])} does not match "
+                f"{_describe(self.in_format[1])}, which the hybridized block was first called "
+                "with; call hybridize() again to trace for a new structure"
+            )
+
+    def _run_onnxruntime(self, args: tuple, leaves: list) -> Any:
         """Inference through an ONNX Runtime session per input signature. The parameters are
         session inputs fed at every call, so in-place updates by a Trainer are always seen.
         """
-        key = _signature(args)
+        key = _signature(leaves)
         entry = self._sessions.get(key)
         if entry is None:
             import onnxruntime as ort
@@ -130,15 +162,71 @@ class CachedOp:
             names = [i.name for i in session.get_inputs()]
             entry = self._sessions[key] = (session, [(n, by_name.get(n)) for n in names])
         session, feeds = entry
-        data = (a for a in args if a is not None)
+        data = (a for a in leaves if a is not None)
         feed = {n: (next(data) if p is None else p.data())._data for n, p in feeds}
         outs = [NDArray._wrap(o) for o in session.run(None, feed)]
         return outs[0] if len(outs) == 1 else outs
 
 
-def _signature(args: tuple) -> tuple:
+def _op_monitor(callback: Any, monitor_all: bool) -> Any:
+    """The executor's per-step monitor for ``Block.register_op_hook``: ``callback(name,
+    op_name, array)`` with MXNet's names (``<node>_output``; with ``monitor_all`` first
+    ``<node>_<input name>`` per input), names as bytes as MXNet's C callback passes them.
+    """
+
+    def monitor(step: Any, ins: list, outs: list) -> None:
+        op = step.op.name.encode()
+        if monitor_all:
+            n = len(ins)
+            names = step.op.input_names(n)
+            if not step.op.named_inputs:
+                names = [f"input{i}" for i in range(n)]
+            for name, a in zip(names, ins):
+                callback(f"{step.name}_{name}".encode(), op, NDArray._wrap(a))
+        for k, a in enumerate(outs):
+            suffix = "output" if len(outs) == 1 else f"output{k}"
+            callback(f"{step.name}_{suffix}".encode(), op, NDArray._wrap(a))
+
+    return monitor
+
+
+def _untyped(fmt: Any) -> Any:
+    """A format with lists and tuples alike (MXNet's formats do not tell them apart)."""
+    return fmt if fmt in (0, -1) else (list, [_untyped(f) for f in fmt[1]])
+
+
+def _describe(fmts: list) -> str:
+    """An argument structure as the call would write it: ``(array, None, [array, array])``."""
+
+    def one(f: Any) -> str:
+        if f == 0:
+            return "array"
+        if f == -1:
+            return "None"
+        inner = ", ".join(one(g) for g in f[1])
+        return f"[{inner}]" if f[0] is list else f"({inner})"
+
+    return "(" + ", ".join(one(f) for f in fmts) + ")"
+
+
+def _check_contexts(name: str, leaves: list) -> None:
+    """A hybridized block runs on one context: its array inputs must share it (MXNet's rule)."""
+    ctxs = {a.context for a in leaves if a is not None and hasattr(a, "context")}
+    if len(ctxs) > 1:
+        raise InputStructureError(
+            f"{name}: a hybridized block takes inputs on one context, got "
+            f"{sorted(map(str, ctxs))}"
+        )
+
+
+def _signature(args: list) -> tuple:
     """What a trace depends on: each input's shape and dtype, or None for an input left out."""
     return tuple(None if a is None else (a.shape, a._data.dtype) for a in args)
+
+
+def _leaf_formats(fmt: Any) -> list:
+    """0 or -1 per leaf of a ``flatten_inputs`` format, in order."""
+    return [fmt] if fmt in (0, -1) else [x for f in fmt[1] for x in _leaf_formats(f)]
 
 
 def export_block(
@@ -183,5 +271,8 @@ def export_block(
     serialization.save(params_file, arrays)
     from hybrid.export import to_onnx  # the core never imports export at module level
 
-    to_onnx(block, f"{path}.onnx", example_inputs=[np.zeros(v.shape, v.dtype) for v in data])
+    zeros = iter([np.zeros(v.shape, v.dtype) for v in data])
+    leaves = [None if f == -1 else next(zeros) for f in _leaf_formats(tr.in_format)]
+    example = regroup_inputs(tr.in_format, iter(leaves))
+    to_onnx(block, f"{path}.onnx", example_inputs=example)
     return sym_file, params_file

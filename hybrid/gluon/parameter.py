@@ -8,6 +8,15 @@ initializer; ``data()`` raises :class:`DeferredInitializationError` until the la
 forward, fills the unknown dims through the ``shape`` setter (from its op's two-way ``infer``) and
 calls ``_finish_deferred_init()``, which allocates the array and runs the initializer.
 
+Note [Copies per context]
+-------------------------
+As in MXNet, ``initialize(ctx=[cpu(0), cpu(1)])`` keeps one independent copy of the data and of
+the gradient per context (``list_data``, ``list_grad``, ``list_ctx``); ``data(ctx)`` picks one. A
+layer reads the copy on its input's context, so a batch split over contexts
+(``gluon.utils.split_and_load``) writes each slice's gradient into its own copy. The Trainer sums
+the gradients of the copies (MXNet's local kvstore), updates with the sum and writes the result
+to every copy. ``_data``/``_grad`` hold the first context's copy, ``_replicas`` the others'.
+
 Note [Stale gradients]
 ----------------------
 ``Trainer.step`` must know which parameters took part in the last recorded forward pass. Reading a
@@ -32,6 +41,7 @@ __all__ = [
     "DeferredInitializationError",
     "load_checked",
     "ParameterNotInitializedError",
+    "ParameterAccessError",
     "Parameter",
     "Constant",
     "ParameterDict",
@@ -39,6 +49,8 @@ __all__ = [
 ]
 
 _GRAD_REQS = ("write", "add", "null")
+# Storage types MXNet accepts; hybrid keeps the label and stores every array densely.
+_STYPES = ("default", "row_sparse", "csr")
 
 
 class DeferredInitializationError(HybridError):
@@ -46,7 +58,22 @@ class DeferredInitializationError(HybridError):
 
 
 class ParameterNotInitializedError(HybridError, RuntimeError):
-    """A parameter read before ``initialize()`` was called on it."""
+    """A parameter read before ``initialize()`` was called on it (a RuntimeError, as MXNet's)."""
+
+
+class ParameterStypeError(HybridError, AssertionError):
+    """An unknown storage type (an AssertionError, as MXNet's check is an assert)."""
+
+
+class ParameterAccessError(HybridError, RuntimeError):
+    """A parameter read on a context it was not initialized on, or its gradient read with
+    ``grad_req='null'`` (a RuntimeError, as MXNet's).
+    """
+
+
+def _label(ctx: Context) -> Context | None:
+    """NDArray's ``_ctx`` for ``ctx``: None stands for the default cpu(0)."""
+    return None if ctx == cpu() else ctx
 
 
 def shape_is_known(shape: tuple | None) -> bool:
@@ -110,8 +137,10 @@ class Parameter:
         grad_stype: str = "default",
     ):
         self._var = None
+        # The copy on the first context; the others in _replicas (see Note [Copies per context]).
         self._data: NDArray | None = None
         self._grad: NDArray | None = None
+        self._replicas: list[tuple[NDArray, NDArray | None]] = []
         self._ctx_list: list[Context] | None = None
         self._deferred_init: tuple = ()
         self._differentiable = differentiable
@@ -119,6 +148,7 @@ class Parameter:
         self._grad_req = "null"
         self._trace_symbol: Any = None
         self._fresh_grad = False
+        self._trainer: Any = None
         self.name = name
         self._shape = (
             (shape,) if isinstance(shape, int) else None if shape is None else tuple(shape)
@@ -127,12 +157,28 @@ class Parameter:
         self.lr_mult = lr_mult
         self.wd_mult = wd_mult
         self.init = init
+        for what, value in (("stype", stype), ("grad_stype", grad_stype)):
+            if value not in _STYPES:
+                raise ParameterStypeError(
+                    f"{what} for Parameter '{name}' must be one of 'default', 'row_sparse', or "
+                    f"'csr', but got {value!r}"
+                )
         self._stype = stype
         self._grad_stype = grad_stype
         self.grad_req = grad_req
 
     def __repr__(self) -> str:
         return f"Parameter {self.name} (shape={self.shape}, dtype={self.dtype})"
+
+    def _set_trainer(self, trainer: Any) -> None:
+        """Remember the Trainer of this parameter; a sparse one takes only one (MXNet's rule)."""
+        current = getattr(self, "_trainer", None)
+        if self._stype != "default" and current and trainer and current is not trainer:
+            raise ParameterAccessError(
+                f"Failed to set the trainer for Parameter '{self.name}' because it was already "
+                f"set. More than one trainers for a {self._stype} Parameter is not supported."
+            )
+        self._trainer = trainer
 
     # -- attributes -------------------------------------------------------------------------------
     @property
@@ -152,8 +198,9 @@ class Parameter:
         self._grad_req = req
         if req == "null":
             self._grad = None
-            if self._data is not None:
-                autograd.mark_variables(self._data, None, "null")
+            for d in self._copies():
+                autograd.mark_variables(d, None, "null")
+            self._replicas = [(d, None) for d, _ in self._replicas]
         elif self._data is not None:
             self._init_grad()
 
@@ -248,16 +295,27 @@ class Parameter:
         initializer.create(default_init)(desc, buf)
 
     def _init_impl(self, data: NDArray, ctxs: list[Context]) -> None:
+        """One copy of ``data`` per context (see Note [Copies per context])."""
         self._ctx_list = list(ctxs)
+        data._ctx = _label(ctxs[0])
         self._data = data
+        self._replicas = [(data.copyto(c).detach(), None) for c in ctxs[1:]]
         self._init_grad()
+
+    def _copies(self) -> list[NDArray]:
+        """The data on every context, in ``list_ctx()`` order (empty before initialization)."""
+        return [] if self._data is None else [self._data] + [d for d, _ in self._replicas]
 
     def _init_grad(self) -> None:
         if self._grad_req == "null":
             self._grad = None
+            self._replicas = [(d, None) for d, _ in self._replicas]
             return
-        self._grad = NDArray._wrap(np.zeros_like(self._data._data))
-        autograd.mark_variables(self._data, self._grad, self._grad_req)
+        grads = [d._like(np.zeros_like(d._data)) for d in self._copies()]
+        for d, g in zip(self._copies(), grads):
+            autograd.mark_variables(d, g, self._grad_req)
+        self._grad = grads[0]
+        self._replicas = [(d, g) for (d, _), g in zip(self._replicas, grads[1:])]
 
     def _load_init(
         self, data: Any, ctx: Any = None, cast_dtype: bool = False, dtype_source: str = "current"
@@ -268,7 +326,8 @@ class Parameter:
             self.dtype = arr.dtype.type
         self.shape = arr.shape
         if self._data is not None and self._data._data.dtype == arr.dtype:
-            self._data._data[...] = arr
+            for d in self._copies():
+                d._data[...] = arr
             return
         ctxs = _contexts(ctx) if ctx is not None else self._deferred_ctxs()
         self._deferred_init = ()
@@ -280,14 +339,23 @@ class Parameter:
         return self._ctx_list or [cpu()]
 
     # -- access -----------------------------------------------------------------------------------
-    def _check_and_get(self, ctx: Any) -> NDArray:
+    def _check_and_get(self, ctx: Any, grads: bool = False) -> NDArray:
+        """The data (or gradient) copy on ``ctx``: with None, the only copy, else the one on
+        the current context (as MXNet picks it).
+        """
         if self._data is not None:
-            if ctx is not None and Context(ctx) not in self._ctx_list:
-                raise HybridError(
-                    f"Parameter '{self.name}' was not initialized on context {ctx}. "
+            if ctx is None and not self._replicas:
+                return self._grad if grads else self._data
+            where = current_context() if ctx is None else Context(ctx)
+            if where not in self._ctx_list:
+                raise ParameterAccessError(
+                    f"Parameter '{self.name}' was not initialized on context {where}. "
                     f"It was only initialized on {self._ctx_list}."
                 )
-            return self._data
+            i = self._ctx_list.index(where)
+            if i == 0:
+                return self._grad if grads else self._data
+            return self._replicas[i - 1][1 if grads else 0]
         if self._deferred_init:
             raise DeferredInitializationError(
                 f"Parameter '{self.name}' has not been initialized yet because initialization "
@@ -303,7 +371,8 @@ class Parameter:
         )
 
     def data(self, ctx: Any = None) -> Any:
-        """This parameter's value (an NDArray; a Symbol while a tracer runs the block).
+        """This parameter's value on ``ctx`` (an NDArray; a Symbol while a tracer runs the
+        block). Without ``ctx``: the only copy, or the one on the current context.
 
         Raises :class:`DeferredInitializationError` before the shape is known.
         """
@@ -315,20 +384,28 @@ class Parameter:
         return data
 
     def list_data(self) -> list[NDArray]:
-        """The value on every context (one on hybrid's CPU-only backend)."""
-        return [self.data()]
+        """The value on every context, in ``list_ctx()`` order."""
+        self._check_and_get(None if not self._replicas else self._ctx_list[0])
+        if autograd._state.recording:
+            self._fresh_grad = True
+        return self._copies()
 
     def grad(self, ctx: Any = None) -> NDArray:
-        """The gradient buffer that ``backward`` writes into."""
-        self._check_and_get(ctx)
-        if self._grad is None:
-            raise HybridError(
-                f"Cannot get gradient array for Parameter '{self.name}' because grad_req='null'"
-            )
-        return self._grad
+        """The gradient buffer that ``backward`` writes into, on ``ctx`` (as ``data``)."""
+        self._check_grad()
+        return self._check_and_get(ctx, grads=True)
 
     def list_grad(self) -> list[NDArray]:
-        return [self.grad()]
+        """The gradient buffer on every context, in ``list_ctx()`` order."""
+        self._check_grad()
+        self._check_and_get(None if not self._replicas else self._ctx_list[0])
+        return [self._grad] + [g for _, g in self._replicas]
+
+    def _check_grad(self) -> None:
+        if self._data is not None and self._grad is None:
+            raise ParameterAccessError(
+                f"Cannot get gradient array for Parameter '{self.name}' because grad_req='null'"
+            )
 
     def list_ctx(self) -> list[Context]:
         if self._data is None:
@@ -338,15 +415,23 @@ class Parameter:
         return self._ctx_list
 
     def reset_ctx(self, ctx: Any) -> None:
-        """Move to ``ctx`` (a no-op copy on the CPU)."""
+        """Move to ``ctx`` (a list: one copy each), keeping the average of the current copies."""
         ctxs = _contexts(ctx)
         if self._data is not None:
-            self._ctx_list = ctxs
+            with autograd.pause():
+                self._init_impl(self._reduce(), ctxs)
         elif self._deferred_init:
             self._deferred_init = self._deferred_init[:1] + (ctxs,) + self._deferred_init[2:]
+        else:
+            raise HybridError(
+                f"Cannot reset context for Parameter '{self.name}' because it has not been "
+                "initialized."
+            )
 
     def set_data(self, data: Any) -> None:
-        """Write ``data`` into the parameter (before a deferred init: remember it as the value)."""
+        """Write ``data`` into the parameter on every context (before a deferred init:
+        remember it as the value).
+        """
         arr = np.asarray(getattr(data, "_data", data))
         self.shape = arr.shape
         if self._data is None:
@@ -356,23 +441,30 @@ class Parameter:
                 )
             self._deferred_init = self._deferred_init[:3] + (arr,)
             return
-        self._data._data[...] = arr
+        for d in self._copies():
+            d._data[...] = arr
 
     def zero_grad(self) -> None:
-        """Set the gradient buffer to 0 (in place, so autograd keeps writing into it)."""
-        if self._grad is not None:
-            self._grad._data[...] = 0
+        """Set the gradient buffers to 0 (in place, so autograd keeps writing into them)."""
+        if self._grad is None:
+            return
+        for g in [self._grad] + [g for _, g in self._replicas]:
+            g._data[...] = 0
 
     def _reduce(self) -> NDArray:
-        """The value to save: a copy of the data."""
-        return NDArray._wrap(self._check_and_get(None)._data.copy())
+        """The value to save: the average of the copies on all contexts (as MXNet's)."""
+        copies = [self._check_and_get(self._ctx_list[0])] + [d for d, _ in self._replicas]
+        if len(copies) == 1:
+            return NDArray._wrap(copies[0]._data.copy())
+        return NDArray._wrap((sum(c._data for c in copies) / len(copies)).astype(self.dtype))
 
     def cast(self, dtype: Any) -> None:
         """Change the dtype of the data and gradient."""
         self.dtype = np.dtype(dtype).type
         if self._data is None:
             return
-        self._data = NDArray._wrap(self._data._data.astype(self.dtype))
+        self._data = self._data._like(self._data._data.astype(self.dtype))
+        self._replicas = [(d._like(d._data.astype(self.dtype)), None) for d, _ in self._replicas]
         self._init_grad()
 
     def var(self) -> Any:

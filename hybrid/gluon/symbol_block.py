@@ -9,6 +9,7 @@ SymbolBlock hybridizes and nests like any HybridBlock.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,10 @@ class SymbolBlock(HybridBlock):
     """
 
     def __init__(self, outputs: Any, inputs: Any, params: ParameterDict | None = None):
-        super().__init__(prefix="", params=params)
+        # As MXNet: a counted name (symbolblock0), then no prefix and the given parameters as
+        # they are (their names are the graph's variable names), whatever scope it is made in.
+        super().__init__()
+        self._prefix, self._params = "", ParameterDict("", params)
         out_values = _values(outputs)
         self._n_outputs = len(out_values)
         in_values = _values(inputs)
@@ -54,6 +58,9 @@ class SymbolBlock(HybridBlock):
             raise HybridError(f"SymbolBlock: inputs {not_vars} are not variables")
         graph = Graph.from_outputs(out_values)
         self._graph = graph
+        # Inputs are matched by name, as MXNet does (a new var('data') names the graph's data).
+        by_name = {v.name: v for v in graph.inputs}
+        in_values = [by_name.get(v.name, v) for v in in_values]
         self._open_fills = eager.open_fills(graph)
         self._zero_fed: list[Value] = []
         input_ids = {id(v) for v in in_values}
@@ -71,6 +78,11 @@ class SymbolBlock(HybridBlock):
                 allow_deferred_init=True,
                 grad_req="null" if id(v) in aux else "write",
             )
+        # Structural names (save_parameters) drop the names' common prefix, as MXNet's do.
+        names = list(self._params.keys())
+        cut = len(os.path.commonprefix(names)) if len(names) > 1 else 0
+        for name in names:
+            self._reg_params[name[cut:]] = self._params[name]
 
     def forward(self, *args: Any) -> Any:
         if len(args) != len(self._input_values):

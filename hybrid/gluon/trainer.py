@@ -98,6 +98,9 @@ class Trainer:
         self._kvstore_params = {"kvstore": kvstore, "update_on_kvstore": update_on_kvstore}
         self._kv_initialized = False
         self._kvstore: Any = None
+        self._update_on_kvstore: bool | None = None  # updates always run here, never in a store
+        for p in self._params:
+            p._set_trainer(self)
         self._params_to_init = list(self._params)
         self._init_optimizer(optimizer, optimizer_params or {})
         self._scale = self._optimizer.rescale_grad
@@ -128,6 +131,7 @@ class Trainer:
             if hasattr(kv, "check_same"):
                 kv.check_same([_describe(p) for p in self._params], "Trainer")
         self._kvstore = kv
+        self._update_on_kvstore = None if kv is None else False
         self._kv_initialized = True
 
     def _init_params(self) -> None:
@@ -206,6 +210,7 @@ class Trainer:
         # gets every key in one call (so it can bucket them), any other object one call per key.
         kv = self._kvstore
         if kv is None:
+            self._reduce_copies()
             return
         # Parameters still waiting for deferred initialization have no gradient yet.
         active = [
@@ -218,6 +223,18 @@ class Trainer:
             return
         for i, param in active:
             kv.pushpull(i, param.list_grad(), priority=-i)
+
+    def _reduce_copies(self) -> None:
+        """Sum each gradient over the parameter's contexts into every copy, as MXNet's local
+        kvstore does (see Note [Copies per context] in ``hybrid.gluon.parameter``).
+        """
+        for p in self._params:
+            if p.grad_req == "null" or p._data is None or not p._replicas:
+                continue
+            grads = p.list_grad()
+            total = sum(g._data for g in grads)
+            for g in grads:
+                g._data[...] = total
 
     def _update(self, ignore_stale_grad: bool) -> None:
         active = [(i, p) for i, p in enumerate(self._params) if p.grad_req != "null"]
@@ -239,6 +256,8 @@ class Trainer:
         self._updaters[0](indices, grads, weights)
         for _, p in fresh:
             p._fresh_grad = False
+            for copy, _ in p._replicas:  # every context gets the updated value
+                copy._data[...] = p._data._data
 
     # -- states
     # --------------------------------------------------------------------------------------------

@@ -100,6 +100,9 @@ class Executor:
             s.release = tuple(release)
             self.steps.append(s)
         self._needs_cache: dict[tuple, list] = {}
+        # Block.register_op_hook: called after each step with (step, input arrays, outputs).
+        self.monitor: Any = None
+        self.source_graph = graph  # the graph before optimisation, when its owner sets it
         self.planned = plan is not None
         self._pool: list[list[Arena]] = []  # free arena sets
         self._owned: set[int] = set()  # ids of every arena buffer, see _detach
@@ -155,6 +158,8 @@ class Executor:
                             env[step.ins[k]][...] = value
                 for s, r in zip(step.outs, res):
                     env[s] = r
+            if self.monitor is not None:
+                self.monitor(step, [env[s] for s in step.ins], [env[s] for s in step.outs])
             if step_needs is None:
                 for s in step.release:
                     env[s] = None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..ops.registry import REGISTRY, build_function, invoke
 from .ndarray import _BINARY, NDArray, binary
 
@@ -129,3 +131,24 @@ def populate(namespace: dict, public: list[str], call: Any = invoke, cls: type =
     for name in FLUENT:
         if name in namespace:  # tests/test_ndarray.py checks that every one exists
             setattr(cls, name, _fluent(namespace[name]))
+    for name in ("squeeze", "flatten", "expand_dims"):
+        if name in namespace:
+            setattr(cls, name, _fluent_inplace(namespace[name]))
+
+
+def _fluent_inplace(fn: Any) -> Any:
+    """MXNet's ``x.squeeze``/``flatten``/``expand_dims`` methods: a new array, or with
+    ``inplace=True`` a view sharing ``x``'s memory (Symbols ignore ``inplace``).
+    """
+
+    def method(self: Any, *args: Any, inplace: bool = False, **kwargs: Any) -> Any:
+        out = fn(self, *args, **kwargs)
+        if not hasattr(self, "_data"):
+            return out
+        if inplace:
+            return self.reshape(out.shape)
+        return out.copy() if np.may_share_memory(out._data, self._data) else out
+
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
-from ..base import HybridError, default_dtype, numeric_types
+from ..base import HybridError, ShapeError, default_dtype, numeric_types
 from ..context import Context, cpu
 from ..ops import registry
 from ..ops.registry import get_op, invoke
@@ -34,18 +34,22 @@ class NDArray:
     ``p.data()[:] -= lr * g`` updates a parameter in place.
     """
 
-    __slots__ = ("_data", "_grad", "_grad_req", "_entry", "_out_index", "__weakref__")
+    # ``_ctx``: the Context the array is placed on, None for the default cpu(0). Placement is a
+    # label (every array lives in host memory); op outputs take their first input's, so a layer
+    # finds a parameter's copy for the input's context (Parameter.data(x.context)).
+    __slots__ = (
+        "_data", "_grad", "_grad_req", "_entry", "_out_index", "_ctx", "_fresh", "__weakref__"
+    )
     # Makes numpy defer to NDArray's reflected operators (np.float32(2) * x stays an NDArray).
     __array_priority__ = 1000.0
 
     def __init__(self, data: Any, ctx: Context | None = None, dtype: Any = None):
-        if ctx is not None:
-            Context(ctx).check_backend()
         self._data = np.asarray(data, dtype=dtype)
         self._grad = None
         self._grad_req = "null"
         self._entry = None
         self._out_index = 0
+        self._ctx = _placement(ctx)
 
     @classmethod
     def _wrap(cls, data: np.ndarray) -> NDArray:
@@ -56,6 +60,7 @@ class NDArray:
         a._grad_req = "null"
         a._entry = None
         a._out_index = 0
+        a._ctx = None
         return a
 
     # -- properties
@@ -78,7 +83,7 @@ class NDArray:
 
     @property
     def context(self) -> Context:
-        return _CPU
+        return self._ctx or _CPU
 
     ctx = context
 
@@ -89,6 +94,17 @@ class NDArray:
     @property
     def grad(self) -> NDArray | None:
         return self._grad
+
+    @property
+    def _fresh_grad(self) -> bool:
+        """Whether ``backward`` wrote this variable's gradient since the flag was last reset
+        (MXNet's ``NDArray._fresh_grad``; the slot is left unset until then).
+        """
+        return getattr(self, "_fresh", False)
+
+    @_fresh_grad.setter
+    def _fresh_grad(self, value: bool) -> None:
+        self._fresh = bool(value)
 
     @property
     def T(self) -> NDArray:
@@ -122,8 +138,9 @@ class NDArray:
     def copyto(self, other: NDArray | Context) -> NDArray:
         """Copy into ``other`` (an NDArray of the same shape) or onto a context."""
         if isinstance(other, Context):
-            other.check_backend()
-            return self.copy()
+            copy = self.copy()
+            copy._ctx = _placement(other)
+            return copy
         if other.shape != self.shape:
             raise HybridError(
                 f"copyto: target shape {other.shape} differs from source {self.shape}"
@@ -132,14 +149,16 @@ class NDArray:
         return other
 
     def as_in_context(self, context: Context) -> NDArray:
-        Context(context).check_backend()
-        return self
+        """This array if it is on ``context``, else a copy placed there (as MXNet's)."""
+        if self.context == Context(context):
+            return self
+        return self.copyto(Context(context))
 
     as_in_ctx = as_in_context
 
     def detach(self) -> NDArray:
         """The same data, cut from the autograd graph."""
-        return NDArray._wrap(self._data)
+        return self._like(self._data)
 
     def wait_to_read(self) -> None:
         """Computation is synchronous on numpy: nothing to wait for."""
@@ -153,7 +172,13 @@ class NDArray:
     # ---------------------------------------------------------------------------------------------
     def attach_grad(self, grad_req: str = "write", stype: str | None = None) -> None:
         """Allocate a gradient buffer and mark this array as a variable for ``backward()``."""
-        autograd.mark_variables(self, NDArray._wrap(np.zeros_like(self._data)), grad_req)
+        autograd.mark_variables(self, self._like(np.zeros_like(self._data)), grad_req)
+
+    def _like(self, data: np.ndarray) -> NDArray:
+        """An NDArray owning ``data`` on this array's context."""
+        a = NDArray._wrap(data)
+        a._ctx = self._ctx
+        return a
 
     def backward(
         self, out_grad: NDArray | None = None, retain_graph: bool = False, train_mode: bool = True
@@ -189,10 +214,15 @@ class NDArray:
         if autograd._state.recording and (self._entry is not None or self._grad is not None):
             op = get_op("_getitem")
             return invoke(op, (self,), {"key": key})
-        return NDArray._wrap(self._data[key])
+        return self._like(_basic_view(self._data, key))
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._data[_index_key(key)] = value._data if isinstance(value, NDArray) else value
+        _check_in_place(self, value, "x[key] = value")
+        if isinstance(value, NDArray):
+            value = value._data
+        elif isinstance(value, np.ndarray) and value.size == 1:
+            value = value.reshape(())  # MXNet takes a one-element array for one element
+        self._data[_index_key(key)] = value
 
     # -- printing
     # ---------------------------------------------------------------------------------------------
@@ -201,8 +231,13 @@ class NDArray:
         return f"\n{self._data}\n<NDArray {shape} @{self.context}>"
 
     def __bool__(self) -> bool:
+        # MXNet's rule: an empty array is False, one element its value, more are ambiguous.
+        if self._data.size == 0:
+            return False
         if self._data.size != 1:
-            raise HybridError(f"The truth value of an NDArray with shape {self.shape} is ambiguous")
+            raise ShapeError(
+                f"The truth value of an NDArray with shape {self.shape} is ambiguous"
+            )
         return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
@@ -231,6 +266,20 @@ class NDArray:
 
     def __pos__(self) -> NDArray:
         return self
+
+
+def _basic_view(x: np.ndarray, key: Any) -> np.ndarray:
+    """``x[key]`` as MXNet 1.x gives it: a single element keeps shape ``(1,)`` and, for an
+    integer-only key, stays a view of ``x`` (``a[0][:] = 1`` writes into ``a``, as in MXNet).
+    """
+    y = x[key]
+    if isinstance(y, np.ndarray) and y.ndim:
+        return y
+    parts = key if isinstance(key, tuple) else (key,)
+    if all(isinstance(k, (int, np.integer)) or k is Ellipsis for k in parts):
+        rows = tuple(k if k is Ellipsis else slice(k, k + 1 or None) for k in parts)
+        return x[rows].reshape(1)
+    return np.array(y, ndmin=1)
 
 
 def _index_key(key: Any) -> Any:
@@ -305,13 +354,23 @@ def _add_operator(cls: type, method: str, array_op: str, scalar_op: str, rscalar
         setattr(cls, reflected_fn.__name__, reflected_fn)
 
 
+def _check_in_place(x: NDArray, value: Any, what: str) -> None:
+    """Writing into ``x`` while autograd records ``x`` or ``value`` would lose the gradient:
+    MXNet refuses it with this message, and so does hybrid.
+    """
+    if not autograd._state.recording:
+        return
+    tracked = [a for a in (x, value) if isinstance(a, NDArray)]
+    if any(a._entry is not None or a._grad is not None for a in tracked):
+        raise HybridError(
+            f"{what}: Inplace operations (+=, -=, x[:]=, etc) are not supported when recording "
+            "with autograd; write y = f(x) instead"
+        )
+
+
 def _add_in_place_operator(method: str, ufunc: np.ufunc) -> None:
     def in_place_fn(self: NDArray, other: Any) -> NDArray:
-        if autograd._state.recording and (self._entry is not None or self._grad is not None):
-            raise HybridError(
-                f"in-place __i{method}__ on an array that autograd is recording; "
-                f"write y = x {method} ... instead"
-            )
+        _check_in_place(self, other, f"__i{method}__")
         ufunc(
             self._data,
             other._data if isinstance(other, NDArray) else other,
@@ -338,18 +397,29 @@ def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> N
     The dtype is ``dtype`` if given, else the source's when it is an NDArray, else float32 (MXNet's
     rule, which also turns float64 numpy arrays into float32).
     """
-    if ctx is not None:
-        Context(ctx).check_backend()
+    where = _placement(ctx)
     if isinstance(source_array, NDArray):
         dtype = dtype or source_array.dtype
         source_array = source_array._data
-    return NDArray._wrap(np.array(source_array, dtype=dtype or default_dtype))
+    a = NDArray._wrap(np.array(source_array, dtype=dtype or default_dtype))
+    a._ctx = where
+    return a
 
 
 def empty(shape: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
-    if ctx is not None:
-        Context(ctx).check_backend()
-    return NDArray._wrap(np.empty(shape, dtype=dtype or default_dtype))
+    where = _placement(ctx)
+    a = NDArray._wrap(np.empty(shape, dtype=dtype or default_dtype))
+    a._ctx = where
+    return a
+
+
+def _placement(ctx: Any) -> Context | None:
+    """The ``_ctx`` label for ``ctx`` (None for the default cpu(0)); a GPU raises."""
+    if ctx is None:
+        return None
+    ctx = Context(ctx)
+    ctx.check_backend()
+    return None if ctx == _CPU else ctx
 
 
 def waitall() -> None:

@@ -19,6 +19,7 @@ class Unary(Op):
     """Family base: ``y = f(x)`` elementwise."""
 
     check_eager = False
+    named_inputs = False  # MXNET_OPERATOR_REGISTER_UNARY declares no FListInputNames
     domain: tuple[float, float] = (-2.0, 2.0)
 
     def infer(in_shapes, in_dtypes, **attrs):

@@ -357,6 +357,9 @@ class OneHot(Op):
 class GetItem(Op):
     """``y = x[key]`` for a numpy basic or advanced ``key`` (behind ``NDArray.__getitem__`` while
     autograd records). The gradient is scattered back, summed over repeated advanced indices.
+
+    As in MXNet 1.x, a key that selects a single element (integers only) gives shape ``(1,)``,
+    never a 0-d array.
     """
 
     name = "_getitem"
@@ -370,19 +373,21 @@ class GetItem(Op):
             out = np.broadcast_to(np.empty((), in_dtypes[0]), tuple(x))[key].shape
         except IndexError as e:
             raise ShapeError(f"_getitem: key {key!r} does not fit shape {tuple(x)}: {e}") from None
-        return in_shapes, [out], _out_dtype(in_dtypes)
+        return in_shapes, [out or (1,)], _out_dtype(in_dtypes)
 
     def forward(ctx, x, key):
         ctx.shape = x.shape
-        return np.array(x[key], copy=True)
+        return np.array(x[key], copy=True, ndmin=1)
 
     def vjp(ctx, gy, key):
+        gy = gy.reshape(np.empty(ctx.shape, np.bool_)[key].shape)  # (1,) back to () if it was
         return (_scatter(ctx, key, gy, _is_advanced(key)),)
 
     def samples(rng):
         x = rng.normal(size=(4, 5))
         return [
             Sample([x], {"key": 1}),
+            Sample([x], {"key": (1, -1)}),
             Sample([x], {"key": slice(1, 3)}),
             Sample([x], {"key": (slice(None, None, 2), 3)}),
             Sample([x], {"key": (np.array([0, 2, 0]), slice(1, 4))}),

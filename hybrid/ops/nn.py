@@ -60,8 +60,11 @@ def _gelu(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _elu(x: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    e = np.exp(np.minimum(x, 0))
-    return np.where(x > 0, x, alpha * (e - 1)), np.where(x > 0, 1, alpha * e).astype(x.dtype)
+    # NOTE: alpha * expm1(x) in double, then rounded to the data's dtype, as MXNet's kernel does
+    # (its float32 results agree to the last bit).
+    em = np.expm1(np.minimum(x, 0))
+    neg = (np.float64(alpha) * em.astype(np.float64)).astype(x.dtype)
+    return np.where(x > 0, x, neg), np.where(x > 0, 1, alpha * (em + 1)).astype(x.dtype)
 
 
 def _leaky(x: np.ndarray, slope: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:

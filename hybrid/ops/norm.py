@@ -260,9 +260,10 @@ class GroupNorm(_Normalization):
     """``y = gamma * (x - mean) / sqrt(var + eps) + beta`` with the channels split into
     ``num_groups`` groups and moments over each sample's group (its channels and spatial axes).
     ``data`` is ``(batch, channels, ...)`` with at least 3 dims and ``channels`` divisible by
-    ``num_groups`` (default 1); ``gamma`` and ``beta`` are ``(channels,)``; ``eps`` defaults to
-    1e-5. ``output_mean_var`` adds the mean and the standard deviation ``sqrt(var + eps)``, each
-    of shape ``(batch, num_groups)``.
+    ``num_groups`` (default 1); ``gamma`` and ``beta`` are ``(num_groups,)``, one scale and shift
+    per group as in MXNet 1.9.1 (not per channel); ``eps`` defaults to 1e-5. ``output_mean_var``
+    adds the mean and the standard deviation ``sqrt(var + eps)``, each of shape
+    ``(batch, num_groups)``.
     """
 
     name = "GroupNorm"
@@ -273,33 +274,39 @@ class GroupNorm(_Normalization):
     )
 
     def infer(in_shapes, in_dtypes, num_groups, eps, output_mean_var):
-        in_shapes = _infer_params("GroupNorm", in_shapes, ("gamma", "beta"), 1, 3)
         data = in_shapes[0]
+        if data is not None and len(data) < 3:
+            raise ShapeError(f"GroupNorm: data has shape {tuple(data)}, expected at least 3 dims")
         if data is not None and data[1] % num_groups:
             raise ShapeError(
                 f"GroupNorm: data has {data[1]} channels (shape {tuple(data)}), expected a "
                 f"multiple of num_groups={num_groups}"
             )
+        source = f"num_groups={num_groups}"
+        params = [
+            complete_shape("GroupNorm", n, s, (num_groups,), source)
+            for n, s in zip(("gamma", "beta"), in_shapes[1:])
+        ]
         moment = None if data is None else (data[0], num_groups)
         outs = [data] + ([moment, moment] if output_mean_var else [])
-        return in_shapes, outs, [in_dtypes[0]] * len(outs)
+        return [data, *params], outs, [in_dtypes[0]] * len(outs)
 
     def forward(ctx, x, gamma, beta, num_groups, eps, output_mean_var):
         n, c = x.shape[:2]
         view = (n, num_groups, c // num_groups) + x.shape[2:]  # (N, G, C/G, ...)
-        mean, _, invstd, xhat = _standardize(ctx, x, view, tuple(range(2, len(view))), eps)
-        y = _affine(ctx, xhat, gamma, beta, 1)
+        mean, _, invstd, _ = _standardize(ctx, x, view, tuple(range(2, len(view))), eps)
+        y = _affine(ctx, ctx.xhat_view, gamma, beta, 1).reshape(x.shape)
         if not output_mean_var:
             return y
         return y, mean.reshape(n, num_groups), (1.0 / invstd).reshape(n, num_groups)
 
     def vjp(ctx, gy, gmean=None, gstd=None, **attrs):
-        gxhat, ggamma, gbeta = _affine_vjp(ctx, gy)
-        return _standardize_vjp(ctx, gxhat, gmean, gstd), ggamma, gbeta
+        gxhat, ggamma, gbeta = _affine_vjp(ctx, gy.reshape(ctx.xhat_view.shape))
+        return _standardize_vjp(ctx, gxhat, gmean, gstd).reshape(gy.shape), ggamma, gbeta
 
     def samples(rng):
         return [
-            Sample(_norm_samples(rng, (2, 4, 3), 4), {"num_groups": 2}),
-            Sample(_norm_samples(rng, (2, 6, 2, 2), 6), {"num_groups": 3, "output_mean_var": True}),
-            Sample(_norm_samples(rng, (3, 2, 4), 2)),
+            Sample(_norm_samples(rng, (2, 4, 3), 2), {"num_groups": 2}),
+            Sample(_norm_samples(rng, (2, 6, 2, 2), 3), {"num_groups": 3, "output_mean_var": True}),
+            Sample(_norm_samples(rng, (3, 2, 4), 1)),
         ]

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import autograd
 from ..base import AttrError, HybridError, ShapeError
+from ..context import Context, cpu
 from .attrs import REQUIRED, Attr
 
 __all__ = [
@@ -120,6 +121,9 @@ class Op:
     check_eager: bool = True
     completes: tuple[int, ...] = ()
     deterministic: bool = True
+    # False where MXNet registers the op without input names (FListInputNames): its monitor
+    # (Block.register_op_hook) then calls the inputs input0, input1, ...
+    named_inputs: bool = True
     tolerance: dict = {}
     xfail: dict = {}
     # Filled by register():
@@ -168,7 +172,11 @@ class Op:
     def _parse_attrs(cls, raw: dict[str, Any]) -> dict[str, Any]:
         specs = cls.attr_specs
         unknown = [k for k in raw if k not in specs]
-        if unknown:
+        if unknown and not cls.attrs:
+            # NOTE: MXNet ops without a parameter struct (relu, broadcast_add, ...) ignore
+            # attributes they do not know; ops with attributes reject them, as here.
+            raw = {k: v for k, v in raw.items() if k in specs}
+        elif unknown:
             known = ", ".join(specs) or "none"
             raise AttrError(f"{cls.name}: unknown attribute {', '.join(unknown)} (known: {known})")
         attrs = {}
@@ -274,9 +282,13 @@ def invoke(
             raise
         except (ValueError, IndexError, TypeError) as e:
             raise _explain(op, datas, attrs, e) from e
+        where = args[0]._ctx if args else _ctx_attr(attrs)
         if type(res) is tuple:
-            return [array_type._wrap(r) for r in res]
-        return array_type._wrap(res)
+            return _placed([array_type._wrap(r) for r in res], where)
+        out = array_type._wrap(res)
+        if where is not None:
+            out._ctx = where
+        return out
     if op.train_aware:
         attrs = {**attrs, "is_train": state.training}
     if op.check_eager:
@@ -302,7 +314,7 @@ def invoke(
                 datas[i][...] = value
         outs = outs[:n]
     wrap = array_type._wrap
-    results = [wrap(o) for o in outs]
+    results = _placed([wrap(o) for o in outs], args[0]._ctx if args else _ctx_attr(attrs))
     if record:
         entry = autograd.TapeEntry(
             op, ctx, attrs, tuple(args), tuple((o.shape, o.dtype) for o in outs)
@@ -312,6 +324,23 @@ def invoke(
     if out is not None:
         return _write_out(op, results, out)
     return results[0] if len(results) == 1 else results
+
+
+_DEFAULT_CTX = cpu()
+
+
+def _ctx_attr(attrs: dict) -> Any:
+    """The placement an array-making op's ``ctx`` attribute asks for (None: the default)."""
+    where = attrs.get("ctx")
+    return where if isinstance(where, Context) and where != _DEFAULT_CTX else None
+
+
+def _placed(results: list, where: Any) -> list:
+    """``results`` labelled with the context ``where`` (see NDArray's ``_ctx``)."""
+    if where is not None:
+        for r in results:
+            r._ctx = where
+    return results
 
 
 def _invoke_other(

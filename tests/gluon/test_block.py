@@ -388,3 +388,74 @@ def test_summary_works_on_a_hybridized_block(capsys):
     text = capsys.readouterr().out
     assert "Dense-3" in text and "Total params: 34" in text
     assert net._active
+
+
+def test_deprecated_save_params_writes_prefix_stripped_names_load_params_reads(tmp_path):
+    net = nn.HybridSequential(prefix="model_")
+    with net.name_scope():
+        net.add(nn.Dense(3, in_units=2), nn.Dense(1, in_units=3))
+    net.initialize()
+    path = str(tmp_path / "legacy.params")
+    with pytest.warns(UserWarning, match="save_params is deprecated"):
+        net.save_params(path)
+    assert sorted(nd.load(path)) == ["dense0_bias", "dense0_weight", "dense1_bias", "dense1_weight"]
+    other = nn.HybridSequential(prefix="model_")
+    with other.name_scope():
+        other.add(nn.Dense(3, in_units=2), nn.Dense(1, in_units=3))
+    other.initialize()
+    with pytest.warns(UserWarning, match="load_params is deprecated"):
+        other.load_params(path)
+    x = nd.array(np.arange(4.0).reshape(2, 2))
+    np.testing.assert_array_equal(other(x).asnumpy(), net(x).asnumpy())
+
+
+def test_op_hook_sees_every_op_of_the_hybridized_graph_unfused():
+    net = nn.HybridSequential(prefix="m_")
+    with net.name_scope():
+        net.add(nn.Dense(2, in_units=4, flatten=False), nn.Activation("relu"))
+    net.initialize()
+    x = nd.array(np.random.default_rng(0).normal(size=(3, 4)))
+    eager = net(x).asnumpy()
+    seen = []
+    net.register_op_hook(lambda name, op, a: seen.append((name, op, a.asnumpy())), True)
+    net(x)
+    assert seen == []  # not hybridized: no graph runs, as in MXNet
+    net.hybridize()
+    out = net(x).asnumpy()
+    names = [(n.decode(), o.decode()) for n, o, _ in seen]
+    assert names == [
+        ("m_dense0_fwd_data", "FullyConnected"),
+        ("m_dense0_fwd_weight", "FullyConnected"),
+        ("m_dense0_fwd_bias", "FullyConnected"),
+        ("m_dense0_fwd_output", "FullyConnected"),
+        ("m_relu0_fwd_input0", "Activation"),
+        ("m_relu0_fwd_output", "Activation"),
+    ]
+    np.testing.assert_array_equal(seen[0][2], x.asnumpy())
+    np.testing.assert_array_equal(seen[-1][2], eager)
+    np.testing.assert_array_equal(out, eager)
+
+
+def test_attribute_type_change_is_a_type_error_and_unregistered_blocks_warn():
+    b = Block()
+    b.child = Block()
+    with pytest.raises(TypeError, match="changing attribute child"):
+        b.child = (2,)
+
+    class Holder(Block):
+        def __init__(self):
+            super().__init__()
+            self.layers = [nn.Dense(2), nn.Dense(3)]
+
+    with pytest.warns(UserWarning, match='"layers" is an unregistered container with Blocks'):
+        Holder().collect_params()
+
+
+def test_adding_a_child_after_a_hybridized_call_retraces():
+    net = nn.HybridSequential()
+    net.add(nn.Dense(4, in_units=5, flatten=False))
+    net.initialize()
+    net.hybridize()
+    assert net(nd.ones((2, 3, 5))).shape == (2, 3, 4)
+    net.add(nn.Flatten())
+    assert net(nd.ones((2, 3, 5))).shape == (2, 12)

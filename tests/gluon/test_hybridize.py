@@ -180,7 +180,7 @@ def test_lenet_training_equals_eager_step_after_step(static_alloc):
             net.hybridize(static_alloc=static_alloc)
         results.append(_train(net, x, label, steps=3))
     if static_alloc is False:
-        recorded = [ex for (_, rec), ex in net._cached_op._executors.items() if rec]
+        recorded = [ex for (_, rec, _), ex in net._cached_op._executors.items() if rec]
         assert recorded and all(ex.planned and ex._owned for ex in recorded)
     eager, hybrid = (list(r.items()) for r in results)  # the second net's prefix is lenet1
     assert len(eager) == len(hybrid) == 10
@@ -245,22 +245,95 @@ class _Masked(HybridBlock):
 
 
 @pytest.mark.parametrize("backend", [None, "onnxruntime"])
-def test_none_inputs_trace_separately_and_equal_eager(backend):
+def test_none_inputs_equal_eager_and_fix_the_structure(backend):
     net = _Masked()
     net.initialize()
     x, mask = _data(2, 4), mx.nd.array([[1, 0, 1], [0, 1, 0]])
-    eager = [net(x).asnumpy(), net(x, mask).asnumpy(), net(x, None).asnumpy()]
+    eager = [net(x).asnumpy(), net(x, mask).asnumpy()]
     net.hybridize(backend=backend)
-    for want, args in zip(eager, [(x,), (x, mask), (x, None)]):
-        np.testing.assert_allclose(net(*args).asnumpy(), want, rtol=1e-6, atol=1e-6)
+    # A trailing None is the default left out: (x,) and (x, None) share one structure.
+    for args in [(x,), (x, None)]:
+        np.testing.assert_allclose(net(*args).asnumpy(), eager[0], rtol=1e-6, atol=1e-6)
+    # As in MXNet, the first call fixes the argument structure until hybridize() is called again.
+    with pytest.raises(ValueError, match="argument structure"):
+        net(x, mask)
+    net.hybridize(backend=backend)
+    np.testing.assert_allclose(net(x, mask).asnumpy(), eager[1], rtol=1e-6, atol=1e-6)
+    net.hybridize(backend=backend)
     x.attach_grad()
     with autograd.record():
         y = net(x, None)
     y.backward()
     w = net.fc.weight.data().asnumpy()
     np.testing.assert_allclose(x.grad.asnumpy(), np.tile(w.sum(axis=0), (2, 1)), rtol=1e-6)
-    with pytest.raises(HybridError, match="takes NDArrays \\(or None"):
+    with pytest.raises(ValueError, match="got int"):
         net(x, 3)
+
+
+def test_inputs_mixing_symbols_and_ndarrays_or_without_arrays_raise_value_error():
+    net = _Masked()
+    net.initialize()
+    with pytest.raises(ValueError, match="mix NDArrays and Symbols"):
+        net(_data(2, 4), mx.sym.var("m"))
+    net.hybridize()
+    with pytest.raises(ValueError, match="at least one NDArray"):
+        net(None, None)
+
+
+class _LSTMStep(HybridBlock):
+    """A recurrent step taking and returning its states as a nested list (word_language_model)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.rnn = mx.gluon.rnn.LSTM(5, input_size=4)
+            self.out = nn.Dense(3, flatten=False)
+
+    def hybrid_forward(self, F, x, states, extra=None):
+        y, states = self.rnn(x, states)
+        return self.out(y), [states, None]
+
+
+def test_nested_list_states_in_and_out_equal_eager_with_gradients():
+    net = _LSTMStep()
+    net.initialize(initializer.Xavier())
+    x = _data(6, 2, 4)
+    begin = [mx.nd.array(np.random.RandomState(1).normal(size=(1, 2, 5))) for _ in range(2)]
+
+    def run():
+        xs, hs = x.copy(), [b.copy() for b in begin]
+        for a in [xs, *hs]:
+            a.attach_grad()
+        with autograd.record():
+            out, (states, none) = net(xs, hs)
+            loss = out.sum() + (states[0] * states[1]).sum()
+        loss.backward()
+        assert none is None and len(states) == 2
+        return [a.asnumpy() for a in [out, *states, xs.grad, *(h.grad for h in hs)]]
+
+    eager = run()
+    net.hybridize()
+    hybridized = run()
+    hybridized_again = run()  # the cached graph
+    for want, got, got2 in zip(eager, hybridized, hybridized_again):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got2, want, rtol=1e-5, atol=1e-6)
+
+
+def test_export_of_nested_inputs_matches_onnx_runtime(tmp_path):
+    import onnxruntime as ort
+    net = _LSTMStep()
+    net.initialize(initializer.Xavier())
+    net.hybridize()
+    x = _data(6, 2, 4)
+    hs = [mx.nd.ones((1, 2, 5)) * 0.5, mx.nd.ones((1, 2, 5)) * -0.25]
+    out, (states, _) = net(x, hs)
+    net.export(str(tmp_path / "step"))
+    sess = ort.InferenceSession(str(tmp_path / "step.onnx"), providers=["CPUExecutionProvider"])
+    names = [i.name for i in sess.get_inputs()]
+    got = sess.run(None, dict(zip(names, [a.asnumpy() for a in [x, *hs]])))
+    for want, have in zip([out, *states], got):
+        np.testing.assert_allclose(have, want.asnumpy(), rtol=1e-5, atol=1e-6)
 
 
 class _Branchy(HybridBlock):

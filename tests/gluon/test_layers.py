@@ -98,7 +98,7 @@ SHAPES = [
     (lambda: nn.LayerNorm(), (3, 4, 6), (3, 4, 6), {"gamma": (6,), "beta": (6,)}),
     (lambda: nn.InstanceNorm(), (2, 3, 5), (2, 3, 5), {"gamma": (3,), "beta": (3,)}),
     (lambda: nn.InstanceNorm(axis=2), (2, 3, 4, 5), (2, 3, 4, 5), {"gamma": (4,)}),
-    (lambda: nn.GroupNorm(num_groups=2), (2, 4, 3), (2, 4, 3), {"gamma": (4,), "beta": (4,)}),
+    (lambda: nn.GroupNorm(num_groups=2), (2, 4, 3), (2, 4, 3), {"gamma": (2,), "beta": (2,)}),
     (lambda: nn.Flatten(), (2, 3, 4), (2, 12), {}),
     (lambda: nn.PReLU(), (2, 3), (2, 3), {"alpha": (1,)}),
     (lambda: nn.PReLU(in_channels=3), (2, 3, 4), (2, 3, 4), {"alpha": (3,)}),

@@ -84,18 +84,6 @@ CASES = [
         lambda p, c: -p[c.astype(int), np.arange(N)][None, :],
     ),
     (
-        "KLDiv",
-        gloss.KLDivLoss(),
-        [np.log(PROB), DIST],
-        lambda p, d: d * (np.log(d + 1e-12) - p),
-    ),
-    (
-        "KLDiv-softmax",
-        gloss.KLDivLoss(from_logits=False),
-        [PRED, DIST],
-        lambda p, d: d * (np.log(d + 1e-12) - np.log(_softmax(p))),
-    ),
-    (
         "Huber",
         gloss.HuberLoss(rho=0.7),
         [PRED, TARGET],
@@ -143,6 +131,19 @@ def test_loss_matches_numpy_formula(name, block, inputs, ref):
     if batch_axis == 0:
         weighted = _call(block, inputs, SW).asnumpy()
         np.testing.assert_allclose(weighted, _mean_rest(elem * SW), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("from_logits", [True, False])
+def test_kldiv_sums_over_the_non_batch_axes(from_logits):
+    # MXNet 1.9.1's KLDivLoss sums (its docstring says mean; its code sums).
+    pred = RNG.normal(size=(N, 2, 3))
+    dist = _softmax(RNG.normal(size=(N, 2, 3)))
+    logp = np.log(_softmax(pred)) if not from_logits else np.log(_softmax(pred, axis=1))
+    arg = pred if not from_logits else logp
+    block = gloss.KLDivLoss(from_logits=from_logits, weight=2.0)
+    got = block(_nd(arg), _nd(dist), _nd(SW.reshape(N, 1, 1))).asnumpy()
+    elem = dist * (np.log(dist + 1e-12) - logp) * SW.reshape(N, 1, 1) * 2.0
+    np.testing.assert_allclose(got, elem.reshape(N, -1).sum(axis=1), rtol=1e-6, atol=1e-9)
 
 
 def test_scalar_weight_scales_the_loss():
@@ -283,3 +284,15 @@ def test_hybridized_loss_equals_eager(name, block, inputs, ref):
     finally:
         block.hybridize(False)
     np.testing.assert_allclose(hybridized, eager, rtol=1e-6, atol=1e-9)
+
+
+def test_sdml_loss_is_kl_of_smoothed_identity_against_softmax_of_negative_distances():
+    x1, x2 = RNG.normal(size=(N, 3)), RNG.normal(size=(N, 3))
+    d = ((x1[:, None, :] - x2[None, :, :]) ** 2).sum(axis=2)
+    logp = -d - np.log(np.exp(-d).sum(axis=1, keepdims=True))
+    labels = np.where(np.eye(N) == 1, 0.7, 0.3 / (N - 1))
+    expected = (labels * (np.log(labels + 1e-12) - logp)).sum(axis=1)
+    block = gloss.SDMLLoss(smoothing_parameter=0.3)
+    np.testing.assert_allclose(block(_nd(x1), _nd(x2)).asnumpy(), expected, rtol=1e-6)
+    block.hybridize()
+    np.testing.assert_allclose(block(_nd(x1), _nd(x2)).asnumpy(), expected, rtol=1e-6)

@@ -229,3 +229,45 @@ def test_load_with_cast_dtype(tmp_path):
     assert pd["w"].data().dtype == np.float32
     pd.load(path, cast_dtype=True, dtype_source="saved")
     assert pd["w"].data().dtype == np.float64 and pd["w"].dtype == np.float64
+
+
+def test_one_independent_copy_per_context():
+    import hybrid as mx
+
+    p = Parameter("w", shape=(2, 3), init=initializer.Constant(0.5))
+    p.initialize(ctx=[mx.cpu(0), mx.cpu(1)])
+    assert p.list_ctx() == [mx.cpu(0), mx.cpu(1)]
+    data, grads = p.list_data(), p.list_grad()
+    assert len(data) == len(grads) == 2
+    assert [d.context for d in data] == [mx.cpu(0), mx.cpu(1)]
+    assert p.data(mx.cpu(1)) is data[1] and p.grad(mx.cpu(0)) is grads[0]
+    data[1][:] = 2.0  # copies are independent arrays
+    assert p.data(mx.cpu(0)).asnumpy().max() == 0.5
+    with mx.cpu(1):
+        assert p.data() is data[1]  # without ctx: the copy on the current context
+    with autograd.record():
+        (data[1] * 3).sum().backward()
+    assert grads[0].asnumpy().max() == 0 and grads[1].asnumpy().min() == 3
+    p.zero_grad()
+    assert all(g.asnumpy().max() == 0 for g in p.list_grad())
+    p.reset_ctx([mx.cpu(2)])  # keeps the average of the copies, as MXNet
+    assert p.list_ctx() == [mx.cpu(2)]
+    np.testing.assert_allclose(p.data().asnumpy(), np.full((2, 3), 1.25))
+    with pytest.raises(RuntimeError, match="not initialized on context cpu\\(0\\)"):
+        p.data(mx.cpu(0))
+
+
+def test_access_errors_are_runtime_errors_as_in_mxnet():
+    p = Parameter("w", shape=(2,))
+    with pytest.raises(RuntimeError, match="has not been initialized"):
+        p.data()
+    q = Parameter("q", shape=(2,), grad_req="null")
+    q.initialize()
+    with pytest.raises(RuntimeError, match="grad_req='null'"):
+        q.grad()
+
+
+def test_unknown_storage_types_are_refused_as_mxnet():
+    for kwargs in ({"stype": "invalid"}, {"grad_stype": "invalid"}):
+        with pytest.raises(AssertionError, match="must be one of 'default', 'row_sparse'"):
+            Parameter("w", shape=(2,), **kwargs)

@@ -95,3 +95,34 @@ def test_imports_with_an_unknown_input_name(tmp_path):
     sym_file, _ = net.export(str(tmp_path / "m"))
     with pytest.raises(HybridError, match="not variables"):
         SymbolBlock.imports(sym_file, ["images"])
+
+
+def test_symbol_block_in_a_name_scope_shares_the_given_parameters_by_name(tmp_path):
+    import hybrid as hmx
+
+    class Net(hmx.gluon.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            with self.name_scope():
+                backbone = hmx.gluon.nn.Dense(4, in_units=3)
+                out = backbone(hmx.sym.var("data"))
+                self.backbone = hmx.gluon.SymbolBlock(
+                    out, hmx.sym.var("data"), params=backbone.collect_params()
+                )
+                self.body = hmx.gluon.nn.Dense(3, in_units=3)
+
+        def hybrid_forward(self, F, x):
+            return self.backbone(self.body(x))
+
+    net1 = Net()
+    names = sorted(net1.collect_params().keys())
+    assert names == ["net0_dense0_bias", "net0_dense0_weight", "net0_dense1_bias",
+                     "net0_dense1_weight"]
+    net1.initialize()
+    net1.hybridize()
+    x = hmx.nd.ones((2, 3))
+    path = str(tmp_path / "net.params")
+    net1.save_parameters(path)
+    net2 = Net()
+    net2.load_parameters(path)
+    np.testing.assert_array_equal(net2(x).asnumpy(), net1(x).asnumpy())

@@ -147,3 +147,51 @@ def test_optimizer_instance_and_argument_checks():
         Trainer(params[0], "sgd")
     with pytest.raises(HybridError, match="kvstore 'dist_async' is not supported"):
         Trainer(params, "sgd", kvstore="dist_async")
+
+
+def test_data_parallel_over_contexts_sums_gradients_and_updates_every_copy():
+    import hybrid as mx
+    from hybrid import gluon
+
+    ctxs = [mx.cpu(0), mx.cpu(1)]
+    data = nd.array(np.arange(12.0).reshape(4, 3))
+    single = gluon.nn.Dense(2, in_units=3)
+    single.initialize(mx.init.Constant(0.5))
+    net = gluon.nn.Dense(2, in_units=3)
+    net.initialize(mx.init.Constant(0.5), ctx=ctxs)
+    args = ("sgd", {"learning_rate": 0.01, "momentum": 0.9})
+    t_single = Trainer(single.collect_params(), *args)
+    t_multi = Trainer(net.collect_params(), *args)
+    for hybridize in (False, True):
+        net.hybridize(hybridize)
+        with autograd.record():
+            loss = (single(data) ** 2).sum()
+        loss.backward()
+        t_single.step(4)
+        xs = gluon.utils.split_and_load(data, ctxs)
+        assert [x.context for x in xs] == ctxs
+        with autograd.record():
+            losses = [(net(x) ** 2).sum() for x in xs]
+        assert [loss.context for loss in losses] == ctxs
+        for loss in losses:
+            loss.backward()
+        t_multi.step(4)
+        for name in ("weight", "bias"):
+            want = getattr(single, name).data().asnumpy()
+            for copy in getattr(net, name).list_data():
+                np.testing.assert_allclose(copy.asnumpy(), want, rtol=1e-5)
+
+
+def test_allreduce_grads_sums_the_copies():
+    import hybrid as mx
+
+    x = Parameter("x", shape=(3,), init="zeros")
+    x.initialize(ctx=[mx.cpu(0), mx.cpu(1)])
+    trainer = Trainer([x], "sgd", {"learning_rate": 1.0})
+    with autograd.record():
+        for i, w in enumerate(x.list_data()):
+            ((i + 1) * w).sum().backward()
+    trainer.allreduce_grads()
+    assert [g.asnumpy().tolist() for g in x.list_grad()] == [[3.0] * 3, [3.0] * 3]
+    trainer.update(1)
+    assert [d.asnumpy().tolist() for d in x.list_data()] == [[-3.0] * 3, [-3.0] * 3]

@@ -14,6 +14,7 @@ from hybrid.base import ShapeError
 from hybrid.ops.registry import get_op
 
 nd = mx.nd
+sym = mx.sym
 
 
 def _arr(x):
@@ -139,10 +140,11 @@ def test_instancenorm_normalises_each_sample_and_channel():
             np.testing.assert_allclose(y[n, c], expected, rtol=1e-10)
 
 
-def test_groupnorm_normalises_channel_groups_with_per_channel_affine():
+def test_groupnorm_normalises_channel_groups_with_one_affine_per_group():
+    # MXNet 1.9.1's GroupNorm: gamma and beta have shape (num_groups,), one scale per group.
     rng = np.random.default_rng(6)
     x = rng.normal(size=(2, 6, 3)) * 2 + 1
-    gamma, beta = rng.uniform(0.5, 1.5, 6), rng.normal(size=6)
+    gamma, beta = rng.uniform(0.5, 1.5, 3), rng.normal(size=3)
     y, mean, std = nd.GroupNorm(
         _arr(x), _arr(gamma), _arr(beta), num_groups=3, output_mean_var=True
     )
@@ -152,9 +154,14 @@ def test_groupnorm_normalises_channel_groups_with_per_channel_affine():
             v = x[n, 2 * g : 2 * g + 2]
             np.testing.assert_allclose(mean.asnumpy()[n, g], v.mean(), rtol=1e-12)
             np.testing.assert_allclose(std.asnumpy()[n, g], np.sqrt(v.var() + 1e-5), rtol=1e-12)
-            for c in (2 * g, 2 * g + 1):
-                expected = (x[n, c] - v.mean()) / np.sqrt(v.var() + 1e-5) * gamma[c] + beta[c]
-                np.testing.assert_allclose(y.asnumpy()[n, c], expected, rtol=1e-10)
+            expected = (v - v.mean()) / np.sqrt(v.var() + 1e-5) * gamma[g] + beta[g]
+            np.testing.assert_allclose(y.asnumpy()[n, 2 * g : 2 * g + 2], expected, rtol=1e-10)
+
+
+def test_groupnorm_completes_gamma_and_beta_to_num_groups():
+    g = sym.GroupNorm(sym.var("data"), sym.var("gamma"), sym.var("beta"), num_groups=2)
+    arg_shapes, out_shapes, _ = g.infer_shape(data=(3, 4, 5))
+    assert arg_shapes == [(3, 4, 5), (2,), (2,)] and out_shapes == [(3, 4, 5)]
 
 
 def test_errors_name_the_op_and_the_shapes():

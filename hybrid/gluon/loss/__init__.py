@@ -20,7 +20,7 @@ from .classification import (
     SoftmaxCrossEntropyLoss,
     SquaredHingeLoss,
 )
-from .embedding import CosineEmbeddingLoss, TripletLoss
+from .embedding import CosineEmbeddingLoss, SDMLLoss, TripletLoss
 from .regression import HuberLoss, L1Loss, L2Loss, PoissonNLLLoss
 from .sequence import CTCLoss
 
@@ -41,4 +41,5 @@ __all__ = [
     "TripletLoss",
     "PoissonNLLLoss",
     "CosineEmbeddingLoss",
+    "SDMLLoss",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...base import HybridError
-from .base import Loss, reshape_like, softrelu
+from .base import Loss, apply_weighting, reshape_like, softrelu
 
 
 class SigmoidBinaryCrossEntropyLoss(Loss):
@@ -114,10 +114,11 @@ SoftmaxCELoss = SoftmaxCrossEntropyLoss
 
 
 class KLDivLoss(Loss):
-    """Kullback-Leibler divergence: ``L = label * (log(label + 1e-12) - pred)``.
+    """Kullback-Leibler divergence: ``L = sum_i label_i * (log(label_i + 1e-12) - pred_i)``.
 
     ``pred`` is a log-probability (``from_logits=True``, the default) or unnormalised scores that
-    get ``log_softmax`` along ``axis``. Output: ``(batch_size,)``.
+    get ``log_softmax`` along ``axis``. The terms are summed over every axis but the batch axis,
+    as MXNet 1.9.1's code does (its docstring says mean). Output: ``(batch_size,)``.
     """
 
     def __init__(
@@ -136,7 +137,8 @@ class KLDivLoss(Loss):
         if not self._from_logits:
             pred = F.log_softmax(pred, axis=self._axis)
         loss = label * (F.log(label + 1e-12) - pred)
-        return self._batch_mean(F, loss, sample_weight, self._weight)
+        loss = apply_weighting(F, loss, self._weight, sample_weight)
+        return F.sum(loss, axis=self._batch_axis, exclude=True)
 
 
 class HingeLoss(Loss):

@@ -1,10 +1,12 @@
-"""Embedding losses: triplet and cosine embedding."""
+"""Embedding losses: triplet, cosine embedding and SDML."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ...base import ShapeError
 from .base import Loss, apply_weighting, reshape_like
+from .classification import KLDivLoss
 
 
 class TripletLoss(Loss):
@@ -56,3 +58,42 @@ class CosineEmbeddingLoss(Loss):
         y_norm = F.norm(y, axis=axis).reshape((-1, 1))
         x_dot_y = F.sum(x * y, axis=axis).reshape((-1, 1))
         return x_dot_y / F._maximum_scalar(x_norm * y_norm, scalar=1e-12)
+
+
+class SDMLLoss(Loss):
+    """Smoothed deep metric learning loss (MXNet 1.9.1's ``gluon.loss.SDMLLoss``).
+
+    Row ``i`` of ``x2`` is the positive sample of row ``i`` of ``x1``; every other row of the batch
+    is a negative. With ``D[i, j] = sum((x1[i] - x2[j])**2)``, the loss of row ``i`` is the KL
+    divergence between the smoothed identity labels (``1 - smoothing_parameter`` on the diagonal,
+    ``smoothing_parameter / (batch_size - 1)`` elsewhere) and ``log_softmax(-D[i])``, summed
+    over the batch, as ``KLDivLoss`` does. As in MXNet, ``weight`` is accepted but not applied.
+
+    Inputs: ``x1``, ``x2`` of shape ``(batch_size, vector_dim)``. Output: ``(batch_size,)``.
+    """
+
+    def __init__(
+        self,
+        smoothing_parameter: float = 0.3,
+        weight: float | None = 1.0,
+        batch_axis: int = 0,
+        **kwargs: Any,
+    ):
+        super().__init__(weight, batch_axis, **kwargs)
+        self.kl_loss = KLDivLoss(from_logits=True)
+        self.smoothing_parameter = smoothing_parameter
+
+    def hybrid_forward(self, F, x1, x2):
+        if x1.shape is None or x1.shape != x2.shape or len(x1.shape) != 2:
+            raise ShapeError(
+                f"{self.name}: x1 {x1.shape} and x2 {x2.shape} must both be "
+                "(batch_size, vector_dim)"
+            )
+        n = x1.shape[0]
+        gold = F.eye(n, dtype=x1.dtype)
+        labels = gold * (1 - self.smoothing_parameter) + (1 - gold) * (
+            self.smoothing_parameter / (n - 1)
+        )
+        diff = F.broadcast_sub(x1.expand_dims(1), x2.expand_dims(0))  # (N, N, dim)
+        distances = F.sum(F.square(diff), axis=2)
+        return self.kl_loss(F.log_softmax(-distances, axis=1), labels)

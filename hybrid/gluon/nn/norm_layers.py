@@ -1,7 +1,8 @@
 """Normalization layers: BatchNorm, InstanceNorm, LayerNorm, GroupNorm (MXNet 1.9 ``gluon.nn``).
 
 Each owns ``gamma`` and ``beta`` of shape ``(in_channels,)``; with ``in_channels=0`` the size comes
-from the first input (deferred initialization through the op's ``infer``).
+from the first input (deferred initialization through the op's ``infer``). GroupNorm's are
+``(num_groups,)``, as in MXNet.
 """
 
 from __future__ import annotations
@@ -279,7 +280,8 @@ class LayerNorm(_AffineNorm):
 class GroupNorm(_AffineNorm):
     """Group normalization: channels split into ``num_groups``; moments over each group.
 
-    ``y = gamma * (x - mean) / sqrt(var + epsilon) + beta`` with per-channel gamma and beta.
+    ``y = gamma * (x - mean) / sqrt(var + epsilon) + beta`` with one gamma and one beta per
+    group: both have shape ``(num_groups,)``, as in MXNet 1.9.1.
 
     Parameters
     ----------
@@ -287,9 +289,9 @@ class GroupNorm(_AffineNorm):
     epsilon : float, default 1e-5
     center, scale : bool, default True
     beta_initializer, gamma_initializer : default 'zeros', 'ones'
-    in_channels : int, default 0
 
-    Inputs: ``data`` ``(batch_size, channels, ...)``. Outputs: the same shape.
+    Inputs: ``data`` ``(batch_size, channels, ...)`` with ``channels`` divisible by
+    ``num_groups``. Outputs: the same shape.
     """
 
     _op_name = "GroupNorm"
@@ -302,7 +304,6 @@ class GroupNorm(_AffineNorm):
         scale: bool = True,
         beta_initializer: Any = "zeros",
         gamma_initializer: Any = "ones",
-        in_channels: int = 0,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -313,8 +314,12 @@ class GroupNorm(_AffineNorm):
             scale,
             beta_initializer,
             gamma_initializer,
-            in_channels,
+            num_groups,
         )
+
+    def __repr__(self) -> str:
+        content = ", ".join(f"{k}={v!r}" for k, v in self._kwargs.items())
+        return f"{type(self).__name__}({content})"
 
     def hybrid_forward(self, F: Any, data: Any, gamma: Any, beta: Any) -> Any:
         return F.GroupNorm(
