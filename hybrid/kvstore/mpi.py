@@ -84,6 +84,14 @@ def _abort_all(exc_type: type, exc: BaseException, tb: Any) -> None:
     sys.stderr.flush()
     sys.stdout.flush()
     mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is None and size > 1:
+        # NOTE: a rank that exits before MPI starts can leave Open MPI's launcher waiting forever
+        # for its peers (seen with Open MPI 5.0.11 while another rank was in MPI_Init); joining
+        # MPI just to abort ends the job through the launcher's own path.
+        try:
+            from mpi4py import MPI as mpi
+        except ImportError:
+            mpi = None
     if mpi is not None and mpi.Is_initialized() and not mpi.Is_finalized():
         mpi.COMM_WORLD.Abort(1)
     # MPI is not running here: exiting without finalising is enough for the launcher to stop
