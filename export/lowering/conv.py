@@ -3,17 +3,21 @@
 MXNet's symmetric ``pad`` becomes ONNX's ``pads`` (all begins, then all ends); an empty ``stride``
 or ``dilate`` means ones, as ONNX's defaults. Weight layouts are the same on both sides:
 ``(num_filter, channel / group, *kernel)`` for Conv, ``(channel, num_filter / group, *kernel)``
-for ConvTranspose (``deconv.py``).
+for ConvTranspose (``deconv.py``). Channel-last layouts lower to Transposes around the
+channel-first node (see Note [Channel-last layouts] in ``hybrid/ops/_layout.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from hybrid.ops._layout import is_channel_last, shape_to_first, to_first_perm, to_last_perm
 from hybrid.ops.conv import conv_window
 
 from ..builder import Builder, Call
 from . import lowering
 
-__all__ = ["onnx_window_attrs"]
+__all__ = ["channel_first", "onnx_window_attrs"]
 
 
 @lowering("FullyConnected")
@@ -43,7 +47,28 @@ def onnx_window_attrs(n: Call, before: tuple, after: tuple) -> dict:
     }
 
 
+def channel_first(rule: Callable[[Builder, Call], str]) -> Callable[[Builder, Call], str]:
+    """``rule`` for channel-first calls, bridged by Transposes for channel-last ones."""
+
+    def lower(ctx: Builder, n: Call) -> str:
+        if not is_channel_last(n.attrs):
+            return rule(ctx, n)
+        inputs = [
+            ctx.node("Transpose", [x], perm=to_first_perm(len(s))) if len(s) >= 3 else x
+            for x, s in zip(n.inputs, n.in_shapes)
+        ]
+        call = n._replace(
+            inputs=inputs,
+            in_shapes=[shape_to_first(s) for s in n.in_shapes],
+            out_shapes=[shape_to_first(s) for s in n.out_shapes],
+        )
+        return ctx.node("Transpose", [rule(ctx, call)], perm=to_last_perm(len(n.out_shapes[0])))
+
+    return lower
+
+
 @lowering("Convolution")
+@channel_first
 def _convolution(ctx: Builder, n: Call) -> str:
     win = conv_window(n.name, n.attrs)
     return ctx.node("Conv", n.inputs, **onnx_window_attrs(n, win.pad, win.pad))

@@ -7,10 +7,11 @@ from hybrid.ops.deconv import deconv_extra, deconv_geometry
 
 from ..builder import Builder, Call
 from . import lowering
-from .conv import onnx_window_attrs
+from .conv import channel_first, onnx_window_attrs
 
 
 @lowering("Deconvolution")
+@channel_first
 def _deconvolution(ctx: Builder, n: Call) -> str:
     win = conv_window(n.name, n.attrs)
     adj, target = deconv_extra(n.name, n.attrs, len(win.kernel))

@@ -22,6 +22,7 @@ from hybrid.ops.pooling import pool_counts, pool_geometry, upsampling_scales
 
 from ..builder import Builder, Call
 from . import lowering
+from .conv import channel_first
 from .nn import scalar
 
 _GLOBAL = {"max": "GlobalMaxPool", "avg": "GlobalAveragePool"}
@@ -66,6 +67,7 @@ def _ceil_agrees(geo, sizes: tuple) -> bool:
 
 
 @lowering("Pooling")
+@channel_first
 def _pooling(ctx: Builder, n: Call) -> str:
     a, x, dtype = n.attrs, n.inputs[0], n.in_dtypes[0]
     kind, convention = a["pool_type"], a["pooling_convention"]

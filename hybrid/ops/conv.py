@@ -26,12 +26,13 @@ from ._im2col import (
     gemm,
     window_attrs,
 )
+from ._layout import channel_last_aware
 from ._util import complete_shape, same_dtype
 from .attrs import REQUIRED, Attr
 from .registry import Op, Sample, register
 
 _POSITIVE = (lambda v: v >= 1, "a positive integer")
-_LAYOUTS = (None, "NCW", "NCHW", "NCDHW")
+_LAYOUTS = (None, "NCW", "NCHW", "NCDHW", "NHWC", "NDHWC")
 _TUNE = (None, "off", "limited_workspace", "fastest")
 
 __all__ = [
@@ -193,8 +194,9 @@ def _conv_out(data: tuple, win: Window) -> tuple:
 
 
 @register
+@channel_last_aware
 class Convolution(Op):
-    """N-D convolution (1-D, 2-D, 3-D; channel-first layouts) with groups.
+    """N-D convolution (1-D, 2-D, 3-D; channel-first or channel-last layouts) with groups.
 
     ``out[n, f] = bias[f] + sum_{c in group(f), k} weight[f, c, k] * pad(data)[n, c, s*o + d*k]``.
 
@@ -210,7 +212,10 @@ class Convolution(Op):
         Split channels into groups convolved separately (``num_group = channels``: depthwise).
     no_bias : bool, default False
     workspace, cudnn_tune, cudnn_off : accepted for MXNet compatibility and ignored.
-    layout : None, 'NCW', 'NCHW' or 'NCDHW'
+    layout : None, 'NCW', 'NCHW', 'NCDHW', 'NHWC' or 'NDHWC'
+        Channel-last layouts take data ``(batch_size, *spatial, channel)``, weight
+        ``(num_filter, *kernel, channel / num_group)`` and give ``(batch_size, *out,
+        num_filter)`` (see Note [Channel-last layouts] in ``_layout.py``).
 
     Inputs: ``data`` ``(batch_size, channel, *spatial)``, ``weight``
     ``(num_filter, channel / num_group, *kernel)``, ``bias`` ``(num_filter,)``. Output
@@ -262,6 +267,15 @@ class Convolution(Op):
             # as GEMM]), with the data gradient by correlation, then by GEMM and col2im.
             case((1, 4, 18, 18), (4, 2, 3, 3), num_group=2, pad=(1, 1)),
             case((2, 2, 33, 33), (4, 2, 3, 3), bias=False, stride=(2, 2)),
+            Sample(  # channel-last: data (N, H, W, C), weight (F, KH, KW, C / G)
+                [rng.normal(size=(2, 5, 6, 4)), rng.normal(size=(6, 3, 2, 2)), rng.normal(size=6)],
+                {"kernel": (3, 2), "num_filter": 6, "num_group": 2, "pad": (1, 0),
+                 "layout": "NHWC"},
+            ),
+            Sample(
+                [rng.normal(size=(1, 3, 4, 4, 2)), rng.normal(size=(3, 2, 2, 3, 2))],
+                {"kernel": (2, 2, 3), "num_filter": 3, "no_bias": True, "layout": "NDHWC"},
+            ),
         ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..base import AttrError, ShapeError
 from ._im2col import Window, batch_major, channel_major, conv_adjoint, correlate, gemm
+from ._layout import channel_last_aware
 from ._util import same_dtype
 from .attrs import Attr
 from .conv import check_arity, check_data, complete_params, conv_attrs, conv_window
@@ -52,6 +53,7 @@ def deconv_extra(op: str, a: dict, nd: int) -> tuple[tuple, tuple]:
 
 
 @register
+@channel_last_aware
 class Deconvolution(Op):
     """Transposed convolution: the gradient of :func:`Convolution` with respect to its data.
 
@@ -70,7 +72,10 @@ class Deconvolution(Op):
         Output channels.
     num_group : int, default 1
     no_bias : bool, default True
-    workspace, cudnn_tune, cudnn_off : accepted and ignored. layout : channel-first only.
+    workspace, cudnn_tune, cudnn_off : accepted and ignored.
+    layout : None, 'NCW', 'NCHW', 'NCDHW', 'NHWC' or 'NDHWC'
+        Channel-last layouts take data ``(batch_size, *spatial, channel)``, weight
+        ``(channel, *kernel, num_filter / num_group)`` (see Note [Channel-last layouts]).
 
     Inputs: ``data`` ``(batch_size, channel, *spatial)``, ``weight``
     ``(channel, num_filter / num_group, *kernel)``, ``bias`` ``(num_filter,)``. Output
@@ -142,4 +147,9 @@ class Deconvolution(Op):
             case((1, 2, 3, 3), (2, 2, 3, 3), 2, stride=(2, 2), target_shape=(6, 7)),
             case((1, 2, 2, 3), (2, 3, 2, 2), 3, bias=True, stride=(1, 2), pad=(0, 1), adj=(0, 1)),
             case((1, 2, 16, 16), (2, 3, 3, 3), 3, bias=True),  # per-image layout
+            Sample(  # channel-last: data (N, H, W, C), weight (C, KH, KW, F / G)
+                [rng.normal(size=(2, 3, 4, 4)), rng.normal(size=(4, 2, 3, 3)), rng.normal(size=6)],
+                {"kernel": (2, 3), "num_filter": 6, "num_group": 2, "no_bias": False,
+                 "stride": (2, 1), "layout": "NHWC"},
+            ),
         ]

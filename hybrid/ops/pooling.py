@@ -13,6 +13,7 @@ import numpy as np
 from ..base import AttrError, HybridError, ShapeError
 from ._buffers import buffers
 from ._im2col import Window, crop_spatial, offset_slices, pad_spatial, window_attrs
+from ._layout import CHANNEL_LAST, channel_last_aware
 from ._util import same_dtype
 from .attrs import REQUIRED, Attr
 from .registry import Op, Sample, register
@@ -123,8 +124,9 @@ def _max_pool_grad(
 
 
 @register
+@channel_last_aware
 class Pooling(Op):
-    """Pooling over 1-D, 2-D or 3-D windows of channel-first data.
+    """Pooling over 1-D, 2-D or 3-D windows of channel-first or channel-last data.
 
     ``max``: window maximum (gradient to the first maximum); ``avg``: window sum over a count
     (see ``count_include_pad``); ``sum``: window sum; ``lp``: ``(sum x^p)^(1/p)``.
@@ -146,7 +148,10 @@ class Pooling(Op):
         1, 2 or 3, required for ``lp``.
     count_include_pad : bool, optional (None means True)
         Whether ``avg`` divides by the window size clipped to the padded data, or to the data.
-    cudnn_off : ignored. layout : None or channel-first ('NCW', 'NCHW', 'NCDHW').
+    cudnn_off : ignored.
+    layout : None, 'NCW', 'NCHW', 'NCDHW', 'NWC', 'NHWC' or 'NDHWC'
+        Channel-last layouts pool ``(batch_size, *spatial, channel)`` data (see Note
+        [Channel-last layouts] in ``_layout.py``).
     """
 
     name = "Pooling"
@@ -161,7 +166,7 @@ class Pooling(Op):
         Attr("pad", "shape", ()),
         Attr("p_value", "int?", None, choices=(None, 1, 2, 3)),
         Attr("count_include_pad", "bool?", None),
-        Attr("layout", "str?", None, choices=(None, "NCW", "NCHW", "NCDHW")),
+        Attr("layout", "str?", None, choices=(None, "NCW", "NCHW", "NCDHW", *CHANNEL_LAST)),
     )
 
     def infer(in_shapes, in_dtypes, **a):
@@ -243,6 +248,9 @@ class Pooling(Op):
             case((2, 2, 7), True, kernel=(3,), stride=(2,), pool_type="lp", p_value=3),
             case((2, 3, 4, 5), global_pool=True, pool_type="avg"),
             case((2, 2, 7), kernel=(3,), stride=(2,), pooling_convention="same"),
+            case((2, 6, 5, 3), kernel=(2, 2), stride=(2, 1), layout="NHWC"),
+            case((2, 7, 3), kernel=(3,), pad=(1,), pool_type="avg", layout="NWC"),
+            case((1, 3, 4, 2, 2), global_pool=True, pool_type="avg", layout="NDHWC"),
         ]
 
 

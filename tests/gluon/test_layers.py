@@ -382,8 +382,8 @@ def test_conv_and_pool_repr():
 
 
 def test_layout_and_argument_errors():
-    with pytest.raises(HybridError, match="layout='NHWC' is not supported"):
-        nn.Conv2D(2, 3, layout="NHWC")
+    with pytest.raises(HybridError, match="layout='NCW' is not supported"):
+        nn.Conv2D(2, 3, layout="NCW")
     with pytest.raises(HybridError, match="kernel_size"):
         nn.Conv2D(2, (3, 3, 3))
     with pytest.raises(HybridError, match="ReflectionPad2D"):

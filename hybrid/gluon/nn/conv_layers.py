@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...base import HybridError, numeric_types
+from ...ops._layout import CHANNEL_LAST, shape_to_last
 from ..block import HybridBlock
 from .activations import Activation
 from .basic_layers import infer_param_shapes
@@ -30,13 +31,17 @@ def as_tuple(layer: str, name: str, value: Any, n: int) -> tuple:
 
 
 _CHANNEL_FIRST = {1: "NCW", 2: "NCHW", 3: "NCDHW"}
+_CHANNEL_LAST = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
 
 
-def check_layout(layer: str, layout: str, n: int) -> None:
-    if layout != _CHANNEL_FIRST[n]:
+def check_layout(layer: str, layout: str, n: int, channel_last: bool = True) -> None:
+    """``layout`` must be the channel-first one of ``n`` spatial dims or, when allowed, the
+    channel-last one (MXNet 1.9's 1-D convolutions are channel-first only).
+    """
+    allowed = (_CHANNEL_FIRST[n], _CHANNEL_LAST[n]) if channel_last else (_CHANNEL_FIRST[n],)
+    if layout not in allowed:
         raise HybridError(
-            f"{layer}: layout={layout!r} is not supported; hybrid's {n}-D ops use the "
-            f"channel-first layout {_CHANNEL_FIRST[n]!r}"
+            f"{layer}: layout={layout!r} is not supported; expected one of {allowed}"
         )
 
 
@@ -68,7 +73,7 @@ class _Conv(HybridBlock):
         super().__init__(**kwargs)
         name = type(self).__name__
         n = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else len(layout) - 2
-        check_layout(name, layout, n)
+        check_layout(name, layout, n, channel_last=n > 1)
         with self.name_scope():
             self._channels = channels
             self._in_channels = in_channels
@@ -90,6 +95,8 @@ class _Conv(HybridBlock):
                 wshape = (channels, in_channels // groups, *kernel)
             else:
                 wshape = (in_channels, channels // groups, *kernel)
+            if layout in CHANNEL_LAST:
+                wshape = shape_to_last(wshape)
             self.weight = self.params.get(
                 "weight", shape=wshape, init=weight_initializer, allow_deferred_init=True
             )
@@ -121,7 +128,10 @@ class _Conv(HybridBlock):
         k = self._kwargs
         n = len(k["kernel"])
         shape = self.weight.shape
-        in_ch = shape[1] if self._op_name == "Convolution" else shape[0]
+        if self._op_name != "Convolution":
+            in_ch = shape[0]
+        else:
+            in_ch = shape[-1] if k["layout"] in CHANNEL_LAST else shape[1]
         s = f"{type(self).__name__}({in_ch or None} -> {self._channels}, "
         s += f"kernel_size={k['kernel']}, stride={k['stride']}"
         if k["pad"] != (0,) * n:
@@ -150,7 +160,9 @@ _CONV_DOC = """{n}-D convolution layer: ``out = activation(conv(x, weight) + bia
     groups : int, default 1
         Channel groups convolved separately.
     layout : str, default '{layout}'
-        Only the channel-first layout is supported.
+        The channel-first layout, or (2-D and 3-D) the channel-last one ('NHWC', 'NDHWC'):
+        data ``(batch_size, *spatial, in_channels)`` and weight
+        ``(channels, *kernel_size, in_channels / groups)``.
     activation : str, optional
     use_bias : bool, default True
     weight_initializer : Initializer, optional
@@ -167,7 +179,8 @@ _CONV_DOC = """{n}-D convolution layer: ``out = activation(conv(x, weight) + bia
 _DECONV_DOC = """{n}-D transposed convolution (deconvolution) layer.
 
     Parameters are Conv{n}D's plus ``output_padding`` (int or tuple of {n} ints, default 0):
-    extra rows added at the end of the output. Layout default '{layout}'.
+    extra rows added at the end of the output. Layout default '{layout}'; 2-D and 3-D layers
+    also take the channel-last one, with weight ``(in_channels, *kernel_size, channels / groups)``.
 
     Attributes: ``weight`` ``(in_channels, channels / groups, *kernel_size)``, ``bias``
     ``(channels,)``.

@@ -26,7 +26,9 @@ __all__ = [
 
 
 class _Pooling(HybridBlock):
-    """Family base of the pooling layers (the ``Pooling`` op)."""
+    """Family base of the pooling layers (the ``Pooling`` op) of ``_ndim`` spatial dims."""
+
+    _ndim = 0
 
     def __init__(
         self,
@@ -41,7 +43,7 @@ class _Pooling(HybridBlock):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        name, n = type(self).__name__, len(layout) - 2
+        name, n = type(self).__name__, self._ndim
         check_layout(name, layout, n)
         pool_size = as_tuple(name, "pool_size", pool_size, n)
         strides = pool_size if strides is None else strides
@@ -81,6 +83,7 @@ _POOL_DOC = """{n}-D {kind} pooling.
         Default: ``pool_size``.
     padding : int or tuple of {n} ints, default 0
     layout : str, default '{layout}'
+        Or the channel-last layout: data ``(batch_size, *spatial, channels)``.
     ceil_mode : bool, default False
         Round the output size up instead of down.{extra}
 
@@ -95,6 +98,7 @@ _COUNT_PAD = """
 
 class MaxPool1D(_Pooling):
     __doc__ = _POOL_DOC.format(n=1, kind="max", layout="NCW", extra="")
+    _ndim = 1
 
     def __init__(
         self,
@@ -110,6 +114,7 @@ class MaxPool1D(_Pooling):
 
 class MaxPool2D(_Pooling):
     __doc__ = _POOL_DOC.format(n=2, kind="max", layout="NCHW", extra="")
+    _ndim = 2
 
     def __init__(
         self,
@@ -125,6 +130,7 @@ class MaxPool2D(_Pooling):
 
 class MaxPool3D(_Pooling):
     __doc__ = _POOL_DOC.format(n=3, kind="max", layout="NCDHW", extra="")
+    _ndim = 3
 
     def __init__(
         self,
@@ -140,6 +146,7 @@ class MaxPool3D(_Pooling):
 
 class AvgPool1D(_Pooling):
     __doc__ = _POOL_DOC.format(n=1, kind="average", layout="NCW", extra=_COUNT_PAD)
+    _ndim = 1
 
     def __init__(
         self,
@@ -166,6 +173,7 @@ class AvgPool1D(_Pooling):
 
 class AvgPool2D(_Pooling):
     __doc__ = _POOL_DOC.format(n=2, kind="average", layout="NCHW", extra=_COUNT_PAD)
+    _ndim = 2
 
     def __init__(
         self,
@@ -192,6 +200,7 @@ class AvgPool2D(_Pooling):
 
 class AvgPool3D(_Pooling):
     __doc__ = _POOL_DOC.format(n=3, kind="average", layout="NCDHW", extra=_COUNT_PAD)
+    _ndim = 3
 
     def __init__(
         self,
@@ -223,8 +232,7 @@ class _GlobalPooling(_Pooling):
 
     def __init__(self, layout: str | None = None, **kwargs: Any):
         layout = layout or self._default_layout
-        n = len(layout) - 2
-        super().__init__((1,) * n, None, 0, True, True, self._pool_type, layout, **kwargs)
+        super().__init__((1,) * self._ndim, None, 0, True, True, self._pool_type, layout, **kwargs)
 
 
 def _global_doc(n: int, kind: str, layout: str) -> str:
@@ -236,33 +244,39 @@ def _global_doc(n: int, kind: str, layout: str) -> str:
 
 class GlobalMaxPool1D(_GlobalPooling):
     __doc__ = _global_doc(1, "max", "NCW")
+    _ndim = 1
     _default_layout = "NCW"
 
 
 class GlobalMaxPool2D(_GlobalPooling):
     __doc__ = _global_doc(2, "max", "NCHW")
+    _ndim = 2
     _default_layout = "NCHW"
 
 
 class GlobalMaxPool3D(_GlobalPooling):
     __doc__ = _global_doc(3, "max", "NCDHW")
+    _ndim = 3
     _default_layout = "NCDHW"
 
 
 class GlobalAvgPool1D(_GlobalPooling):
     __doc__ = _global_doc(1, "average", "NCW")
+    _ndim = 1
     _default_layout = "NCW"
     _pool_type = "avg"
 
 
 class GlobalAvgPool2D(_GlobalPooling):
     __doc__ = _global_doc(2, "average", "NCHW")
+    _ndim = 2
     _default_layout = "NCHW"
     _pool_type = "avg"
 
 
 class GlobalAvgPool3D(_GlobalPooling):
     __doc__ = _global_doc(3, "average", "NCDHW")
+    _ndim = 3
     _default_layout = "NCDHW"
     _pool_type = "avg"
 

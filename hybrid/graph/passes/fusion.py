@@ -38,6 +38,7 @@ import numpy as np
 from ...base import HybridError
 from ...ops._buffers import FRESH, buffers
 from ...ops._im2col import batch_major, channel_major
+from ...ops._layout import is_channel_last
 from ...ops.activation import sigmoid
 from ...ops.conv import add_bias, conv_grads, conv_product
 from ...ops.pooling import Pooling
@@ -213,6 +214,8 @@ def _fused_node(name: str, inputs: list[Value], attrs: dict, like: Node) -> Node
 
 
 def _is_linear(node: Node) -> bool:
+    if is_channel_last(node.attrs):  # fused rules compute channel-first only
+        return False
     return node.op.name in _LINEAR or (node.op is FusedLinear and node.attrs["act"] is None)
 
 
@@ -236,7 +239,9 @@ def _bn_foldable(producer: Node, bn: Node) -> bool:
     convolution and the last axis for FullyConnected (where the weight's rows are the channels).
     """
     shape, a = producer.outputs[0].shape, bn.attrs
-    if producer.op.name not in _LINEAR or bn.op.name != "BatchNorm" or not shape:
+    if producer.op.name not in _LINEAR or is_channel_last(producer.attrs):
+        return False
+    if bn.op.name != "BatchNorm" or not shape:
         return False
     channel = 1 if producer.op.name == "Convolution" else len(shape) - 1
     return not a["is_train"] and not a["output_mean_var"] and a["axis"] % len(shape) == channel
@@ -246,10 +251,10 @@ def _poolable(producer: Node, pool: Node) -> bool:
     """A convolution, rectified or not, followed by max pooling: see Note [Pooling inside a fused
     convolution].
     """
-    if pool.op is not Pooling or pool.attrs["pool_type"] != "max":
+    if pool.op is not Pooling or pool.attrs["pool_type"] != "max" or is_channel_last(pool.attrs):
         return False
     if producer.op.name == "Convolution":
-        return True
+        return not is_channel_last(producer.attrs)
     a = producer.attrs
     return (producer.op is FusedLinear and a["base"].name == "Convolution"
             and a["pool"] is None and a["act"] in (None, "relu"))
