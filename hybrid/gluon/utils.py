@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..base import HybridError
+from ..base import HybridError, ShapeError
 from ..ndarray import NDArray, array
 
 __all__ = [
@@ -51,12 +51,12 @@ def split_data(
     """
     size = data.shape[batch_axis]
     if size < num_slice:
-        raise HybridError(
+        raise ShapeError(
             f"split_data: too many slices ({num_slice}) for data with shape {data.shape} "
             f"along axis {batch_axis}"
         )
     if even_split and size % num_slice != 0:
-        raise HybridError(
+        raise ShapeError(  # a ValueError, as MXNet raises
             f"split_data: data with shape {data.shape} cannot be evenly split into {num_slice} "
             f"slices along axis {batch_axis}. Use a batch size that's a multiple of {num_slice} "
             f"or set even_split=False to allow uneven partitioning of data."

@@ -229,7 +229,8 @@ class Embedding(Op):
     the output gradient into the rows picked; ``data`` gets none.
 
     Parameters: ``input_dim``, ``output_dim`` (required), ``dtype`` (of the weight, float32),
-    ``sparse_grad`` (only False: gradients are dense).
+    ``sparse_grad`` (accepted; MXNet then makes the weight's gradient row-sparse, hybrid keeps it
+    dense: the same values, zero in the rows not picked).
     """
 
     name = "Embedding"
@@ -239,7 +240,7 @@ class Embedding(Op):
         Attr("input_dim", "int", check=(lambda v: v > 0, "positive")),
         Attr("output_dim", "int", check=(lambda v: v > 0, "positive")),
         Attr("dtype", "dtype", np.dtype(np.float32)),
-        Attr("sparse_grad", "bool", False, check=(lambda v: not v, "False (no sparse arrays)")),
+        Attr("sparse_grad", "bool", False),
     )
     completes = (1,)
 

@@ -388,3 +388,17 @@ def test_layout_and_argument_errors():
         nn.Conv2D(2, (3, 3, 3))
     with pytest.raises(HybridError, match="ReflectionPad2D"):
         nn.ReflectionPad2D((1, 2))
+
+
+@pytest.mark.parametrize("hybridize", [False, True])
+def test_embedding_sparse_grad_is_accepted_and_kept_dense(hybridize):
+    layer = nn.Embedding(6, 3, sparse_grad=True)
+    layer.initialize()
+    if hybridize:
+        layer.hybridize()
+    idx = nd.array([4, 1, 1])
+    with autograd.record():
+        layer(idx).backward()
+    grad = layer.weight.grad()
+    assert grad.stype == "default" and layer.weight.grad_stype == "row_sparse"
+    np.testing.assert_array_equal(grad.asnumpy()[:, 0], [0, 2, 0, 0, 1, 0])

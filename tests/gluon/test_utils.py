@@ -30,6 +30,8 @@ def test_split_data_errors():
     x = mx.nd.zeros((5, 2))
     with pytest.raises(HybridError, match="evenly"):
         utils.split_data(x, 2)
+    with pytest.raises(ValueError, match="evenly"):  # MXNet's error type
+        utils.split_data(x, 2)
     with pytest.raises(HybridError, match="too many slices"):
         utils.split_data(x, 6, even_split=False)
 

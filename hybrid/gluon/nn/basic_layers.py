@@ -177,7 +177,8 @@ class Embedding(HybridBlock):
     dtype : str, default 'float32'
     weight_initializer : Initializer, optional
     sparse_grad : bool, default False
-        Row-sparse gradients; hybrid stores gradients densely, so only False is supported.
+        MXNet's row-sparse gradient; hybrid accepts it and keeps the gradient dense (the same
+        values, zero in the rows not picked).
 
     Attributes: ``weight`` ``(input_dim, output_dim)``.
     Inputs: ``data`` of any shape (indices). Outputs: ``data.shape + (output_dim,)``.
