@@ -70,7 +70,19 @@ def test_names_and_descriptions_follow_mxnet():
 def test_bad_input_is_named():
     with pytest.raises(HybridError, match="last_batch_handle='wrap'"):
         mx.io.NDArrayIter(DATA, last_batch_handle="wrap")
-    with pytest.raises(HybridError, match="number of samples.*'data': 10.*'softmax_label': 9"):
+    with pytest.raises(HybridError, match="needs the 10 samples.*'softmax_label': 9"):
         mx.io.NDArrayIter(DATA, LABEL[:9])
     with pytest.raises(HybridError, match="batch_size=0"):
         mx.io.NDArrayIter(DATA, batch_size=0)
+
+
+def test_ndarray_iter_counts_samples_of_the_first_data_array():
+    # MXNet reads only as many label rows as the data has; fewer is an error.
+    data = np.arange(8, dtype=np.float32).reshape(4, 2)
+    it = mx.io.NDArrayIter(data, {"label": np.arange(6), "w": np.arange(10)}, batch_size=2)
+    batches = list(it)
+    assert it.num_data == 4 and len(batches) == 2
+    np.testing.assert_array_equal(batches[1].label[0].asnumpy(), [2, 3])
+    np.testing.assert_array_equal(batches[1].label[1].asnumpy(), [2, 3])
+    with pytest.raises(HybridError, match="needs the 4 samples"):
+        mx.io.NDArrayIter(data, np.arange(3), batch_size=2)

@@ -159,10 +159,15 @@ class NDArrayIter(DataIter):
         self.label = _named_arrays(label, label_name, "label")
         if not self.data:
             raise HybridError("NDArrayIter: data is empty")
+        # The first data array sets the number of samples (as in MXNet); longer arrays are read
+        # only that far.
         sizes = {name: a.shape[0] for name, a in self.data + self.label}
-        if len(set(sizes.values())) > 1:
-            raise HybridError(f"NDArrayIter: inputs differ in their number of samples: {sizes}")
         self.num_data = next(iter(sizes.values()))
+        if min(sizes.values()) < self.num_data:
+            raise HybridError(
+                f"NDArrayIter: every input needs the {self.num_data} samples of the first data "
+                f"array, got {sizes}"
+            )
         self.shuffle, self.last_batch_handle = shuffle, last_batch_handle
         self._order = np.arange(self.num_data)
         self._carried = np.zeros(0, dtype=np.int64)

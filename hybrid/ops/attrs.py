@@ -167,7 +167,9 @@ class Attr:
             parsed = self.parse(value)
         except ValueError as e:
             raise AttrError(f"{op_name}: attribute {self.name}={value!r} is not {e}") from None
-        if self.choices and parsed not in self.choices:
+        # An optional attribute given None explicitly is its default, whatever the choices.
+        none_ok = parsed is None and self.kind.endswith("?")
+        if self.choices and not none_ok and parsed not in self.choices:
             raise AttrError(
                 f"{op_name}: attribute {self.name}={parsed!r}, expected one of "
                 f"{', '.join(map(repr, self.choices))}"

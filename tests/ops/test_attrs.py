@@ -40,3 +40,13 @@ def test_cached_parse_is_a_fresh_equal_dict_and_types_stay_distinct():
     assert op_sum.parse_attrs({"axis": 1})["axis"] == 1
     with pytest.raises(AttrError):
         op_sum.parse_attrs({"axis": True})
+
+
+def test_an_optional_attribute_accepts_an_explicit_none():
+    # MXNet's Python front ends pass dtype=None through to log_softmax and softmax.
+    x = nd.array([[1.0, 2.0, 3.0]])
+    got = nd.log_softmax(x, dtype=None)
+    assert got.dtype == x.dtype
+    assert abs(float(nd.exp(got).sum().asscalar()) - 1.0) < 1e-6
+    with pytest.raises(AttrError, match="dtype"):
+        nd.log_softmax(x, dtype="int32")
