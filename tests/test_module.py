@@ -211,3 +211,17 @@ def test_progress_bar_writes_to_stderr(capsys):
     bar = mx.callback.ProgressBar(total=4, length=8)
     bar(mx.model.BatchEndParam(0, 2, None, {}))
     assert "[====----] 50%" in capsys.readouterr().err
+
+
+def test_variables_an_op_makes_carry_mxnets_initializers():
+    # prelu's gamma starts at 0.25 and BatchNorm's moving statistics at 0 and 1, as in MXNet.
+    data = mx.sym.var("data")
+    net = mx.sym.BatchNorm(mx.sym.LeakyReLU(data, act_type="prelu", name="act"), name="bn")
+    mod = mx.mod.Module(net, label_names=None)
+    mod.bind(data_shapes=[("data", (4, 3))])
+    mod.init_params(mx.init.Uniform(5.0))
+    args, aux = mod.get_params()
+    np.testing.assert_array_equal(args["act_gamma"].asnumpy(), np.full(3, 0.25, np.float32))
+    np.testing.assert_array_equal(aux["bn_moving_mean"].asnumpy(), np.zeros(3, np.float32))
+    np.testing.assert_array_equal(aux["bn_moving_var"].asnumpy(), np.ones(3, np.float32))
+    assert np.abs(args["bn_beta"].asnumpy()).max() == 0  # beta: the initializer's own rule

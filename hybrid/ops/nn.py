@@ -107,6 +107,7 @@ class LeakyReLU(Op):
     )
     train_aware = True
     completes = (1,)
+    input_inits = {"gamma": '["Constant", {"value": 0.25}]'}
 
     @classmethod
     def arguments(cls, attrs):

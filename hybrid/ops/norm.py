@@ -128,6 +128,7 @@ class BatchNorm(_Normalization):
     train_aware = True
     aux_writeback = (3, 4)
     completes = (1, 2, 3, 4)
+    input_inits = {"moving_mean": '["zero", {}]', "moving_var": '["one", {}]'}
 
     def infer(in_shapes, in_dtypes, axis, output_mean_var, **attrs):
         names = ("gamma", "beta", "moving_mean", "moving_var")

@@ -124,6 +124,9 @@ class Op:
     # False where MXNet registers the op without input names (FListInputNames): its monitor
     # (Block.register_op_hook) then calls the inputs input0, input1, ...
     named_inputs: bool = True
+    # Input name -> the ``__init__`` attribute (an initializer's JSON) MXNet gives the variable a
+    # symbol call makes for that input when it is left out (prelu's gamma starts at 0.25).
+    input_inits: dict[str, str] = {}
     tolerance: dict = {}
     xfail: dict = {}
     # Filled by register():

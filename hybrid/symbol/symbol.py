@@ -354,11 +354,15 @@ def _hidden(key: str) -> str:
 def _own_variables(op: Any, given: int, attrs: dict, name: str) -> list[Symbol]:
     """Variables ``{name}_{input}`` for the inputs an op call left out, as MXNet makes them
     (``sym.FullyConnected(x, num_hidden=10, name='fc1')`` reads ``fc1_weight`` and
-    ``fc1_bias``); which inputs exist depends on attributes (see ``Op.arguments``).
+    ``fc1_bias``); which inputs exist depends on attributes (see ``Op.arguments``). Some get
+    MXNet's initializer attribute (``Op.input_inits``).
     """
     if op.variadic:
         return []
-    return [var(f"{name}_{arg}") for arg in op.arguments(attrs)[given:]]
+    return [
+        var(f"{name}_{arg}", init=op.input_inits.get(arg))
+        for arg in op.arguments(attrs)[given:]
+    ]
 
 
 def var(
