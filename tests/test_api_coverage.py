@@ -29,7 +29,7 @@ PENDING: dict[str, dict[str, tuple[str, ...]]] = {
     "opsrest branch, not done": {
         "nd.contrib": (
             "DeformableConvolution", "DeformablePSROIPooling",
-            "ModulatedDeformableConvolution", "MultiProposal", "PSROIPooling", "Proposal",
+            "ModulatedDeformableConvolution", "MultiProposal", "Proposal",
             "RROIAlign",
         ),
     },

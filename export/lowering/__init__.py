@@ -86,6 +86,7 @@ def _load_families() -> None:
         optimizer_ops,
         patches,
         pooling,
+        psroi,
         query,
         random,
         random_pdf,

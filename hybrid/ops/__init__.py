@@ -35,6 +35,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     optimizer_ops,
     patches,
     pooling,
+    psroi,
     query,
     random,
     random_pdf,

@@ -1,0 +1,46 @@
+"""Record real MXNet 1.9.1 outputs and gradients of the detection contrib ops (position-sensitive
+and deformable ROI pooling, deformable convolutions, region proposals, rotated ROIAlign) into
+tests/fixtures/mxnet/ops/<op>.npz, in make_ops.py's case format, so tests/ops/test_mxnet_vision.py
+replays them on hybrid.
+
+Run with an interpreter that has mxnet==1.9.1:
+``/path/to/mxnet-venv/bin/python tools/mxnet_fixtures/make_detect_ops.py [OP ...]``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from make_ops import f32, save
+
+
+def psroi_cases(rng) -> dict:
+    x = f32(rng, 2, 2 * 9, 6, 7)
+    # Corners on and off halves (rounded away from zero), one ROI past the map, one a point.
+    rois = np.array([[0, 0, 0, 12, 10], [1, 2.5, 4.1, 9.7, 11.5], [1, 6, 6, 6, 6],
+                     [0, -3, 1, 20, 30], [1, 3.5, 0.5, 7.5, 5.5]], np.float32)
+    return {
+        "_contrib_PSROIPooling": [
+            ([x, rois], {"spatial_scale": 0.5, "output_dim": 2, "pooled_size": 3}, (0,)),
+            ([x[:, :8], rois], {"spatial_scale": 0.25, "output_dim": 2, "pooled_size": 3,
+                                "group_size": 2}, (0,)),
+            ([x, rois], {"spatial_scale": 1.0, "output_dim": 2, "pooled_size": 3}, (0,)),
+        ],
+    }
+
+
+CASES = [psroi_cases]
+
+
+def main() -> None:
+    only = set(sys.argv[1:])
+    rng = np.random.default_rng(16)
+    for make in CASES:
+        for name, calls in make(rng).items():
+            if not only or name in only:
+                save(name, calls)
+
+
+if __name__ == "__main__":
+    main()
