@@ -28,8 +28,7 @@ PENDING: dict[str, dict[str, tuple[str, ...]]] = {
     "unassigned: image decoding (mx.image)": {"nd": ("imdecode",)},
     "opsrest branch, not done": {
         "nd.contrib": (
-            "DeformableConvolution", "DeformablePSROIPooling",
-            "ModulatedDeformableConvolution", "MultiProposal", "Proposal",
+            "DeformablePSROIPooling", "MultiProposal", "Proposal",
             "RROIAlign",
         ),
     },

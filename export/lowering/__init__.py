@@ -65,6 +65,7 @@ def _load_families() -> None:
         ctc,
         custom,
         deconv,
+        deformable,
         detection,
         elemwise,
         expand,

@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     ctc,
     custom,
     deconv,
+    deformable,
     detection,
     elemwise,
     fft,

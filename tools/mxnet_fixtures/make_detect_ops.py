@@ -30,7 +30,32 @@ def psroi_cases(rng) -> dict:
     }
 
 
-CASES = [psroi_cases]
+def deformable_cases(rng) -> dict:
+    x = f32(rng, 2, 4, 5, 6)
+    # Offsets off integer pixels (the sampler's kinks), some samples outside the image.
+    off = (np.round(rng.uniform(-1.9, 1.9, (2, 18, 5, 6)) * 4) / 4 + 0.13).astype(np.float32)
+    off2 = (np.round(rng.uniform(-1.9, 1.9, (2, 24, 2, 2)) * 4) / 4 + 0.13).astype(np.float32)
+    w, b = f32(rng, 3, 4, 3, 3), f32(rng, 3)
+    w2 = f32(rng, 4, 2, 2, 3)
+    mask = rng.uniform(0.1, 1.0, (2, 9, 5, 6)).astype(np.float32)
+    mask2 = rng.uniform(0.1, 1.0, (2, 12, 2, 2)).astype(np.float32)
+    plain = {"kernel": (3, 3), "num_filter": 3, "pad": (1, 1)}
+    grouped = {"kernel": (2, 3), "num_filter": 4, "num_group": 2, "num_deformable_group": 2,
+               "stride": (2, 1), "dilate": (1, 2), "no_bias": True}
+    return {
+        "_contrib_DeformableConvolution": [
+            ([x, off, w, b], plain, (0, 1, 2, 3)),
+            ([x, off2, w2], grouped, (0, 1, 2)),
+        ],
+        # MXNet 1.9.1 has no CPU backward for DCNv2 ("only implemented in GPU").
+        "_contrib_ModulatedDeformableConvolution": [
+            ([x, off, mask, w, b], plain, ()),
+            ([x, off2, mask2, w2], grouped, ()),
+        ],
+    }
+
+
+CASES = [psroi_cases, deformable_cases]
 
 
 def main() -> None:
