@@ -28,7 +28,7 @@ PENDING: dict[str, dict[str, tuple[str, ...]]] = {
     "unassigned: image decoding (mx.image)": {"nd": ("imdecode",)},
     "opsrest branch, not done": {
         "nd.contrib": (
-            "DeformablePSROIPooling", "MultiProposal", "Proposal",
+            "MultiProposal", "Proposal",
             "RROIAlign",
         ),
     },

@@ -16,3 +16,11 @@ def _psroi_pooling(ctx: Builder, n: Call) -> str:
         "_contrib_PSROIPooling: cannot be exported to ONNX, which has no position-sensitive ROI "
         "pooling (each bin reads its own channel group; RoiAlign and MaxRoiPool pool every "
         "channel of every bin). Export the backbone and pool outside the model")
+
+
+@lowering("_contrib_DeformablePSROIPooling")
+def _deformable_psroi_pooling(ctx: Builder, n: Call) -> str:
+    raise HybridError(
+        "_contrib_DeformablePSROIPooling: cannot be exported to ONNX, which has no "
+        "position-sensitive ROI pooling (each bin reads its own channel group at positions "
+        "moved by trans). Export the backbone and pool outside the model")

@@ -20,7 +20,17 @@ def psroi_cases(rng) -> dict:
     # Corners on and off halves (rounded away from zero), one ROI past the map, one a point.
     rois = np.array([[0, 0, 0, 12, 10], [1, 2.5, 4.1, 9.7, 11.5], [1, 6, 6, 6, 6],
                      [0, -3, 1, 20, 30], [1, 3.5, 0.5, 7.5, 5.5]], np.float32)
+    trans = f32(rng, 5, 4, 3, 3)
+    base = {"spatial_scale": 0.5, "output_dim": 2, "group_size": 3, "pooled_size": 3}
     return {
+        "_contrib_DeformablePSROIPooling": [
+            ([x, rois], {**base, "no_trans": True, "sample_per_part": 2}, (0,)),
+            ([x, rois, trans], {**base, "sample_per_part": 2, "trans_std": 0.1}, (0, 2)),
+            ([x[:, :8], rois, trans[:, :2, :2, :2]],
+             {**base, "group_size": 2, "part_size": 2, "trans_std": 0.2}, (0, 2)),
+            ([x, rois, trans], {**base, "sample_per_part": 3, "trans_std": 0.5,
+                                "spatial_scale": 1.0}, (0, 2)),
+        ],
         "_contrib_PSROIPooling": [
             ([x, rois], {"spatial_scale": 0.5, "output_dim": 2, "pooled_size": 3}, (0,)),
             ([x[:, :8], rois], {"spatial_scale": 0.25, "output_dim": 2, "pooled_size": 3,
