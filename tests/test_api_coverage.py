@@ -28,7 +28,6 @@ PENDING: dict[str, dict[str, tuple[str, ...]]] = {
     "unassigned: image decoding (mx.image)": {"nd": ("imdecode",)},
     "opsrest branch, not done": {
         "nd.contrib": (
-            "MultiProposal", "Proposal",
             "RROIAlign",
         ),
     },

@@ -87,6 +87,7 @@ def _load_families() -> None:
         optimizer_ops,
         patches,
         pooling,
+        proposal,
         psroi,
         query,
         random,

@@ -36,6 +36,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     optimizer_ops,
     patches,
     pooling,
+    proposal,
     psroi,
     query,
     random,

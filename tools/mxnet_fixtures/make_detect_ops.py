@@ -65,7 +65,35 @@ def deformable_cases(rng) -> dict:
     }
 
 
-CASES = [psroi_cases, deformable_cases]
+def proposal_cases(rng) -> dict:
+    na, h, w = 6, 5, 6
+    logits = rng.normal(size=(2, 2, na, h, w))
+    prob = (np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)).reshape(2, -1, h, w)
+    prob = prob.astype(np.float32)
+    deltas = f32(rng, 2, na * 4, h, w, scale=0.3)
+    # The second image is smaller than the feature map covers (padded cells score -1).
+    info = np.array([[20, 24, 1.0], [13, 17, 0.5]], np.float32)
+    a = {"feature_stride": 4, "ratios": (0.5, 1.0, 2.0), "scales": (1.0, 2.0),
+         "rpn_min_size": 3, "rpn_pre_nms_top_n": 60, "rpn_post_nms_top_n": 20,
+         "threshold": 0.5}
+    # Few survivors: the kept boxes repeat to fill rpn_post_nms_top_n rows.
+    sparse = {**a, "rpn_pre_nms_top_n": 8, "rpn_post_nms_top_n": 12, "threshold": 0.1,
+              "rpn_min_size": 6}
+    calls = [
+        ([prob, deltas, info], a, ()),
+        ([prob, deltas, info], {**a, "output_score": True, "rpn_pre_nms_top_n": -1}, ()),
+        ([prob, deltas * 4, info], {**a, "iou_loss": True, "output_score": True}, ()),
+        ([prob, deltas, info], {**sparse, "output_score": True}, ()),
+        # Most boxes below the minimum size: they score -1 and grow by half of it.
+        ([prob, deltas, info], {**a, "rpn_min_size": 12, "output_score": True}, ()),
+    ]
+    return {
+        "_contrib_Proposal": [([x[:1] for x in ins], attrs, g) for ins, attrs, g in calls],
+        "_contrib_MultiProposal": calls,
+    }
+
+
+CASES = [psroi_cases, deformable_cases, proposal_cases]
 
 
 def main() -> None:
