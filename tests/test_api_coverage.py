@@ -28,8 +28,6 @@ PENDING: dict[str, dict[str, tuple[str, ...]]] = {
     "unassigned: image decoding (mx.image)": {"nd": ("imdecode",)},
     "opsrest branch, not done": {
         "nd.contrib": (
-            "DeformableConvolution", "DeformablePSROIPooling",
-            "ModulatedDeformableConvolution", "MultiProposal", "PSROIPooling", "Proposal",
             "RROIAlign",
         ),
     },

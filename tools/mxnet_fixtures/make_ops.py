@@ -227,20 +227,24 @@ def center(b):
     return np.concatenate([(b[..., :2] + b[..., 2:4]) / 2, b[..., 2:4] - b[..., :2]], axis=-1)
 
 
-def main() -> None:
+def save(name: str, calls: list) -> None:
+    """Record every ``(inputs, attrs, grads)`` call of ``name`` into ``OUT/<name>.npz``."""
     os.makedirs(OUT, exist_ok=True)
+    data = {}
+    for k, (inputs, attrs, grads) in enumerate(calls):
+        for key, value in record(name, inputs, attrs, grads).items():
+            data[f"{k}.{key}"] = value
+    tmp = os.path.join(OUT, f".{name}.tmp.npz")
+    np.savez_compressed(tmp, **data)
+    os.replace(tmp, os.path.join(OUT, f"{name}.npz"))
+    print(f"{name}: {len(calls)} cases")
+
+
+def main() -> None:
     only = set(sys.argv[1:])
     for name, calls in cases(np.random.default_rng(0)).items():
-        if only and name not in only:
-            continue
-        data = {}
-        for k, (inputs, attrs, grads) in enumerate(calls):
-            for key, value in record(name, inputs, attrs, grads).items():
-                data[f"{k}.{key}"] = value
-        tmp = os.path.join(OUT, f".{name}.tmp.npz")
-        np.savez_compressed(tmp, **data)
-        os.replace(tmp, os.path.join(OUT, f"{name}.npz"))
-        print(f"{name}: {len(calls)} cases")
+        if not only or name in only:
+            save(name, calls)
 
 
 if __name__ == "__main__":
