@@ -11,7 +11,7 @@ import pytest
 
 import hybrid as mx
 from hybrid import autograd
-from hybrid.base import AttrError, HybridError, ShapeError
+from hybrid.base import AttrError, ShapeError
 
 nd = mx.nd
 
@@ -232,5 +232,3 @@ def test_errors_name_the_op_and_the_shapes():
         nd.Activation(x, act_type="gelu")
     with pytest.raises(AttrError, match="Dropout: attribute p=1.5, expected 0 <= p <= 1"):
         nd.Dropout(x, p=1.5)
-    with pytest.raises(HybridError, match="Embedding: attribute sparse_grad=True"):
-        nd.Embedding(nd.array([1]), nd.array(np.ones((5, 3))), 5, 3, sparse_grad=True)
