@@ -211,3 +211,31 @@ def test_one_element_numpy_value_sets_one_element():
     b = mx.nd.zeros(1)
     b[0] = np.array([47.84], dtype=np.float32)
     assert b.asnumpy()[0] == np.float32(47.84)
+
+
+def test_integer_division_truncates_and_keeps_the_dtype():
+    # MXNet divides integer arrays as C does: toward zero, in the arrays' dtype.
+    a = mx.nd.array([-7, 7, 5, -6], dtype="int32")
+    b = mx.nd.array([2, -2, 3, 3], dtype="int32")
+    got = a / b
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got.asnumpy(), [-3, -3, 1, -2])
+    np.testing.assert_array_equal((a / 2).asnumpy(), [-3, 3, 2, -3])
+    u = mx.nd.array([250, 7], dtype="uint8") / mx.nd.array([3, 2], dtype="uint8")
+    assert u.dtype == np.uint8 and u.asnumpy().tolist() == [83, 3]
+    np.testing.assert_allclose((mx.nd.array([1.0, 3.0]) / 2).asnumpy(), [0.5, 1.5])
+
+
+def test_shape_attributes_accept_an_integer_array():
+    x = mx.nd.ones((1, 3))
+    assert x.broadcast_to(shape=np.array([4, 3])).shape == (4, 3)
+
+
+def test_relu_gradient_passes_nan_through():
+    x = mx.nd.array([np.nan, -1.0, 2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.relu(x)
+    y.backward()
+    g = x.grad.asnumpy()
+    assert np.isnan(g[0]) and g[1:].tolist() == [0.0, 1.0]
