@@ -239,3 +239,35 @@ def test_relu_gradient_passes_nan_through():
     y.backward()
     g = x.grad.asnumpy()
     assert np.isnan(g[0]) and g[1:].tolist() == [0.0, 1.0]
+
+
+def test_split_v2_is_a_fluent_method():
+    x = mx.nd.array(np.arange(12).reshape(2, 6))
+    parts = x.split_v2((1, 4), axis=1)
+    assert [p.shape for p in parts] == [(2, 1), (2, 3), (2, 2)]
+    np.testing.assert_array_equal(parts[2].asnumpy(), [[4, 5], [10, 11]])
+    assert [p.shape for p in x.split_v2(2, squeeze_axis=True)] == [(6,), (6,)]
+
+
+def test_dlpack_round_trip_shares_memory():
+    a = mx.nd.array(np.arange(6, dtype=np.float32).reshape(2, 3))
+    read = mx.nd.from_dlpack(a.to_dlpack_for_read())
+    np.testing.assert_array_equal(read.asnumpy(), a.asnumpy())
+    assert not np.from_dlpack(a.to_dlpack_for_read()).flags.writeable
+    write = mx.nd.from_dlpack(mx.nd.to_dlpack_for_write(a))
+    write[0, 0] = 42
+    assert a.asnumpy()[0, 0] == 42
+    assert np.from_dlpack(mx.nd.to_dlpack_for_read(a)).shape == (2, 3)
+
+
+def test_from_numpy_zero_copy_takes_the_buffer():
+    src = np.array([[1, 2], [3, 4]], dtype=np.float32)
+    arr = mx.nd.from_numpy(src)
+    with pytest.raises(ValueError):
+        src[0, 0] = 0  # MXNet makes the numpy array read-only
+    arr[1, 1] = 100
+    assert src[1, 1] == 100
+    with pytest.raises(ValueError, match="C-contiguous"):
+        mx.nd.from_numpy(np.ones((2, 3)).T)
+    copied = mx.nd.from_numpy(np.ones((2, 3)).T, zero_copy=False)
+    assert copied.shape == (3, 2)

@@ -139,11 +139,18 @@ def onehot_encode(indices: Any, out: Any) -> Any:
 
 
 def from_numpy(ndarray: np.ndarray, zero_copy: bool = True, array_cls: Any = None) -> Any:
-    """An NDArray holding ``ndarray``'s values (sharing its buffer when ``zero_copy`` and the
-    array is C-contiguous, as MXNet does)."""
+    """An NDArray holding ``ndarray``'s values. With ``zero_copy`` (MXNet's default) it shares
+    the buffer, which must be C-contiguous (else a ValueError), and the numpy array becomes
+    read-only, as MXNet hands its memory over; writes through the NDArray show in it."""
     from .ndarray import NDArray
 
-    data = ndarray if zero_copy and ndarray.flags.c_contiguous else np.array(ndarray)
+    if not zero_copy:
+        data = np.array(ndarray)
+    elif not ndarray.flags.c_contiguous:
+        raise ValueError("from_numpy: only C-contiguous arrays are supported for zero-copy")
+    else:
+        data = ndarray.view()  # keeps its own write flag
+        ndarray.flags.writeable = False
     return (array_cls or NDArray)._wrap(data)
 
 
