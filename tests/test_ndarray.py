@@ -271,3 +271,24 @@ def test_from_numpy_zero_copy_takes_the_buffer():
         mx.nd.from_numpy(np.ones((2, 3)).T)
     copied = mx.nd.from_numpy(np.ones((2, 3)).T, zero_copy=False)
     assert copied.shape == (3, 2)
+
+
+def test_from_numpy_twice_gives_writable_arrays_over_one_buffer():
+    src = np.zeros(3, dtype=np.float32)
+    first, second = mx.nd.from_numpy(src), mx.nd.from_numpy(src)
+    second[0] = 7
+    assert first.asnumpy()[0] == 7 and src[0] == 7 and not src.flags.writeable
+
+
+def test_broadcast_like_refuses_empty_axes():
+    lhs, rhs = mx.nd.ones((1, 3)), mx.nd.ones((4, 3))
+    assert mx.nd.broadcast_like(lhs, rhs, lhs_axes=(0,), rhs_axes=(0,)).shape == (4, 3)
+    with pytest.raises(HybridError, match="empty"):
+        mx.nd.broadcast_like(lhs, rhs, lhs_axes=(), rhs_axes=())
+
+
+def test_setitem_takes_a_one_element_list_for_one_element():
+    x = mx.nd.zeros((2, 3))
+    x[1, 2] = [5]
+    x[0] = [1, 2, 3]
+    np.testing.assert_array_equal(x.asnumpy(), [[1, 2, 3], [0, 0, 5]])

@@ -149,9 +149,22 @@ def from_numpy(ndarray: np.ndarray, zero_copy: bool = True, array_cls: Any = Non
     elif not ndarray.flags.c_contiguous:
         raise ValueError("from_numpy: only C-contiguous arrays are supported for zero-copy")
     else:
-        data = ndarray.view()  # keeps its own write flag
+        data = _writable_view(ndarray)
         ndarray.flags.writeable = False
     return (array_cls or NDArray)._wrap(data)
+
+
+def _writable_view(a: np.ndarray) -> np.ndarray:
+    """A view of ``a`` that keeps its own write flag; writable even when an earlier
+    ``from_numpy`` made ``a`` read-only (MXNet's arrays over the buffer stay writable), unless
+    the memory itself is read-only.
+    """
+    if not a.flags.writeable:
+        try:
+            a.flags.writeable = True
+        except ValueError:
+            return a.view()
+    return a.view()
 
 
 def load_frombuffer(buf: bytes) -> list | dict:

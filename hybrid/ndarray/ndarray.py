@@ -220,7 +220,9 @@ class NDArray:
         _check_in_place(self, value, "x[key] = value")
         if isinstance(value, NDArray):
             value = value._data
-        elif isinstance(value, np.ndarray) and value.size == 1:
+        elif isinstance(value, (list, tuple)):
+            value = np.asarray(value)
+        if isinstance(value, np.ndarray) and value.size == 1:
             value = value.reshape(())  # MXNet takes a one-element array for one element
         self._data[_index_key(key)] = value
 
