@@ -292,3 +292,23 @@ def test_setitem_takes_a_one_element_list_for_one_element():
     x[1, 2] = [5]
     x[0] = [1, 2, 3]
     np.testing.assert_array_equal(x.asnumpy(), [[1, 2, 3], [0, 0, 5]])
+
+
+def test_pickle_state_is_mxnets_raw_array_bytes():
+    import pickle
+
+    a = mx.nd.array([[1, 2], [3, 4]])
+    # MXNet 1.9.1's __getstate__()['handle'] of the same array, byte for byte.
+    assert bytes(a.__getstate__()["handle"]).hex() == (
+        "c9fa93f9000000000200000002000000000000000200000000000000010000000000000000000000"
+        "0000803f000000400000404000008040"
+    )
+    b = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(b.asnumpy(), a.asnumpy())
+    # A state written on a GPU loads onto the CPU.
+    gpu_state = bytes.fromhex(
+        "c9fa93f900000000010000000100000000000000020000000000000000000000" "00000040"
+    )
+    c = mx.nd.zeros((3,))
+    c.__setstate__({"handle": bytearray(gpu_state)})
+    assert c.shape == (1,) and c.asnumpy().tolist() == [2.0]
