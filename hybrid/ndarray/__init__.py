@@ -10,6 +10,7 @@ from ..serialization import load, save
 from . import _internal, contrib, image, linalg, random  # noqa: F401  (submodules, as in MXNet)
 from . import helpers as _helpers
 from . import namespace as _namespace
+from .cached_op import CachedOp
 from .dlpack import from_dlpack, to_dlpack_for_read, to_dlpack_for_write
 from .helpers import (  # noqa: F401  (MXNet's Python-level nd functions)
     concatenate,
@@ -25,7 +26,7 @@ from .helpers import (  # noqa: F401  (MXNet's Python-level nd functions)
 from .ndarray import NDArray, array, empty, waitall
 
 __all__ = [
-    "NDArray", "array", "empty", "load", "save", "waitall",
+    "NDArray", "CachedOp", "array", "empty", "load", "save", "waitall",
     "from_dlpack", "to_dlpack_for_read", "to_dlpack_for_write",
 ]
 
