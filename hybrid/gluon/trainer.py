@@ -43,6 +43,12 @@ class StaleGradientError(HybridError, UserWarning):
     """
 
 
+class KVStoreUpdateError(HybridError, ValueError):
+    """``update_on_kvstore=True`` with a store that cannot run the optimizer (MXNet raises a
+    ValueError).
+    """
+
+
 class Trainer:
     """Applies an optimizer to a set of Parameters; call ``step`` after ``backward``.
 
@@ -125,6 +131,12 @@ class Trainer:
         kv = self._kvstore_params["kvstore"]
         if isinstance(kv, str):
             kv = None if kv in kvs.LOCAL_TYPES else kvs.create(kv)
+        custom = isinstance(kv, kvs.KVStoreBase) and not isinstance(kv, kvs.KVStore)
+        if custom and self._kvstore_params["update_on_kvstore"]:
+            raise KVStoreUpdateError(
+                f"Trainer: kvstore {kv.type!r} cannot run the optimizer (updates always run "
+                "on the workers); pass update_on_kvstore=False or None"
+            )
         if kv is not None:
             if self._compression_params and hasattr(kv, "set_gradient_compression"):
                 kv.set_gradient_compression(self._compression_params)
@@ -311,6 +323,8 @@ def _check_kvstore(kvstore: Any, update_on_kvstore: bool | None) -> None:
                 f"{', '.join(kvs.LOCAL_TYPES + kvs.DIST_TYPES)} or a KVStore object"
             )
         kv_type = kvstore
+    elif isinstance(kvstore, kvs.KVStoreBase) and not isinstance(kvstore, kvs.KVStore):
+        return  # a user-defined store: checked when the first step creates it, as MXNet does
     elif callable(getattr(kvstore, "pushpull", None)):
         kv_type = getattr(kvstore, "type", None)
     else:
