@@ -312,3 +312,16 @@ def test_pickle_state_is_mxnets_raw_array_bytes():
     c = mx.nd.zeros((3,))
     c.__setstate__({"handle": bytearray(gpu_state)})
     assert c.shape == (1,) and c.asnumpy().tolist() == [2.0]
+
+
+def test_crop_assign_writes_a_region_in_place_with_out():
+    x = mx.nd.ones((2, 3, 4))
+    mx.nd._internal._crop_assign(x, mx.nd.zeros((2, 1, 3)), begin=(0, 0, 0), end=(2, 1, 3), out=x)
+    want = np.ones((2, 3, 4), np.float32)
+    want[:, :1, :3] = 0
+    np.testing.assert_array_equal(x.asnumpy(), want)
+    y = mx.nd._internal._slice_assign_scalar(x, scalar=5, begin=(1,), end=(2,))
+    want[1] = 5
+    np.testing.assert_array_equal(y.asnumpy(), want)
+    with pytest.raises(HybridError, match="expected \\(1, 3, 4\\)"):
+        mx.nd._internal._slice_assign(x, mx.nd.zeros((2, 3, 4)), begin=(0,), end=(1,))
