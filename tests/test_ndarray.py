@@ -325,3 +325,18 @@ def test_crop_assign_writes_a_region_in_place_with_out():
     np.testing.assert_array_equal(y.asnumpy(), want)
     with pytest.raises(HybridError, match="expected \\(1, 3, 4\\)"):
         mx.nd._internal._slice_assign(x, mx.nd.zeros((2, 3, 4)), begin=(0,), end=(1,))
+
+
+def test_slice_contiguity_matches_numpy():
+    from itertools import product
+
+    from hybrid.ndarray.helpers import basic_indexing_slice_is_contiguous
+
+    shape = (4, 3, 5)
+    base = np.empty(shape)
+    choices = [slice(None), slice(1, 2), slice(None, None, 2), slice(0, 3), slice(None, None, -1)]
+    for key in product(choices, repeat=3):
+        assert basic_indexing_slice_is_contiguous(key, shape) == base[key].flags.c_contiguous, key
+    x = mx.nd.zeros(shape)
+    x[1:2][:] = 1  # a contiguous slice is a view
+    assert x.asnumpy()[1].sum() == 15

@@ -36,6 +36,9 @@ _FUNCTIONS = _helpers.functions(random.Frontend(NDArray, random._nd_call))
 globals().update(_FUNCTIONS)
 # x.split_v2(...) is MXNet's fluent form of the Python-level split_v2.
 NDArray.split_v2 = _namespace._fluent(_FUNCTIONS["split_v2"])
+NDArray._basic_indexing_slice_is_contiguous = staticmethod(
+    _helpers.basic_indexing_slice_is_contiguous
+)
 NDArray.to_dlpack_for_read = to_dlpack_for_read
 NDArray.to_dlpack_for_write = to_dlpack_for_write
 __all__ += [*_FUNCTIONS, *_helpers.__all__]

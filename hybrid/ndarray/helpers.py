@@ -167,6 +167,26 @@ def _writable_view(a: np.ndarray) -> np.ndarray:
     return a.view()
 
 
+def basic_indexing_slice_is_contiguous(slc_key: tuple, shape: tuple) -> bool:
+    """Whether ``x[slc_key]`` (slices only, one per leading axis of ``shape``) is C-contiguous:
+    every axis longer than 1 must step by the product of the result's later dims (MXNet's
+    ``NDArray._basic_indexing_slice_is_contiguous``; such a slice is a view that writes through).
+    """
+    dims = [len(range(*k.indices(d))) for k, d in zip(slc_key, shape)]
+    steps = [k.indices(d)[2] for k, d in zip(slc_key, shape)]
+    dims += list(shape[len(slc_key):])
+    steps += [1] * (len(shape) - len(slc_key))
+    if 0 in dims:
+        return True
+    expected = base = 1  # in elements
+    for i in reversed(range(len(shape))):
+        if dims[i] > 1 and steps[i] * base != expected:
+            return False
+        expected *= dims[i]
+        base *= shape[i]
+    return True
+
+
 def load_frombuffer(buf: bytes) -> list | dict:
     """``nd.load`` of a file's bytes already in memory."""
     from ..serialization import load
