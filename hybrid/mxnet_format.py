@@ -32,7 +32,10 @@ import numpy as np
 
 from .serialization import ParameterFileError
 
-__all__ = ["LIST_MAGIC", "TYPE_FLAGS", "is_mxnet_file", "read", "write"]
+__all__ = [
+    "LIST_MAGIC", "TYPE_FLAGS", "array_from_bytes", "array_to_bytes", "is_mxnet_file", "read",
+    "write",
+]
 
 LIST_MAGIC = 0x112
 _V1, _V2, _V3 = 0xF993FAC8, 0xF993FAC9, 0xF993FACA
@@ -241,3 +244,22 @@ def _record(fname: str | os.PathLike, name: str, arr: np.ndarray, magic: int) ->
         )
     head = struct.pack(f"<Iii{arr.ndim}q", magic, 0, arr.ndim, *arr.shape)
     return head + struct.pack("<iii", 1, 0, flag) + np.ascontiguousarray(arr, dtype).tobytes()
+
+
+def array_to_bytes(arr: np.ndarray) -> bytes:
+    """One array as MXNet's ``MXNDArraySaveRawBytes`` lays it out (a single record, as in a
+    list file); what ``NDArray.__getstate__`` holds.
+    """
+    arr = np.asarray(arr)
+    return _record("<pickle>", "array", arr, _V3 if arr.ndim == 0 else _V2)
+
+
+def array_from_bytes(buf: bytes, what: str) -> np.ndarray:
+    """The array of one raw record (``array_to_bytes``, or MXNet's pickled NDArray state, which
+    may name a GPU: hybrid places it on the CPU). ``what`` names the source in errors.
+    """
+    cur = _Cursor(what, bytes(buf))
+    arr = _array(cur, 0)
+    if cur.pos != len(cur.buf):
+        raise cur.fail(f"{len(cur.buf) - cur.pos} unexpected bytes after the array")
+    return arr

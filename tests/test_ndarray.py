@@ -211,3 +211,132 @@ def test_one_element_numpy_value_sets_one_element():
     b = mx.nd.zeros(1)
     b[0] = np.array([47.84], dtype=np.float32)
     assert b.asnumpy()[0] == np.float32(47.84)
+
+
+def test_integer_division_truncates_and_keeps_the_dtype():
+    # MXNet divides integer arrays as C does: toward zero, in the arrays' dtype.
+    a = mx.nd.array([-7, 7, 5, -6], dtype="int32")
+    b = mx.nd.array([2, -2, 3, 3], dtype="int32")
+    got = a / b
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got.asnumpy(), [-3, -3, 1, -2])
+    np.testing.assert_array_equal((a / 2).asnumpy(), [-3, 3, 2, -3])
+    u = mx.nd.array([250, 7], dtype="uint8") / mx.nd.array([3, 2], dtype="uint8")
+    assert u.dtype == np.uint8 and u.asnumpy().tolist() == [83, 3]
+    np.testing.assert_allclose((mx.nd.array([1.0, 3.0]) / 2).asnumpy(), [0.5, 1.5])
+
+
+def test_shape_attributes_accept_an_integer_array():
+    x = mx.nd.ones((1, 3))
+    assert x.broadcast_to(shape=np.array([4, 3])).shape == (4, 3)
+
+
+def test_relu_gradient_passes_nan_through():
+    x = mx.nd.array([np.nan, -1.0, 2.0])
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.relu(x)
+    y.backward()
+    g = x.grad.asnumpy()
+    assert np.isnan(g[0]) and g[1:].tolist() == [0.0, 1.0]
+
+
+def test_split_v2_is_a_fluent_method():
+    x = mx.nd.array(np.arange(12).reshape(2, 6))
+    parts = x.split_v2((1, 4), axis=1)
+    assert [p.shape for p in parts] == [(2, 1), (2, 3), (2, 2)]
+    np.testing.assert_array_equal(parts[2].asnumpy(), [[4, 5], [10, 11]])
+    assert [p.shape for p in x.split_v2(2, squeeze_axis=True)] == [(6,), (6,)]
+
+
+def test_dlpack_round_trip_shares_memory():
+    a = mx.nd.array(np.arange(6, dtype=np.float32).reshape(2, 3))
+    read = mx.nd.from_dlpack(a.to_dlpack_for_read())
+    np.testing.assert_array_equal(read.asnumpy(), a.asnumpy())
+    assert not np.from_dlpack(a.to_dlpack_for_read()).flags.writeable
+    write = mx.nd.from_dlpack(mx.nd.to_dlpack_for_write(a))
+    write[0, 0] = 42
+    assert a.asnumpy()[0, 0] == 42
+    assert np.from_dlpack(mx.nd.to_dlpack_for_read(a)).shape == (2, 3)
+
+
+def test_from_numpy_zero_copy_takes_the_buffer():
+    src = np.array([[1, 2], [3, 4]], dtype=np.float32)
+    arr = mx.nd.from_numpy(src)
+    with pytest.raises(ValueError):
+        src[0, 0] = 0  # MXNet makes the numpy array read-only
+    arr[1, 1] = 100
+    assert src[1, 1] == 100
+    with pytest.raises(ValueError, match="C-contiguous"):
+        mx.nd.from_numpy(np.ones((2, 3)).T)
+    copied = mx.nd.from_numpy(np.ones((2, 3)).T, zero_copy=False)
+    assert copied.shape == (3, 2)
+
+
+def test_from_numpy_twice_gives_writable_arrays_over_one_buffer():
+    src = np.zeros(3, dtype=np.float32)
+    first, second = mx.nd.from_numpy(src), mx.nd.from_numpy(src)
+    second[0] = 7
+    assert first.asnumpy()[0] == 7 and src[0] == 7 and not src.flags.writeable
+
+
+def test_broadcast_like_refuses_empty_axes():
+    lhs, rhs = mx.nd.ones((1, 3)), mx.nd.ones((4, 3))
+    assert mx.nd.broadcast_like(lhs, rhs, lhs_axes=(0,), rhs_axes=(0,)).shape == (4, 3)
+    with pytest.raises(HybridError, match="empty"):
+        mx.nd.broadcast_like(lhs, rhs, lhs_axes=(), rhs_axes=())
+
+
+def test_setitem_takes_a_one_element_list_for_one_element():
+    x = mx.nd.zeros((2, 3))
+    x[1, 2] = [5]
+    x[0] = [1, 2, 3]
+    np.testing.assert_array_equal(x.asnumpy(), [[1, 2, 3], [0, 0, 5]])
+
+
+def test_pickle_state_is_mxnets_raw_array_bytes():
+    import pickle
+
+    a = mx.nd.array([[1, 2], [3, 4]])
+    # MXNet 1.9.1's __getstate__()['handle'] of the same array, byte for byte.
+    assert bytes(a.__getstate__()["handle"]).hex() == (
+        "c9fa93f9000000000200000002000000000000000200000000000000010000000000000000000000"
+        "0000803f000000400000404000008040"
+    )
+    b = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(b.asnumpy(), a.asnumpy())
+    # A state written on a GPU loads onto the CPU.
+    gpu_state = bytes.fromhex(
+        "c9fa93f900000000010000000100000000000000020000000000000000000000" "00000040"
+    )
+    c = mx.nd.zeros((3,))
+    c.__setstate__({"handle": bytearray(gpu_state)})
+    assert c.shape == (1,) and c.asnumpy().tolist() == [2.0]
+
+
+def test_crop_assign_writes_a_region_in_place_with_out():
+    x = mx.nd.ones((2, 3, 4))
+    mx.nd._internal._crop_assign(x, mx.nd.zeros((2, 1, 3)), begin=(0, 0, 0), end=(2, 1, 3), out=x)
+    want = np.ones((2, 3, 4), np.float32)
+    want[:, :1, :3] = 0
+    np.testing.assert_array_equal(x.asnumpy(), want)
+    y = mx.nd._internal._slice_assign_scalar(x, scalar=5, begin=(1,), end=(2,))
+    want[1] = 5
+    np.testing.assert_array_equal(y.asnumpy(), want)
+    with pytest.raises(HybridError, match="expected \\(1, 3, 4\\)"):
+        mx.nd._internal._slice_assign(x, mx.nd.zeros((2, 3, 4)), begin=(0,), end=(1,))
+
+
+def test_slice_contiguity_matches_numpy():
+    from itertools import product
+
+    from hybrid.ndarray.helpers import basic_indexing_slice_is_contiguous
+
+    shape = (4, 3, 5)
+    base = np.empty(shape)
+    choices = [slice(None), slice(1, 2), slice(None, None, 2), slice(0, 3), slice(None, None, -1)]
+    for key in product(choices, repeat=3):
+        assert basic_indexing_slice_is_contiguous(key, shape) == base[key].flags.c_contiguous, key
+    x = mx.nd.zeros(shape)
+    x[1:2][:] = 1  # a contiguous slice is a view
+    assert x.asnumpy()[1].sum() == 15

@@ -100,6 +100,7 @@ def _load_families() -> None:
         scatter,
         sequence,
         shape,
+        slice_assign,
         softmax,
         sort,
         spatial,

@@ -322,6 +322,9 @@ class Parameter:
     ) -> None:
         """Take ``data`` (an NDArray read from a file) as this parameter's value."""
         arr = check_loadable(self, data, cast_dtype, dtype_source)
+        trainer = self._trainer
+        if trainer is not None and trainer._kv_initialized and trainer._update_on_kvstore:
+            trainer._reset_kvstore()  # the store's copy of the weights is stale now, as MXNet
         if cast_dtype and dtype_source == "saved":
             self.dtype = arr.dtype.type
         self.shape = arr.shape

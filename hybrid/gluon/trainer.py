@@ -24,6 +24,7 @@ KVStore object) the Trainer follows MXNet 1.9.1's rules with updates off the sto
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,16 @@ class StaleGradientError(HybridError, UserWarning):
     """``step``/``update`` found parameters whose gradient no backward pass has written since the
     last update. A ``UserWarning`` too, as MXNet raises that.
     """
+
+
+class KVStoreUpdateError(HybridError, ValueError):
+    """``update_on_kvstore=True`` with a store that cannot run the optimizer (MXNet raises a
+    ValueError).
+    """
+
+
+class UpdateOnKVStoreError(HybridError, AssertionError):
+    """``update``/``allreduce_grads`` on a Trainer that updates on its kvstore (MXNet asserts)."""
 
 
 class Trainer:
@@ -64,8 +75,11 @@ class Trainer:
     compression_params : dict, optional
         Ignored in one process; a distributed kvstore raises, as it does not compress.
     update_on_kvstore : bool, optional
-        None or False; updates always run on the workers. True raises with a distributed
-        kvstore and is ignored in one process.
+        In one process, when parameters have copies on several contexts, ``'device'`` and
+        ``'local'`` make a local store that runs the optimizer (None: the default of the
+        ``MXNET_UPDATE_ON_KVSTORE`` variable, on), as MXNet does; ``update`` and
+        ``allreduce_grads`` are then refused. A distributed kvstore never runs the optimizer
+        (True raises), nor does a user-defined one (True raises a ValueError at the first step).
 
     Examples
     --------
@@ -123,16 +137,45 @@ class Trainer:
     # ----------------------------------------------------------------------------------------
     def _init_kvstore(self) -> None:
         kv = self._kvstore_params["kvstore"]
+        update = self._kvstore_params["update_on_kvstore"]
         if isinstance(kv, str):
-            kv = None if kv in kvs.LOCAL_TYPES else kvs.create(kv)
+            # One process: a store only when parameters have copies on several contexts, as
+            # MXNet creates one (see Note [Copies per context] in hybrid.gluon.parameter).
+            several = any(len(p._ctx_list) > 1 for p in self._params)
+            local = kv in kvs.LOCAL_TYPES
+            kv = None if local and not several else kvs.create(kv)
+        custom = isinstance(kv, kvs.KVStoreBase) and not isinstance(kv, kvs.KVStore)
+        if custom and update:
+            raise KVStoreUpdateError(
+                f"Trainer: kvstore {kv.type!r} cannot run the optimizer (updates always run "
+                "on the workers); pass update_on_kvstore=False or None"
+            )
+        on_store = False
         if kv is not None:
             if self._compression_params and hasattr(kv, "set_gradient_compression"):
                 kv.set_gradient_compression(self._compression_params)
             if hasattr(kv, "check_same"):
                 kv.check_same([_describe(p) for p in self._params], "Trainer")
+            if isinstance(kv, kvs.KVStore) and kv.is_capable("optimizer"):
+                # MXNet's default for a local store: MXNET_UPDATE_ON_KVSTORE, else on the store.
+                default = bool(int(os.environ.get("MXNET_UPDATE_ON_KVSTORE", "1")))
+                on_store = default if update is None else bool(update)
+        if on_store:
+            kv.set_optimizer(self._optimizer)
+            self._updaters = [kv._updater]
         self._kvstore = kv
-        self._update_on_kvstore = None if kv is None else False
+        self._update_on_kvstore = None if kv is None else on_store
         self._kv_initialized = True
+
+    def _reset_kvstore(self) -> None:
+        """Drop the store (new parameter values were loaded); the next step makes a new one."""
+        if self._kvstore is not None and "dist" in self._kvstore.type:
+            raise HybridError("Trainer: cannot reset a distributed kvstore")
+        self._kv_initialized = False
+        self._kvstore = None
+        self._update_on_kvstore = None
+        self._updaters = [opt.get_updater(self._optimizer)]
+        self._params_to_init = list(self._params)
 
     def _init_params(self) -> None:
         """Broadcast rank 0's values of the parameters that have one (deferred ones wait)."""
@@ -190,6 +233,7 @@ class Trainer:
         e.g. to clip the summed gradients before ``update``.
         """
         self._prepare_kvstore()
+        self._check_not_on_store("allreduce_grads")
         self._allreduce_grads()
 
     def update(self, batch_size: int, ignore_stale_grad: bool = False) -> None:
@@ -197,8 +241,16 @@ class Trainer:
         ``1 / (batch_size * num_workers)``; see ``step``.
         """
         self._prepare_kvstore()
+        self._check_not_on_store("update")
         self._set_batch_size(batch_size)
         self._update(ignore_stale_grad)
+
+    def _check_not_on_store(self, what: str) -> None:
+        if self._update_on_kvstore:
+            raise UpdateOnKVStoreError(
+                f"Trainer.{what}: not available when parameters are updated on the kvstore; "
+                "create the Trainer with update_on_kvstore=False"
+            )
 
     def _set_batch_size(self, batch_size: int) -> None:
         # Summed gradients are normalised by the global batch (see Note [Distributed steps]).
@@ -311,6 +363,8 @@ def _check_kvstore(kvstore: Any, update_on_kvstore: bool | None) -> None:
                 f"{', '.join(kvs.LOCAL_TYPES + kvs.DIST_TYPES)} or a KVStore object"
             )
         kv_type = kvstore
+    elif isinstance(kvstore, kvs.KVStoreBase) and not isinstance(kvstore, kvs.KVStore):
+        return  # a user-defined store: checked when the first step creates it, as MXNet does
     elif callable(getattr(kvstore, "pushpull", None)):
         kv_type = getattr(kvstore, "type", None)
     else:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from ..base import HybridError
 from .base import KVStore
+from .custom import KVStoreBase, TestStore
 from .local import LocalKVStore
 from .mpi import install_abort_hook, launcher_rank_size
 
-__all__ = ["KVStore", "create", "LOCAL_TYPES", "DIST_TYPES"]
+__all__ = ["KVStore", "KVStoreBase", "TestStore", "create", "LOCAL_TYPES", "DIST_TYPES"]
 
 LOCAL_TYPES = ("local", "device")
 DIST_TYPES = ("dist_sync", "dist_sync_device", "dist_device_sync", "horovod")
@@ -26,7 +27,8 @@ def create(name: str = "local") -> KVStore:
     name : str
         ``'local'`` or ``'device'`` (one process), or ``'dist_sync'``, ``'dist_sync_device'``,
         ``'dist_device_sync'`` or ``'horovod'`` (every process of the MPI job; all of them must
-        call ``create`` in the same order).
+        call ``create`` in the same order), or the lower-cased name of a class registered with
+        ``KVStoreBase.register`` (``'teststore'`` is MXNet's).
 
     Examples
     --------
@@ -37,6 +39,9 @@ def create(name: str = "local") -> KVStore:
     """
     if not isinstance(name, str):
         raise HybridError(f"kvstore.create: name must be a string, got {name!r}")
+    custom = KVStoreBase.kv_registry.get(name.lower())  # see KVStoreBase.register
+    if custom is not None:
+        return custom()
     if name in LOCAL_TYPES:
         return LocalKVStore(name)
     if name in DIST_TYPES:

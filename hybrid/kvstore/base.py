@@ -31,6 +31,7 @@ import numpy as np
 
 from ..base import HybridError
 from ..ndarray.ndarray import NDArray
+from .custom import KVStoreBase
 
 __all__ = ["KVStore"]
 
@@ -64,7 +65,7 @@ def _merge(values: list[NDArray]) -> np.ndarray:
     return merged
 
 
-class KVStore:
+class KVStore(KVStoreBase):
     """Base class of hybrid's key-value stores; see Note [KVStore semantics].
 
     Create one with :func:`hybrid.kvstore.create`.

@@ -10,6 +10,8 @@ from ..serialization import load, save
 from . import _internal, contrib, image, linalg, random  # noqa: F401  (submodules, as in MXNet)
 from . import helpers as _helpers
 from . import namespace as _namespace
+from .cached_op import CachedOp
+from .dlpack import from_dlpack, to_dlpack_for_read, to_dlpack_for_write
 from .helpers import (  # noqa: F401  (MXNet's Python-level nd functions)
     concatenate,
     from_numpy,
@@ -23,12 +25,22 @@ from .helpers import (  # noqa: F401  (MXNet's Python-level nd functions)
 )
 from .ndarray import NDArray, array, empty, waitall
 
-__all__ = ["NDArray", "array", "empty", "load", "save", "waitall"]
+__all__ = [
+    "NDArray", "CachedOp", "array", "empty", "load", "save", "waitall",
+    "from_dlpack", "to_dlpack_for_read", "to_dlpack_for_write",
+]
 
 _namespace.populate(globals(), __all__)
 # MXNet's Python-level nd functions (hybrid/ndarray/helpers.py), after the ops they call.
 _FUNCTIONS = _helpers.functions(random.Frontend(NDArray, random._nd_call))
 globals().update(_FUNCTIONS)
+# x.split_v2(...) is MXNet's fluent form of the Python-level split_v2.
+NDArray.split_v2 = _namespace._fluent(_FUNCTIONS["split_v2"])
+NDArray._basic_indexing_slice_is_contiguous = staticmethod(
+    _helpers.basic_indexing_slice_is_contiguous
+)
+NDArray.to_dlpack_for_read = to_dlpack_for_read
+NDArray.to_dlpack_for_write = to_dlpack_for_write
 __all__ += [*_FUNCTIONS, *_helpers.__all__]
 NDArray.__module__ = __name__
 # nd.contrib's functions composed of the ops above (isnan, rand_zipfian...).

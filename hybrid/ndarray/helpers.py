@@ -139,12 +139,52 @@ def onehot_encode(indices: Any, out: Any) -> Any:
 
 
 def from_numpy(ndarray: np.ndarray, zero_copy: bool = True, array_cls: Any = None) -> Any:
-    """An NDArray holding ``ndarray``'s values (sharing its buffer when ``zero_copy`` and the
-    array is C-contiguous, as MXNet does)."""
+    """An NDArray holding ``ndarray``'s values. With ``zero_copy`` (MXNet's default) it shares
+    the buffer, which must be C-contiguous (else a ValueError), and the numpy array becomes
+    read-only, as MXNet hands its memory over; writes through the NDArray show in it."""
     from .ndarray import NDArray
 
-    data = ndarray if zero_copy and ndarray.flags.c_contiguous else np.array(ndarray)
+    if not zero_copy:
+        data = np.array(ndarray)
+    elif not ndarray.flags.c_contiguous:
+        raise ValueError("from_numpy: only C-contiguous arrays are supported for zero-copy")
+    else:
+        data = _writable_view(ndarray)
+        ndarray.flags.writeable = False
     return (array_cls or NDArray)._wrap(data)
+
+
+def _writable_view(a: np.ndarray) -> np.ndarray:
+    """A view of ``a`` that keeps its own write flag; writable even when an earlier
+    ``from_numpy`` made ``a`` read-only (MXNet's arrays over the buffer stay writable), unless
+    the memory itself is read-only.
+    """
+    if not a.flags.writeable:
+        try:
+            a.flags.writeable = True
+        except ValueError:
+            return a.view()
+    return a.view()
+
+
+def basic_indexing_slice_is_contiguous(slc_key: tuple, shape: tuple) -> bool:
+    """Whether ``x[slc_key]`` (slices only, one per leading axis of ``shape``) is C-contiguous:
+    every axis longer than 1 must step by the product of the result's later dims (MXNet's
+    ``NDArray._basic_indexing_slice_is_contiguous``; such a slice is a view that writes through).
+    """
+    dims = [len(range(*k.indices(d))) for k, d in zip(slc_key, shape)]
+    steps = [k.indices(d)[2] for k, d in zip(slc_key, shape)]
+    dims += list(shape[len(slc_key):])
+    steps += [1] * (len(shape) - len(slc_key))
+    if 0 in dims:
+        return True
+    expected = base = 1  # in elements
+    for i in reversed(range(len(shape))):
+        if dims[i] > 1 and steps[i] * base != expected:
+            return False
+        expected *= dims[i]
+        base *= shape[i]
+    return True
 
 
 def load_frombuffer(buf: bytes) -> list | dict:

@@ -63,6 +63,17 @@ class NDArray:
         a._ctx = None
         return a
 
+    # Pickling keeps MXNet's state: the array's raw bytes in MXNet's record layout.
+    def __getstate__(self) -> dict:
+        from ..mxnet_format import array_to_bytes
+
+        return {"handle": bytearray(array_to_bytes(self._data))}
+
+    def __setstate__(self, state: dict) -> None:
+        from ..mxnet_format import array_from_bytes
+
+        NDArray.__init__(self, array_from_bytes(state["handle"], "NDArray state"))
+
     # -- properties
     # -------------------------------------------------------------------------------------------
     @property
@@ -220,7 +231,9 @@ class NDArray:
         _check_in_place(self, value, "x[key] = value")
         if isinstance(value, NDArray):
             value = value._data
-        elif isinstance(value, np.ndarray) and value.size == 1:
+        elif isinstance(value, (list, tuple)):
+            value = np.asarray(value)
+        if isinstance(value, np.ndarray) and value.size == 1:
             value = value.reshape(())  # MXNet takes a one-element array for one element
         self._data[_index_key(key)] = value
 

@@ -49,6 +49,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     scatter,
     sequence,
     shape,
+    slice_assign,
     softmax,
     spatial,
     stats,

@@ -66,8 +66,15 @@ class Relu(Unary):
         return np.maximum(x, 0)
 
     def vjp(ctx, gy):
-        # NOTE: the gradient at exactly 0 is 0, as in MXNet (the mask is x > 0).
-        return (gy * (ctx.x > 0),)
+        # NOTE: the gradient at exactly 0 is 0, as in MXNet (the mask is x > 0); at NaN it is
+        # NaN, as MXNet's relu_grad passes NaN through.
+        x = ctx.x
+        gx = gy * (x > 0)
+        if x.dtype.kind == "f":
+            nan = np.isnan(x)
+            if nan.any():
+                gx[nan] = np.nan
+        return (gx,)
 
     @classmethod
     def samples(cls, rng):

@@ -86,6 +86,8 @@ def _shape(v: Any) -> tuple[int, ...]:
     v = _literal(v)
     if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
         return (int(v),)
+    if isinstance(v, np.ndarray) and v.ndim == 1:  # MXNet takes a 1-D integer array too
+        v = v.tolist()
     if isinstance(v, (tuple, list)):
         return tuple(_int(d) for d in v)
     raise ValueError("a shape tuple")

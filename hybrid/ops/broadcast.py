@@ -29,6 +29,18 @@ def _pow_grads(a, b, y, gy):
 # name, MXNet aliases, forward f(a, b), gradients g(a, b, y, gy) -> (ga, gb) or None (comparisons),
 __all__ = ["BROADCAST_TABLE"]
 
+
+def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """MXNet's ``/``: integer division rounds toward zero (C's rule) and keeps the dtype."""
+    if np.result_type(a, b).kind not in "iub":
+        return np.true_divide(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.floor_divide(a, b)
+        # floor and truncation differ where the signs differ and the division is inexact.
+        q += (np.remainder(a, b) != 0) & ((a < 0) != (b < 0))
+    return q
+
+
 # scalar-op names (lhs array, rhs array), input domain, docstring.
 BROADCAST_TABLE: list[tuple] = [
     (
@@ -61,11 +73,11 @@ BROADCAST_TABLE: list[tuple] = [
     (
         "broadcast_div",
         ("elemwise_div", "_div", "_Div"),
-        np.true_divide,
+        _divide,
         lambda a, b, y, gy: (gy / b, -gy * y / b),
         ("_div_scalar", "_rdiv_scalar"),
         (0.5, 2),
-        "``y = lhs / rhs``.",
+        "``y = lhs / rhs``; integer arrays divide rounding toward zero and keep their dtype.",
     ),
     (
         "broadcast_mod",

@@ -71,6 +71,8 @@ class BroadcastLike(Op):
         if lhs_axes is None and rhs_axes is None:
             out = _same_ndim_broadcast("broadcast_like", lhs, rhs)
             return in_shapes, [out], [in_dtypes[0]]
+        if lhs_axes == () or rhs_axes == ():
+            raise AttrError("broadcast_like: empty lhs_axes or rhs_axes are not allowed (MXNet)")
         la = normalize_axes("broadcast_like", lhs_axes, len(lhs))
         ra = normalize_axes("broadcast_like", rhs_axes, len(rhs))
         if len(la) != len(ra):

@@ -187,7 +187,7 @@ def test_allreduce_grads_sums_the_copies():
 
     x = Parameter("x", shape=(3,), init="zeros")
     x.initialize(ctx=[mx.cpu(0), mx.cpu(1)])
-    trainer = Trainer([x], "sgd", {"learning_rate": 1.0})
+    trainer = Trainer([x], "sgd", {"learning_rate": 1.0}, update_on_kvstore=False)
     with autograd.record():
         for i, w in enumerate(x.list_data()):
             ((i + 1) * w).sum().backward()
@@ -195,3 +195,26 @@ def test_allreduce_grads_sums_the_copies():
     assert [g.asnumpy().tolist() for g in x.list_grad()] == [[3.0] * 3, [3.0] * 3]
     trainer.update(1)
     assert [d.asnumpy().tolist() for d in x.list_data()] == [[-3.0] * 3, [-3.0] * 3]
+
+
+def test_copies_on_several_contexts_update_on_a_local_store_by_default():
+    # MXNet 1.9.1: several contexts make a 'device' store that runs the optimizer; then
+    # update() and allreduce_grads() are refused and loading parameters drops the store.
+    import hybrid as mx
+
+    x = Parameter("x", shape=(3,), init="zeros")
+    x.initialize(ctx=[mx.cpu(0), mx.cpu(1)])
+    trainer = Trainer([x], "sgd", {"learning_rate": 0.5})
+    with autograd.record():
+        for w in x.list_data():
+            (w * 2).sum().backward()
+    trainer.step(1)
+    assert trainer._update_on_kvstore is True and trainer._kvstore.type == "device"
+    assert trainer._kvstore._updater.optimizer is trainer._optimizer
+    assert [d.asnumpy().tolist() for d in x.list_data()] == [[-2.0] * 3, [-2.0] * 3]
+    with pytest.raises(AssertionError, match="update_on_kvstore=False"):
+        trainer.update(1)
+    with pytest.raises(AssertionError, match="update_on_kvstore=False"):
+        trainer.allreduce_grads()
+    x._load_init(mx.nd.zeros((3,)))
+    assert trainer._kvstore is None and trainer._kv_initialized is False
