@@ -1,13 +1,16 @@
 """Forward and forward+backward time of the dense, convolution, pooling and BatchNorm ops, and of
-the vision ops GluonCV models call: BilinearResize2D, ROIAlign, box_nms and LRN.
+the vision ops GluonCV models call: BilinearResize2D, ROIAlign, box_nms, LRN and
+DeformableConvolution.
 
 Shapes are LeNet's from the seed example (batch 64, 1x32x32), a ResNet block (batch 32,
 64 channels, 56x56, 3x3 pad 1), and GluonCV's: FCN/PSPNet's upsampling of 21-class scores to
 480x480 (batch 4), Faster R-CNN's ROIAlign of 128 ROIs per image on a 1/16 map (batch 2, 256
 channels, 38x50, 14x14 bins), SSD-512's box_nms (batch 8, 6132 candidates of 6 values, topk
-400), and AlexNet's LRN (batch 32, 96x55x55). GEMM-bound ops are reported in GFLOP/s next to
-numpy's own float32 GEMM rate measured in the same run, so the ratio is meaningful on any
-machine; the others in output values per second (Mout/s).
+400), AlexNet's LRN (batch 32, 96x55x55), and a Deformable ConvNets layer on a Faster R-CNN
+feature map (batch 2, 256 -> 256 channels, 38x50, 3x3 pad 1). GEMM-bound ops are reported in
+GFLOP/s next to numpy's own float32 GEMM rate measured in the same run, so the ratio is
+meaningful on any machine (the deformable layer counts its GEMMs only); the others in output
+values per second (Mout/s).
 
 Run from the project root: ``python benchmarks/ops.py`` (``--repeat N`` for more samples).
 """
@@ -152,6 +155,23 @@ def box_nms_case(batch: int, boxes: int, topk: int) -> tuple | None:
     return _vision("_contrib_box_nms", fn, [], [data])
 
 
+def deformable_conv_case(x: tuple, f: int, k: int, pad: int) -> tuple | None:
+    """A Deformable ConvNets v1 layer: offsets of a few pixels; FLOPs of the GEMMs only."""
+    n, c, h, w = x
+    oh, ow = h + 2 * pad - k + 1, w + 2 * pad - k + 1
+    rng = np.random.default_rng(3)
+    arrays = [hybrid.nd.array(a.astype(np.float32)) for a in (
+        rng.standard_normal(x), rng.uniform(-2, 2, (n, 2 * k * k, oh, ow)),
+        rng.standard_normal((f, c, k, k)) * 0.05, rng.standard_normal(f))]
+
+    def fn(xa, off, wa, ba):
+        return hybrid.nd.contrib.DeformableConvolution(xa, off, wa, ba, kernel=(k, k),
+                                                       pad=(pad, pad), num_filter=f)
+
+    case = _vision("_contrib_DeformableConvolution", fn, [], arrays)
+    return case and (fn, [], 3 * 2 * n * f * c * k * k * oh * ow, arrays)
+
+
 def lrn_case(x: tuple) -> tuple | None:
     def fn(xa):
         return hybrid.nd.LRN(xa, nsize=5, alpha=1e-4, beta=0.75, knorm=2.0)
@@ -176,6 +196,7 @@ CASES = [
     ("frcnn roialign 2x128 14x14", lambda: roi_align_case((2, 256, 38, 50), 128, 14)),
     ("ssd box_nms 8x6132 top400", lambda: box_nms_case(8, 6132, 400)),
     ("alexnet lrn 96x55x55", lambda: lrn_case((32, 96, 55, 55))),
+    ("dcn conv 256->256 3x3", lambda: deformable_conv_case((2, 256, 38, 50), 256, 3, 1)),
 ]
 
 

@@ -26,11 +26,6 @@ PENDING: dict[str, dict[str, tuple[str, ...]]] = {
     "control-flow helper": {"nd.contrib": ("cond", "foreach", "while_loop")},
     "gluon.contrib helper": {"nd.contrib": ("SyncBatchNorm",)},
     "unassigned: image decoding (mx.image)": {"nd": ("imdecode",)},
-    "opsrest branch, not done": {
-        "nd.contrib": (
-            "RROIAlign",
-        ),
-    },
 }
 
 

@@ -97,6 +97,7 @@ def _load_families() -> None:
         resize,
         rnn,
         roi,
+        rroi,
         scatter,
         sequence,
         shape,

@@ -46,6 +46,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     resize,
     rnn,
     roi,
+    rroi,
     scatter,
     sequence,
     shape,

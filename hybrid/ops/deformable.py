@@ -100,7 +100,7 @@ def _infer(op: str, in_shapes: list, in_dtypes: list, maps: tuple, a: dict):
 class _Sampling(NamedTuple):
     """Bilinear sampling of every tap: per corner (axis 0, four corners) the flat pixel index,
     the weight and the weight's derivatives along rows and columns, each
-    ``(4, N, deformable_groups, 1, taps * out_pixels)``.
+    ``(4, N, out_pixels, deformable_groups, taps)``.
     """
 
     index: np.ndarray
@@ -113,10 +113,12 @@ class _Sampling(NamedTuple):
 # Tap k = (i, j) of output pixel (y, x) samples row y*s0 - p0 + i*d0 + offset[2k] and column
 # x*s1 - p1 + j*d1 + offset[2k+1] of every channel of its deformable group. Bilinear weights
 # (and their derivatives, for the offset gradient) depend on the group but not the channel, so
-# they are computed once per group and the four corners are gathered for all channels at once.
-# The two ops sample differently, as MXNet's CPU code does: DCNv1 reads positions in [0, H) and
-# clamps the high neighbour at the last row (no slope there); DCNv2 reads (-1, H) and treats
-# pixels outside the image as zeros.
+# they are computed once per group, and each corner is gathered as whole rows of a channel-last
+# copy of the input: the columns come out (N, pixels, group, tap, channel), which is the layout
+# of one GEMM with the weight rearranged to (group, tap, channel) x filters (block-diagonal
+# over num_group). The two ops sample differently, as MXNet's CPU code does: DCNv1 reads
+# positions in [0, H) and clamps the high neighbour at the last row (no slope there); DCNv2
+# reads (-1, H) and treats pixels outside the image as zeros.
 def regular_positions(a: dict, oh: int, ow: int) -> np.ndarray:
     """Where each kernel tap of each output pixel samples before its offset: ``(taps, 2,
     OH * OW)`` rows and columns (integers).
@@ -133,9 +135,8 @@ def _sampling(offset, x_shape, a: dict, zero_outside: bool) -> _Sampling:
     n, _, h, w = x_shape
     dg = a["num_deformable_group"]
     base = regular_positions(a, *offset.shape[2:]).astype(offset.dtype)
-    pos = offset.reshape(n, dg, *base.shape) + base
-    r = pos[:, :, :, 0].reshape(n, dg, 1, -1)
-    c = pos[:, :, :, 1].reshape(n, dg, 1, -1)
+    pos = (offset.reshape(n, dg, *base.shape) + base).transpose(3, 0, 4, 1, 2)
+    r, c = pos  # (N, P, dg, taps) each
     if zero_outside:
         inside = (r > -1) & (c > -1) & (r < h) & (c < w)
     else:
@@ -164,11 +165,27 @@ def _sampling(offset, x_shape, a: dict, zero_outside: bool) -> _Sampling:
     return _Sampling(*(np.stack(v) for v in (index, weight, d_row, d_col)))
 
 
-def _corners(x: np.ndarray, s: _Sampling, dg: int) -> np.ndarray:
-    """The four bilinear neighbours of every sample: ``(4, N, dg, C / dg, taps * pixels)``."""
+def _channel_last(x: np.ndarray, dg: int) -> np.ndarray:
+    """``(N, dg, H * W, C / dg)``: each pixel's channels of a deformable group contiguous."""
     n, c, h, w = x.shape
-    grouped = x.reshape(n, dg, c // dg, h * w)
-    return np.stack([np.take_along_axis(grouped, s.index[q], axis=3) for q in range(4)])
+    return np.ascontiguousarray(x.reshape(n, dg, c // dg, h * w).transpose(0, 1, 3, 2))
+
+
+def _corner(rows: np.ndarray, s: _Sampling, q: int) -> np.ndarray:
+    """Corner ``q`` of every sample, all channels: ``(N, P, dg, taps, C / dg)``."""
+    n, dg = rows.shape[:2]
+    return rows[np.arange(n)[:, None, None, None], np.arange(dg)[:, None], s.index[q]]
+
+
+def _dense_weight(weight: np.ndarray, g: int, dg: int) -> np.ndarray:
+    """The weight as ``(dg * taps * C / dg, num_filter)`` rows in the columns' order, zero
+    between filters and channels of different groups.
+    """
+    f, cg = weight.shape[:2]
+    full = np.zeros((g, f // g, g, cg, weight.shape[2] * weight.shape[3]), weight.dtype)
+    full[np.arange(g), :, np.arange(g)] = weight.reshape(g, f // g, cg, -1)
+    full = full.reshape(f, dg, g * cg // dg, -1)  # (F, dg, C/dg, taps)
+    return full.transpose(1, 3, 2, 0).reshape(-1, f)
 
 
 def _deform_forward(op: str, ctx, x, offset, mask, weight, bias, a, zero_outside: bool):
@@ -176,41 +193,53 @@ def _deform_forward(op: str, ctx, x, offset, mask, weight, bias, a, zero_outside
     f, g, dg = a["num_filter"], a["num_group"], a["num_deformable_group"]
     _window(op, a)
     s = _sampling(offset, x.shape, a, zero_outside)
-    near = _corners(x, s, dg)
-    sampled = (s.weight * near).sum(axis=0)  # (N, dg, C/dg, taps * P)
-    cols = sampled if mask is None else sampled * mask.reshape(n, dg, 1, -1)
-    out_hw = offset.shape[2:]
-    cols = cols.reshape(n, g, -1, out_hw[0] * out_hw[1])  # rows (channel, tap) as the weight
-    y = np.matmul(weight.reshape(g, f // g, -1), cols).reshape(n, f, *out_hw)
+    rows = _channel_last(x, dg)
+    sampled = _corner(rows, s, 0) * s.weight[0][..., None]
+    for q in range(1, 4):
+        sampled += _corner(rows, s, q) * s.weight[q][..., None]
+    gate = None
+    if mask is not None:
+        gate = mask.reshape(n, dg, -1, sampled.shape[1]).transpose(0, 3, 1, 2)[..., None]
+    cols = (sampled if gate is None else sampled * gate).reshape(n * sampled.shape[1], -1)
+    dense = _dense_weight(weight, g, dg)
+    y = (cols @ dense).reshape(n, *offset.shape[2:], f).transpose(0, 3, 1, 2)
     if bias is not None:
-        y += bias.reshape(1, f, 1, 1)
-    ctx.saved = (x, offset, mask, weight, s, near, sampled, cols, bias is not None)
-    return y
+        y = y + bias.reshape(1, f, 1, 1)
+    ctx.saved = (x.shape, rows, offset.shape, gate, weight.shape, s, sampled, cols, dense,
+                 bias is not None)
+    return np.ascontiguousarray(y)
 
 
 def _deform_vjp(ctx, gy, a):
-    x, offset, mask, weight, s, near, sampled, cols, has_bias = ctx.saved
-    n, c, h, w = x.shape
+    x_shape, rows, offset_shape, gate, weight_shape, s, sampled, cols, dense, has_bias = (
+        ctx.saved)
+    n, c, h, w = x_shape
     f, g, dg = a["num_filter"], a["num_group"], a["num_deformable_group"]
-    gy_g = gy.reshape(n, g, f // g, -1)
-    w_g = weight.reshape(g, f // g, -1)
-    d_weight = np.matmul(gy_g, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
-    d_cols = np.matmul(w_g.transpose(0, 2, 1), gy_g).reshape(sampled.shape)
+    gy_rows = gy.reshape(n, f, -1).transpose(0, 2, 1).reshape(-1, f)
+    d_dense = (cols.T @ gy_rows).reshape(dg, -1, c // dg, f).transpose(3, 0, 2, 1)
+    d_weight = d_dense.reshape(g, f // g, g, c // g, -1)[np.arange(g), :, np.arange(g)]
+    d_cols = (gy_rows @ dense.T).reshape(sampled.shape)  # (N, P, dg, taps, C/dg)
     d_mask = None
-    if mask is not None:
-        d_mask = (d_cols * sampled).sum(axis=2).reshape(mask.shape)
-        d_cols = d_cols * mask.reshape(n, dg, 1, -1)
-    planes = np.arange(n * c).reshape(n, dg, c // dg, 1) * (h * w)
-    d_x = np.bincount((planes + s.index).ravel(), (s.weight * d_cols).ravel(),
-                      minlength=n * c * h * w).reshape(x.shape).astype(x.dtype)
-    along = (d_cols * near).sum(axis=3)  # (4, N, dg, taps * P)
-    d_row = (s.d_row[:, :, :, 0] * along).sum(axis=0)
-    d_col = (s.d_col[:, :, :, 0] * along).sum(axis=0)
-    taps = s.index.shape[-1] // (offset.shape[2] * offset.shape[3])
-    d_offset = np.stack([d_row.reshape(n, dg, taps, -1), d_col.reshape(n, dg, taps, -1)],
-                        axis=3).reshape(offset.shape)
+    if gate is not None:
+        d_mask = (d_cols * sampled).sum(axis=-1).transpose(0, 2, 3, 1).reshape(
+            n, -1, *offset_shape[2:])
+        d_cols *= gate
+    batch = np.arange(n)[:, None, None, None]
+    plane = (batch * dg + np.arange(dg)[:, None]) * (h * w)
+    d_rows = np.zeros(n * dg * h * w * (c // dg))
+    d_row = d_col = 0
+    for q in range(4):
+        at = ((plane + s.index[q])[..., None] * (c // dg) + np.arange(c // dg)).ravel()
+        d_rows += np.bincount(at, (d_cols * s.weight[q][..., None]).ravel(),
+                              minlength=d_rows.size)
+        along = (d_cols * _corner(rows, s, q)).sum(axis=-1)  # (N, P, dg, taps)
+        d_row = d_row + s.d_row[q] * along
+        d_col = d_col + s.d_col[q] * along
+    d_x = d_rows.reshape(n, dg, h * w, c // dg).transpose(0, 1, 3, 2).reshape(x_shape)
+    d_offset = np.stack([d_row, d_col], axis=-1).transpose(0, 2, 3, 4, 1).reshape(offset_shape)
     d_bias = (gy.sum(axis=(0, 2, 3)),) if has_bias else ()
-    return d_x, d_offset, d_mask, d_weight, *d_bias
+    return (d_x.astype(gy.dtype), d_offset, d_mask, d_weight.reshape(weight_shape).astype(
+        gy.dtype, copy=False), *d_bias)
 
 
 @register

@@ -52,29 +52,28 @@ def _nms(boxes: np.ndarray, threshold: float, limit: int) -> tuple[np.ndarray, n
     the first ``limit`` kept boxes ``(B, limit)`` and how many were kept ``(B,)``. One step per
     kept box, each vectorised over the batch and the candidates.
     """
-    b, k = boxes.shape[:2]
-    area = (boxes[..., 2] - boxes[..., 0] + 1) * (boxes[..., 3] - boxes[..., 1] + 1)
-    position = np.arange(k)
-    suppressed = np.zeros((b, k), bool)
+    b = boxes.shape[0]
+    x1, y1, x2, y2 = (np.ascontiguousarray(boxes[..., i]) for i in range(4))
+    area = (x2 - x1 + 1) * (y2 - y1 + 1)
+    image = np.arange(b)
+    # Kept or suppressed. Every box before the next pick is done, so the first box not done is
+    # the next kept one, and suppression needs no "later than the pick" test.
+    done = np.zeros(boxes.shape[:2], bool)
     keep = np.zeros((b, limit), np.int64)
     count = np.zeros(b, np.int64)
-    last = np.full(b, -1)
     for step in range(limit):
-        alive = ~suppressed & (position > last[:, None])
-        found = alive.any(axis=1)
+        pick = (~done).argmax(axis=1)
+        found = ~done[image, pick]
         if not found.any():
             break
-        pick = alive.argmax(axis=1)
-        keep[:, step] = np.where(found, pick, 0)
+        keep[:, step] = pick
         count += found
-        last = np.where(found, pick, k)
-        ref = boxes[np.arange(b), pick][:, None]  # (B, 1, 4)
-        lo = np.maximum(ref[..., :2], boxes[..., :2])
-        hi = np.minimum(ref[..., 2:], boxes[..., 2:])
-        inter = np.prod(np.maximum(hi - lo + 1, 0), axis=-1)
-        ref_area = area[np.arange(b), pick][:, None]
-        overlap = inter / (ref_area + area - inter)
-        suppressed |= (overlap > threshold) & (position > pick[:, None]) & found[:, None]
+        done[image, pick] = True
+        w = np.minimum(x2[image, pick][:, None], x2) - np.maximum(x1[image, pick][:, None], x1)
+        h = np.minimum(y2[image, pick][:, None], y2) - np.maximum(y1[image, pick][:, None], y1)
+        inter = np.maximum(w + 1, 0) * np.maximum(h + 1, 0)
+        overlap = inter / (area[image, pick][:, None] + area - inter)
+        done |= (overlap > threshold) & found[:, None]
     return keep, count
 
 

@@ -225,25 +225,30 @@ class DeformablePSROIPooling(Op):
         ry0, ry1, fy = _bilinear_corners(np.clip(rows, 0, h - 1))
         chan = _group_channels(output_dim, p, group_size)[None, :, :, :, None, None]
         plane = (batch[:, None, None, None, None, None] * c + chan) * (h * w)
-        index = np.stack(np.broadcast_arrays(plane + ry0 * w + cx0, plane + ry1 * w + cx0,
-                                             plane + ry0 * w + cx1, plane + ry1 * w + cx1))
-        flat = x.ravel()
-        near = flat[index]  # (4, R, D, P, P, S, S): (y0, x0), (y1, x0), (y0, x1), (y1, x1)
+        top, bottom = plane + ry0 * w, plane + ry1 * w
+        # Corners (y0, x0), (y1, x0), (y0, x1), (y1, x1) of every sample: (R, D, P, P, S, S).
+        index = (top + cx0, bottom + cx0, top + cx1, bottom + cx1)
         one = dt.type(1)
-        weight = np.stack([(one - fx) * (one - fy), (one - fx) * fy, fx * (one - fy), fx * fy])
-        total = np.where(valid, (weight * near).sum(axis=0), 0).sum(axis=(4, 5))
-        ctx.saved = (index, near, weight, valid, count, fx, fy, size, cell, x.shape,
+        weight = ((one - fx) * (one - fy), (one - fx) * fy, fx * (one - fy), fx * fy)
+        flat = x.ravel()
+        sampled = weight[0] * flat[index[0]]
+        for at, wt in zip(index[1:], weight[1:]):
+            sampled += wt * flat[at]
+        total = (sampled * valid).sum(axis=(4, 5))
+        ctx.saved = (flat, index, weight, valid, count, fx, fy, size, cell, x.shape,
                      None if trans is None else (trans.shape, cls, trans_std))
         return np.where(count > 0, total / np.maximum(count, 1), 0).astype(dt)
 
     def vjp(ctx, gy, **attrs):
-        index, near, weight, valid, count, fx, fy, size, cell, x_shape, moved = ctx.saved
+        flat, index, weight, valid, count, fx, fy, size, cell, x_shape, moved = ctx.saved
         share = np.where(count > 0, gy / np.maximum(count, 1), 0)[..., None, None] * valid
-        gx = np.bincount(index.ravel(), (weight * share).ravel(), minlength=int(np.prod(x_shape)))
+        gx = 0
+        for at, wt in zip(index, weight):
+            gx = gx + np.bincount(at.ravel(), (wt * share).ravel(), minlength=flat.size)
         grads = [gx.reshape(x_shape).astype(gy.dtype), None]
         if moved is not None:
             trans_shape, cls, trans_std = moved
-            v00, v01, v10, v11 = near  # v01 is (y1, x0), v10 is (y0, x1)
+            v00, v01, v10, v11 = (flat[at] for at in index)  # v01 is (y1, x0), v10 (y0, x1)
             d_x = ((v11 - v01) * fy + (v10 - v00) * (1 - fy)) * share
             d_y = ((v11 - v10) * fx + (v01 - v00) * (1 - fx)) * share
             d_x = d_x.sum(axis=(4, 5)) * trans_std * size[:, 0, None, None, None]

@@ -93,7 +93,22 @@ def proposal_cases(rng) -> dict:
     }
 
 
-CASES = [psroi_cases, deformable_cases, proposal_cases]
+def rroi_cases(rng) -> dict:
+    x = f32(rng, 2, 3, 6, 7)
+    # Angles both ways, a ROI past the map, a tiny one (forced to 1x1), one across the border.
+    rois = np.array([[0, 6.0, 5.0, 8.0, 4.0, 30.0], [1, 3.3, 8.1, 5.2, 9.7, -45.0],
+                     [1, 12.0, 10.0, 1.0, 1.0, 0.0], [0, 2.0, 2.0, 20.0, 14.0, 120.0],
+                     [1, 13.5, 11.0, 6.0, 3.0, 200.0]], np.float32)
+    return {
+        "_contrib_RROIAlign": [
+            ([x, rois], {"pooled_size": (2, 3), "spatial_scale": 0.5}, ()),
+            ([x, rois], {"pooled_size": (3, 2), "spatial_scale": 1.0, "sampling_ratio": 2}, ()),
+            ([x, rois], {"pooled_size": (2, 2), "spatial_scale": 0.25}, ()),
+        ],
+    }
+
+
+CASES = [psroi_cases, deformable_cases, proposal_cases, rroi_cases]
 
 
 def main() -> None:
