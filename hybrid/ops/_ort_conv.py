@@ -42,29 +42,29 @@ def applies(x: np.ndarray, w: np.ndarray, win: Window) -> bool:
     )
 
 
-def _window_attrs(win: Window, groups: int) -> dict[str, Any]:
-    return {
+@lru_cache(maxsize=256)
+def _session(op: str, x_shape: tuple, w_shape: tuple, win: Window, groups: int, adj: tuple) -> Any:
+    """A one-node ``op`` session over inputs ``x`` and ``w`` of fixed shapes; ``adj`` is
+    ConvTranspose's ``output_padding``.
+    """
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    attrs = {
         "kernel_shape": list(win.kernel),
         "strides": list(win.stride),
         "dilations": list(win.dilate),
         "pads": list(win.pad) * 2,
         "group": groups,
     }
-
-
-@lru_cache(maxsize=256)
-def _session(op: str, x_shape: tuple, w_shape: tuple, attrs: tuple) -> Any:
-    """A one-node ``op`` session over inputs ``x`` and ``w`` of fixed shapes."""
-    import onnxruntime as ort
-    from onnx import TensorProto, helper
-
+    if op == "ConvTranspose":
+        attrs["output_padding"] = list(adj)
     inputs = [
         helper.make_tensor_value_info(name, TensorProto.FLOAT, list(shape))
         for name, shape in (("x", x_shape), ("w", w_shape))
     ]
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
-    node = helper.make_node(op, ["x", "w"], ["y"], **dict(attrs))
-    graph = helper.make_graph([node], op, inputs, [y])
+    graph = helper.make_graph([helper.make_node(op, ["x", "w"], ["y"], **attrs)], op, inputs, [y])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", _OPSET)])
     model.ir_version = 8
     opts = ort.SessionOptions()
@@ -74,16 +74,14 @@ def _session(op: str, x_shape: tuple, w_shape: tuple, attrs: tuple) -> Any:
     return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
 
 
-def _run(op: str, x: np.ndarray, w: np.ndarray, attrs: dict) -> np.ndarray:
-    key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in attrs.items())
-    sess = _session(op, x.shape, w.shape, key)
-    feeds = {"x": np.ascontiguousarray(x), "w": np.ascontiguousarray(w)}
-    return sess.run(None, feeds)[0]
+def _run(op: str, x: np.ndarray, w: np.ndarray, win: Window, groups: int, adj: tuple = ()):
+    sess = _session(op, x.shape, w.shape, win, groups, adj)
+    return sess.run(None, {"x": np.ascontiguousarray(x), "w": np.ascontiguousarray(w)})[0]
 
 
 def conv_forward(x: np.ndarray, w: np.ndarray, win: Window, groups: int) -> np.ndarray:
     """The correlation ``(N, C, *sp)`` * ``(F, C/G, *k)`` -> ``(N, F, *out)``, no bias."""
-    return _run("Conv", x, w, _window_attrs(win, groups))
+    return _run("Conv", x, w, win, groups)
 
 
 def conv_data_grad(
@@ -92,8 +90,7 @@ def conv_data_grad(
     """The adjoint of :func:`conv_forward` in ``x`` (spatial ``size``): ``(N, F, *out)`` ->
     ``(N, C, *size)``.
     """
-    attrs = _window_attrs(win, groups)
     # The sizes ConvTranspose yields without output_padding; striding rounded the rest away.
     base = (s * (o - 1) + d * (k - 1) + 1 - 2 * p for o, k, s, d, p in zip(gy.shape[2:], *win))
-    attrs["output_padding"] = [n - b for n, b in zip(size, base)]
-    return _run("ConvTranspose", gy, w, attrs)
+    adj = tuple(n - b for n, b in zip(size, base))
+    return _run("ConvTranspose", gy, w, win, groups, adj)
