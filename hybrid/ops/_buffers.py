@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Arena", "Scratch", "FRESH", "buffers"]
+__all__ = ["Arena", "Scratch", "FRESH", "buffers", "scratch_only"]
 
 Shape = tuple[int, ...]
 
@@ -129,3 +129,22 @@ def buffers(ctx: Any, prefix: str) -> _Fresh | _Scope:
     """
     arena = getattr(ctx, "arena", None)
     return FRESH if arena is None else arena.scope(prefix)
+
+
+class _ScratchOnly:
+    """An allocator whose every buffer is scratch: for helpers that ask ``empty`` for arrays
+    their caller drops before returning.
+    """
+
+    __slots__ = ("scratch",)
+
+    def __init__(self, buf: Any):
+        self.scratch = buf.scratch
+
+    def empty(self, key: str, shape: Shape, dtype: Any) -> np.ndarray:
+        return self.scratch(key, shape, dtype)
+
+
+def scratch_only(buf: Any) -> Any:
+    """``buf`` with ``empty`` served from its scratch (see :class:`_ScratchOnly`)."""
+    return buf if buf is FRESH else _ScratchOnly(buf)

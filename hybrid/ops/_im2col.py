@@ -18,6 +18,7 @@ gradient: a loop over kernel offsets only, each step vectorised over batch, chan
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from math import prod
 from typing import Any, NamedTuple
 
@@ -56,10 +57,13 @@ class Window(NamedTuple):
     pad: Shape
 
 
+@lru_cache(maxsize=1024)
 def window_attrs(
     op: str, kernel: Shape, stride: Shape, dilate: Shape = (), pad: Shape = ()
 ) -> Window:
-    """Fill MXNet's defaults (stride 1, dilate 1, pad 0) and check lengths and signs."""
+    """Fill MXNet's defaults (stride 1, dilate 1, pad 0) and check lengths and signs. Cached:
+    every op call asks, and batch-1 inference feels the checks.
+    """
     nd = len(kernel)
     if not 1 <= nd <= 3:
         raise AttrError(f"{op}: kernel={kernel} must have 1, 2 or 3 dimensions")

@@ -6,6 +6,7 @@ runs over kernel offsets only, each step vectorised over batch, channels and pix
 
 from __future__ import annotations
 
+from math import prod
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -93,6 +94,18 @@ def pool_counts(geo: _Geometry, sizes: tuple, include_pad: bool, dtype: np.dtype
         n = end - start if include_pad else np.minimum(end, x) - np.maximum(start, 0)
         total = total * n.reshape((o,) + (1,) * (len(sizes) - 1 - i)).astype(dtype)
     return total
+
+
+def _whole_window(a: dict, shape: tuple, dtype: np.dtype) -> bool:
+    """Whether an avg or sum pooling of float data reduces each channel's whole (non-empty)
+    data at once.
+    """
+    return (
+        a["global_pool"]
+        and a["pool_type"] in ("avg", "sum")
+        and 0 not in shape
+        and dtype.kind == "f"
+    )
 
 
 def _slices(geo: _Geometry) -> list[tuple]:
@@ -194,6 +207,10 @@ class Pooling(Op):
                 np.maximum(y, xp[sl], out=y)
             ctx.xp, ctx.y = xp, y
             return y
+        if _whole_window(a, x.shape, x.dtype):
+            # One reduction instead of a pass per window offset (global average pooling).
+            y = x.sum(axis=tuple(range(2, x.ndim)), keepdims=True)
+            return y / x.dtype.type(prod(x.shape[2:])) if kind == "avg" else y
         p = a["p_value"] if kind == "lp" else 1
         y = xp[slices[0]] ** p
         for sl in slices[1:]:
@@ -212,6 +229,11 @@ class Pooling(Op):
         if kind == "max":
             gxp = _max_pool_grad(ctx.xp, ctx.y, gy, slices, buffers(ctx, "bwd"))
             return (crop_spatial(gxp, geo.before, ctx.x_shape[2:]),)
+        if _whole_window(a, ctx.x_shape, gy.dtype):
+            count = prod(ctx.x_shape[2:]) if kind == "avg" else 1
+            gx = np.empty(ctx.x_shape, gy.dtype)
+            np.divide(gy, gy.dtype.type(count), out=gx)  # broadcast over the window
+            return (gx,)
         gxp = np.zeros(ctx.padded, dtype=gy.dtype)
         p = a["p_value"] if kind == "lp" else 1
         if kind == "avg":
@@ -247,6 +269,7 @@ class Pooling(Op):
             case((2, 2, 4, 5), True, kernel=(2, 2), pool_type="lp", p_value=2),
             case((2, 2, 7), True, kernel=(3,), stride=(2,), pool_type="lp", p_value=3),
             case((2, 3, 4, 5), global_pool=True, pool_type="avg"),
+            case((2, 2, 3, 2, 2), global_pool=True, pool_type="sum"),
             case((2, 2, 7), kernel=(3,), stride=(2,), pooling_convention="same"),
             case((2, 6, 5, 3), kernel=(2, 2), stride=(2, 1), layout="NHWC"),
             case((2, 7, 3), kernel=(3,), pad=(1,), pool_type="avg", layout="NWC"),

@@ -1,0 +1,126 @@
+"""Convolutions on ONNX Runtime (Note [Convolutions on ONNX Runtime]) against the numpy route.
+
+float32 convolutions take the ONNX Runtime route; each case runs the forward and all three
+gradients on it and compares them with the float64 numpy route (exact up to float64 rounding)
+at float32 tolerance.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hybrid
+from hybrid import autograd
+from hybrid.gluon import nn
+from hybrid.ops import _ort_conv
+
+nd = hybrid.nd
+
+CASES = [
+    # x shape, w shape, stride, pad, dilate, groups
+    ((2, 3, 7, 6), (4, 3, 3, 2), (1, 1), (0, 0), (1, 1), 1),
+    ((2, 2, 6, 5), (5, 2, 3, 3), (1, 1), (1, 2), (1, 1), 1),
+    ((2, 3, 8, 7), (4, 3, 3, 3), (2, 1), (1, 2), (1, 1), 1),
+    ((1, 2, 9, 8), (3, 2, 3, 2), (1, 2), (2, 1), (2, 3), 1),
+    ((2, 4, 6, 6), (6, 2, 3, 3), (2, 2), (1, 1), (1, 1), 2),
+    ((2, 3, 6, 5), (3, 1, 3, 3), (1, 1), (1, 1), (1, 1), 3),
+    ((3, 8, 18, 18), (8, 8, 3, 3), (1, 1), (1, 1), (1, 1), 1),  # ResNet-like, 324 pixels
+    ((2, 4, 17, 17), (8, 4, 3, 3), (2, 2), (1, 1), (1, 1), 1),  # odd size: output_padding 0
+    ((2, 4, 16, 16), (8, 4, 1, 1), (2, 2), (0, 0), (1, 1), 1),  # projection: output_padding 1
+    ((2, 3, 11), (4, 3, 3), (2,), (1,), (2,), 1),
+    ((2, 4, 10), (4, 1, 4), (3,), (2,), (1,), 4),
+    ((1, 2, 5, 6, 4), (3, 2, 2, 3, 2), (2, 1, 1), (1, 0, 1), (1, 1, 2), 1),
+]
+
+
+def _conv_and_grads(x, w, b, head, dtype, **attrs):
+    args = [nd.array(a.astype(dtype)) for a in (x, w, b)]
+    for a in args:
+        a.attach_grad()
+    with autograd.record():
+        y = nd.Convolution(*args, **attrs)
+        loss = (y * nd.array(head.astype(dtype))).sum()
+    loss.backward()
+    return [a.asnumpy() for a in (y, *(arg.grad for arg in args))]
+
+
+@pytest.mark.parametrize("xs,ws,stride,pad,dilate,groups", CASES)
+def test_ort_route_matches_numpy_route_forward_and_gradients(xs, ws, stride, pad, dilate, groups):
+    rng = np.random.default_rng(1)
+    x, w, b = rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=ws[0])
+    attrs = dict(
+        kernel=ws[2:], stride=stride, pad=pad, dilate=dilate, num_filter=ws[0], num_group=groups
+    )
+    y64 = nd.Convolution(
+        nd.array(x, dtype="float64"),
+        nd.array(w, dtype="float64"),
+        nd.array(b, dtype="float64"),
+        **attrs,
+    )
+    head = rng.normal(size=y64.shape)
+    want = _conv_and_grads(x, w, b, head, np.float64, **attrs)
+    got = _conv_and_grads(x, w, b, head, np.float32, **attrs)
+    for name, g, r in zip(("y", "dx", "dw", "db"), got, want):
+        assert g.dtype == np.float32, name
+        np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-4 * np.abs(r).max(), err_msg=name)
+
+
+def test_float32_convolution_takes_the_ort_route(monkeypatch):
+    """The route is really taken (a broken session would fail) and switching it off restores
+    the numpy route with the same results.
+    """
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(2, 3, 9, 9)).astype(np.float32)
+    w = rng.normal(size=(5, 3, 3, 3)).astype(np.float32)
+    b = np.zeros(5, np.float32)
+    head = rng.normal(size=(2, 5, 9, 9))
+    attrs = dict(kernel=(3, 3), pad=(1, 1), num_filter=5)
+    calls = []
+    real = _ort_conv._run
+    monkeypatch.setattr(_ort_conv, "_run", lambda op, *a: calls.append(op) or real(op, *a))
+    on = _conv_and_grads(x, w, b, head, np.float32, **attrs)
+    assert calls == ["Conv", "ConvTranspose"]
+    monkeypatch.setattr(_ort_conv, "ENABLED", False)
+    off = _conv_and_grads(x, w, b, head, np.float32, **attrs)
+    assert len(calls) == 2
+    for g, r in zip(on, off):
+        np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-4)
+
+
+def _small_cnn():
+    net = nn.HybridSequential()
+    net.add(
+        nn.Conv2D(6, 3, padding=1, activation="relu"),
+        nn.MaxPool2D(2),
+        nn.Conv2D(8, 3, strides=2, use_bias=False),
+        nn.BatchNorm(),
+        nn.Activation("relu"),
+        nn.Dense(4),
+    )
+    net.initialize(hybrid.init.Xavier())
+    return net
+
+
+def test_hybridized_training_step_equals_numpy_route(monkeypatch):
+    """Fused conv+relu+pool and conv+BatchNorm nodes of a recorded graph give the same outputs
+    and parameter gradients on both routes.
+    """
+    x = nd.array(np.random.default_rng(3).normal(size=(4, 3, 12, 12)).astype(np.float32))
+    results = []
+    for enabled in (True, False):
+        monkeypatch.setattr(_ort_conv, "ENABLED", enabled)
+        hybrid.random.seed(0)
+        net = _small_cnn()
+        net.hybridize(static_alloc=True)
+        for _ in range(2):  # the second run reuses the planned buffers
+            with autograd.record():
+                y = net(x)
+                loss = (y * y).sum()
+            loss.backward()
+        params = net.collect_params()
+        results.append(
+            [y.asnumpy()] + [p.grad().asnumpy() for p in params.values() if p.grad_req != "null"]
+        )
+    for g, r in zip(*results):
+        np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-4 * np.abs(r).max())
