@@ -60,6 +60,7 @@ def _load_families() -> None:
         box_coding,
         broadcast,
         cast,
+        control_flow,
         conv,
         creation,
         ctc,
