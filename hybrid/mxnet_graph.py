@@ -57,6 +57,7 @@ OP_MAP = {
 # They are dropped only where the op's schema does not declare them.
 IGNORED_ATTRS = frozenset({
     "__profiler_scope__",
+    "__subgraph_name__",
     "__layout__",
     "__ctx_group__",
     "__force_mirroring__",
@@ -155,6 +156,10 @@ def graph_from_json(obj: dict, source: str = "graph JSON") -> Graph:
         if op_name == "RNN":
             args = _dynamic_begin_states(args)
         attrs = _op_attrs(op_name, _raw_attrs(entry))
+        if "subgraphs" in entry:  # control flow: see hybrid/ops/control_flow.py
+            attrs.pop("num_args", None)
+            attrs["subgraphs"] = tuple(graph_from_json(g, f"{source}: {entry['name']}")
+                                       for g in entry["subgraphs"])
         try:
             node = node_from_entry(op_name, entry["name"], args, attrs)
         except HybridError as e:
@@ -227,6 +232,7 @@ def graph_to_json(graph: Graph, data_names: Any = ()) -> dict:
             "name": node.name,
             **_wrapped(_node_attrs(node)),
             "inputs": [[index[id(v)], v.index, 0] for v in node.inputs],
+            **_subgraphs(node),
         })
         row_ptr.append(row_ptr[-1] + len(node.outputs))
     return {
@@ -236,6 +242,16 @@ def graph_to_json(graph: Graph, data_names: Any = ()) -> dict:
         "heads": [[index[id(v)], v.index, 0] for v in graph.outputs],
         "attrs": {"mxnet_version": ["int", MXNET_VERSION]},
     }
+
+
+def _subgraphs(node: Any) -> dict:
+    """A control-flow node's bodies in MXNet's ``subgraphs`` field (their variables untyped:
+    loop variables are slices of the node's inputs).
+    """
+    graphs = node.attrs.get("subgraphs")
+    if graphs is None:
+        return {}
+    return {"subgraphs": [graph_to_json(g, [v.name for v in g.inputs]) for g in graphs]}
 
 
 def _wrapped(attrs: dict[str, str]) -> dict:
@@ -259,14 +275,15 @@ def _node_attrs(node: Any) -> dict[str, str]:
     specs = node.op.attr_specs
     out = {}
     for key, value in node.attrs.items():
-        if key == "is_train":
+        if key in ("is_train", "subgraphs"):
             continue
         spec = specs.get(key)
         if spec is not None and _same(value, spec.default):
             continue
         out[key] = _mx_str(value)
     if node.op.variadic:
-        out["num_args"] = str(len(node.inputs))  # MXNet's variadic ops require it
+        # MXNet's variadic ops require it; a control-flow node counts its subgraphs too.
+        out["num_args"] = str(len(node.inputs) + len(node.attrs.get("subgraphs", ())))
     return out
 
 
