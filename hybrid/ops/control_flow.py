@@ -65,7 +65,6 @@ class Foreach(Op):
         _locs("remain_locs"),
     )
     named_inputs = False
-    xfail = {"onnx": "the Scan/Loop/If lowering is not written yet"}
 
     def num_outputs(attrs):
         return attrs["num_outputs"]
@@ -172,7 +171,6 @@ class WhileLoop(Op):
         _locs("func_var_locs"),
     )
     named_inputs = False
-    xfail = {"onnx": "the Scan/Loop/If lowering is not written yet"}
 
     def num_outputs(attrs):
         return attrs["num_outputs"]
@@ -269,7 +267,6 @@ class Cond(Op):
         _locs("else_input_locs"),
     )
     named_inputs = False
-    xfail = {"onnx": "the Scan/Loop/If lowering is not written yet"}
 
     def num_outputs(attrs):
         return attrs["num_outputs"]
