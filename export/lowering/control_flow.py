@@ -55,7 +55,7 @@ def _body(ctx: Builder, name: str, inputs: list[tuple], outputs: list[str],
 def _as_condition(ctx: Builder, name: str) -> str:
     """A single-element condition as the scalar bool ONNX takes (nonzero is true)."""
     flag = ctx.node("Cast", [name], to=onnx.TensorProto.BOOL)
-    return ctx.node("Reshape", [flag, ctx.ints([])])
+    return ctx.node("Squeeze", [flag])  # every axis has size 1
 
 
 def _out_dtypes(graph: Any, types: dict[int, tuple]) -> list:

@@ -151,11 +151,13 @@ def _check_used(graph: Graph, loop_vars: list[Value], message: str) -> None:
 
 
 def _union(bodies: list[_Body], shared: list[Value]) -> tuple[list[Value], list[tuple]]:
-    """The node's inputs (``shared`` first, then each body's free values once) and, per body,
+    """The node's inputs (``shared`` first, then the bodies' free values, each once) and, per body,
     the node input of each of its subgraph inputs.
     """
     inputs = list(shared)
-    where = {id(v): i for i, v in enumerate(inputs)}
+    # NOTE: a free value that is also a loop variable's initial value keeps a slot of its own:
+    # the loop variable's slot changes from step to step, the free value must not.
+    where: dict[int, int] = {}
     locs = []
     for body in bodies:
         for v in body.free:

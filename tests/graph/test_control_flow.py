@@ -213,6 +213,18 @@ def test_hybridized_while_loop_and_cond_match_eager():
         np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)
 
 
+def test_loop_reading_a_loop_variables_initial_value_matches_eager():
+    rng = np.random.default_rng(8)
+    net = VarsOnlyLoop()
+    inputs = [rng.normal(size=(2, 3)), rng.normal(size=(2, 3))]
+    heads = _heads(rng, [(2, 3), (1,)])
+    eager_out, eager_grad = _run(net, inputs, False, heads)
+    hybrid_out, hybrid_grad = _run(net, inputs, True, heads)
+    assert eager_out[1].tolist() == [4.0]
+    for e, g in zip(eager_out + eager_grad, hybrid_out + hybrid_grad):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)
+
+
 def _finite_difference_check(net, inputs, heads, index):
     """<u, J v> by central differences against the hybridized gradient, for input ``index``."""
     rng = np.random.default_rng(index)
@@ -361,3 +373,43 @@ def test_mxnet_control_flow_graph_exports_and_runs_in_onnx_runtime(tmp_path):
     ops, got = _onnx_outputs(net, inputs, tmp_path)
     assert {"Scan", "Loop", "If"} <= ops
     _assert_matches_mxnet([mx.nd.array(g) for g in got], expected, steps)
+
+
+class VarsOnlyLoop(gluon.HybridBlock):
+    """A while_loop without step outputs (ONNX Loop without scan outputs) feeding a cond."""
+
+    def hybrid_forward(self, F, a, w):
+        _, (count, p) = F.contrib.while_loop(
+            lambda i, p: i < 4, lambda i, p: ([], [i + 1, F.tanh(p * w) + a]),
+            [F.sum(a) * 0, a], max_iterations=6)
+        return F.contrib.cond(F.sum(p) > 0, lambda: p * 2, lambda: p - w), count
+
+
+@pytest.mark.parametrize("make", [RNNLoop, VarsOnlyLoop], ids=["scan", "loop_if"])
+def test_exported_control_flow_imports_back(tmp_path, make):
+    from hybrid.export import from_onnx, to_onnx
+
+    rng = np.random.default_rng(7)
+    net = make()
+    net.initialize(mx.init.Uniform(0.5))
+    shapes = [(5, 2, 3), (2, 4)] if make is RNNLoop else [(2, 3), (2, 3)]
+    inputs = [rng.normal(size=s).astype(np.float32) for s in shapes]
+    arrays = [mx.nd.array(x) for x in inputs]
+    eager = [o.asnumpy() for o in net(*arrays)]
+    imported = from_onnx(to_onnx(net, example_inputs=inputs))
+    ops = {n.op.name for n in imported._graph.nodes}
+    for hybridize in (False, True):
+        imported.hybridize(hybridize)
+        got = imported(*arrays)
+        for e, g in zip(eager, got if isinstance(got, list) else [got]):
+            np.testing.assert_allclose(g.asnumpy(), e, rtol=1e-5, atol=1e-6)
+    assert ops & {"_foreach", "_while_loop"}
+
+
+def test_onnx_loop_with_scan_outputs_is_refused_with_the_reason():
+    from hybrid.export import from_onnx, to_onnx
+
+    net = LoopAndBranch()
+    inputs = [np.ones((2, 3), np.float32), np.ones((2, 3), np.float32)]
+    with pytest.raises(mx.base.HybridError, match="pads them to max_iterations"):
+        from_onnx(to_onnx(net, example_inputs=inputs))
