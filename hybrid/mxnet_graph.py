@@ -246,12 +246,48 @@ def graph_to_json(graph: Graph, data_names: Any = ()) -> dict:
 
 def _subgraphs(node: Any) -> dict:
     """A control-flow node's bodies in MXNet's ``subgraphs`` field (their variables untyped:
-    loop variables are slices of the node's inputs).
+    loop variables are slices of the node's inputs), in MXNet's input order (see
+    :func:`_mxnet_locs`).
     """
     graphs = node.attrs.get("subgraphs")
     if graphs is None:
         return {}
-    return {"subgraphs": [graph_to_json(g, [v.name for v in g.inputs]) for g in graphs]}
+    bodies = [Graph.from_outputs(g.outputs) for g in graphs]
+    return {"subgraphs": [graph_to_json(g, [v.name for v in g.inputs]) for g in bodies]}
+
+
+def _mxnet_locs(node: Any) -> dict[str, Any]:
+    """A control-flow node's ``*_locs`` for its bodies' inputs in MXNet's order.
+
+    MXNet numbers a body's inputs in depth-first order from its outputs (``list_inputs``), which
+    is how :func:`graph_from_json` reads them; a body traced by hybrid lists its loop variables
+    first. Positions are renumbered, and per-input tables permuted, into MXNet's order.
+    """
+    a, graphs = node.attrs, node.attrs["subgraphs"]
+    orders = []
+    for g in graphs:
+        where = {id(v): i for i, v in enumerate(g.inputs)}
+        orders.append([where[id(v)] for v in Graph.from_outputs(g.outputs).inputs])
+
+    def moved(locs: tuple, order: list[int]) -> tuple:
+        new = {old: k for k, old in enumerate(order)}
+        if any(loc not in new for loc in locs):
+            raise HybridError(f"graph JSON for MXNet: {node.name}: a loop variable is not read "
+                              "by the body, which MXNet does not accept")
+        return tuple(new[loc] for loc in locs)
+
+    def picked(table: tuple, order: list[int]) -> tuple:
+        return tuple(table[old] for old in order)
+
+    if node.op.name == "_foreach":
+        return {k: moved(a[k], orders[0]) for k in ("in_data_locs", "in_state_locs",
+                                                     "remain_locs")}
+    if node.op.name == "_while_loop":
+        return {"cond_input_locs": picked(a["cond_input_locs"], orders[0]),
+                "func_input_locs": picked(a["func_input_locs"], orders[1]),
+                "func_var_locs": moved(a["func_var_locs"], orders[1])}
+    keys = ("cond_input_locs", "then_input_locs", "else_input_locs")  # _cond
+    return {k: picked(a[k], order) for k, order in zip(keys, orders)}
 
 
 def _wrapped(attrs: dict[str, str]) -> dict:
@@ -274,7 +310,8 @@ def _node_attrs(node: Any) -> dict[str, str]:
     """The attributes MXNet needs: those differing from the op's defaults, as strings."""
     specs = node.op.attr_specs
     out = {}
-    for key, value in node.attrs.items():
+    attrs = node.attrs if "subgraphs" not in node.attrs else {**node.attrs, **_mxnet_locs(node)}
+    for key, value in attrs.items():
         if key in ("is_train", "subgraphs"):
             continue
         spec = specs.get(key)
