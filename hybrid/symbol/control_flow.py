@@ -144,10 +144,14 @@ def foreach(body: Callable, data: Any, init_states: Any, name: str = "foreach") 
 
 
 def _check_used(graph: Graph, loop_vars: list[Value], message: str) -> None:
+    """MXNet's error when a loop variable is not read by the body; ``{i}`` in ``message`` is
+    the variable's position, counted from 1.
+    """
     read = {id(v) for node in graph.nodes for v in node.inputs}
     read.update(id(v) for v in graph.outputs)
-    if any(id(v) not in read for v in loop_vars):
-        raise ControlFlowError(message)
+    for i, v in enumerate(loop_vars, 1):
+        if id(v) not in read:
+            raise ControlFlowError(message.format(i=i))
 
 
 def _union(bodies: list[_Body], shared: list[Value]) -> tuple[list[Value], list[tuple]]:
@@ -209,7 +213,7 @@ def while_loop(cond: Callable, func: Callable, loop_vars: Any, max_iterations: A
     cond_body, _ = _trace(run_cond, _fresh(vars_in, set()), set())
     func_vars = _fresh(vars_in, set())
     func_body, _ = _trace(run_func, func_vars, set())
-    _check_used(func_body.graph, func_vars, "a loop_var doesn't involve into the computation")
+    _check_used(func_body.graph, func_vars, "The {i}-th loop_var doesn't involve into the computation")
     inputs, (cond_locs, func_locs) = _union([cond_body, func_body], vars_in)
     n_out = formats["n_out"]
     results = _node("_while_loop", inputs, {

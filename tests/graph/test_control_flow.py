@@ -161,6 +161,9 @@ def test_sym_errors_follow_mxnet():
         mx.sym.contrib.foreach(lambda d, st: (st[0] * 2, [st[0] + 1]), x, [s])
     with pytest.raises(ValueError, match="Number of outputs differs"):
         mx.sym.contrib.cond(mx.sym.sum(s) > 0, lambda: [s, s], lambda: s)
+    with pytest.raises(ValueError, match="The 2-th loop_var doesn't involve"):
+        mx.sym.contrib.while_loop(lambda v, w: v < 1, lambda v, w: (v, [v + 1, v]), [s, s * 2],
+                                  max_iterations=2)
     with pytest.raises(ValueError, match="Return of cond must be a Symbol"):
         mx.sym.contrib.while_loop(lambda v: True, lambda v: (v, v), [s], max_iterations=2)
 
