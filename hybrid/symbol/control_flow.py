@@ -213,7 +213,8 @@ def while_loop(cond: Callable, func: Callable, loop_vars: Any, max_iterations: A
     cond_body, _ = _trace(run_cond, _fresh(vars_in, set()), set())
     func_vars = _fresh(vars_in, set())
     func_body, _ = _trace(run_func, func_vars, set())
-    _check_used(func_body.graph, func_vars, "The {i}-th loop_var doesn't involve into the computation")
+    _check_used(func_body.graph, func_vars,
+                "The {i}-th loop_var doesn't involve into the computation")
     inputs, (cond_locs, func_locs) = _union([cond_body, func_body], vars_in)
     n_out = formats["n_out"]
     results = _node("_while_loop", inputs, {
