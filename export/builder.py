@@ -48,6 +48,15 @@ class Builder:
         self._taken: set[str] = set()
         self._scope = "node"
 
+    def child(self) -> Builder:
+        """A builder for a subgraph body (ONNX ``Scan``/``Loop``/``If``): names stay unique
+        across the whole model, and its constants become the model's initializers, which a body
+        reads from the enclosing scope.
+        """
+        body = Builder(self.opset)
+        body._taken, body.initializers, body._scope = self._taken, self.initializers, self._scope
+        return body
+
     def scope(self, name: str) -> None:
         """Name what follows after ``name`` (the graph node being lowered)."""
         self._scope = name

@@ -25,8 +25,8 @@ from hybrid.graph.ir import Graph, Value
 from hybrid.graph.passes import constant_folding, dead_code
 from hybrid.serialization import new_file_mode, write_atomic
 
-from .builder import Builder, Call, onnx_type
-from .lowering import lower
+from .builder import Builder, onnx_type
+from .lowering import lower_nodes
 from .opset import MIN_OPSET, default_opset
 
 __all__ = ["to_onnx", "save_model", "check_model"]
@@ -207,18 +207,7 @@ def _build(
         )
     for v, array in graph.constants.items():
         onnx_name[id(v)] = ctx.const(array, name=None)
-    for node in graph.nodes:
-        call = Call(
-            node.name,
-            [onnx_name[id(v)] for v in node.inputs],
-            node.attrs,
-            [v.shape for v in node.inputs],
-            [v.dtype for v in node.inputs],
-            [v.shape for v in node.outputs],
-            [v.dtype for v in node.outputs],
-        )
-        for v, name in zip(node.outputs, lower(ctx, node.op.name, call)):
-            onnx_name[id(v)] = name
+    lower_nodes(ctx, graph, onnx_name)
     outputs = _name_outputs(ctx, graph.outputs, names_out, onnx_name)
     onnx_graph = helper.make_graph(
         ctx.nodes,
@@ -252,8 +241,21 @@ def _used(
     """The initializers some node or graph output reads. A lowering may leave a parameter unread
     (BatchNorm with ``fix_gamma`` uses ones, not gamma); ONNX Runtime warns about such tensors.
     """
-    read = {name for node in nodes for name in node.input} | set(outputs)
+    read = {name for node in _all_nodes(nodes) for name in node.input} | set(outputs)
     return [t for t in initializers if t.name in read]
+
+
+def _all_nodes(nodes: list[onnx.NodeProto]) -> list[onnx.NodeProto]:
+    """``nodes`` and the nodes of their subgraph bodies (Scan, Loop, If), which may read
+    names of the enclosing graph.
+    """
+    found = []
+    for node in nodes:
+        found.append(node)
+        for attr in node.attribute:
+            if attr.type == onnx.AttributeProto.GRAPH:
+                found.extend(_all_nodes(list(attr.g.node)))
+    return found
 
 
 def _name_outputs(
@@ -270,7 +272,7 @@ def _name_outputs(
             node, i = produced.pop(current)
             ctx.reserve(name)
             node.output[i] = name
-            for other in ctx.nodes:
+            for other in _all_nodes(ctx.nodes):
                 for j, inp in enumerate(other.input):
                     if inp == current:
                         other.input[j] = name

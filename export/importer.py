@@ -85,6 +85,19 @@ class ImportContext:
         self.partial_labels: dict[str, np.ndarray] = {}  # where each unknown element came from
         self.node: OnnxNode | None = None
         self._counter = itertools.count()
+        self.outer: ImportContext | None = None  # the enclosing graph's, in a body
+        self.free: list[tuple[Value, Value]] = []  # a body's (stand-in, outer value) pairs
+
+    def body(self, formals: list[Value]) -> ImportContext:
+        """A context for a Scan/Loop/If body whose inputs are ``formals``: it reads the
+        enclosing graph's constants, and its other operands from the enclosing graph become
+        stand-in variables listed in ``free`` (see :meth:`value`).
+        """
+        child = ImportContext(self.opset, dict(self.constants), self.trainable)
+        child.partial, child.partial_labels = dict(self.partial), dict(self.partial_labels)
+        child.outer, child.node, child._counter = self, self.node, self._counter
+        child.values.update({v.name: v for v in formals})
+        return child
 
     # -- operands ----------------------------------------------------------------------------
     def is_const(self, name: str) -> bool:
@@ -118,6 +131,14 @@ class ImportContext:
         """The graph value of a data operand; a constant becomes a parameter variable."""
         if name in self.values:
             return self.values[name]
+        if self.outer is not None:  # a body reading the enclosing graph
+            if name in self.constants and name not in self.outer.constants:
+                self.outer.constants[name] = self.constants[name]  # a body's own Constant
+            outside = self.outer.value(name)
+            stand_in = variable(name, outside.shape, outside.dtype)
+            self.values[name] = stand_in
+            self.free.append((stand_in, outside))
+            return stand_in
         self._check_known(name, "the operand")
         if name not in self.constants:
             raise self.error(f"input {name!r} is not produced by any node or initializer")
@@ -190,7 +211,7 @@ def unsupported_ops(model: Any) -> list[str]:
     model = _load(model)
     opsets = {e.domain: int(e.version) for e in model.opset_import}
     found: dict[str, None] = {}
-    for node in model.graph.node:
+    for node in _with_bodies(model.graph.node):
         domain = node.domain or ""
         known = node.op_type in RULES or node.op_type in FOLDS or node.op_type in CONSTANT_NODES
         if domain in ("", "ai.onnx") and known:
@@ -198,6 +219,17 @@ def unsupported_ops(model: Any) -> list[str]:
         label = node.op_type if domain in ("", "ai.onnx") else f"{domain}.{node.op_type}"
         found[f"{label} (opset {opsets.get(domain, opsets.get('ai.onnx', 1))})"] = None
     return list(found)
+
+
+def _with_bodies(nodes: Any) -> list[onnx.NodeProto]:
+    """``nodes`` and, recursively, the nodes of their bodies (Scan, Loop, If)."""
+    found = []
+    for node in nodes:
+        found.append(node)
+        for attr in node.attribute:
+            if attr.type == onnx.AttributeProto.GRAPH:
+                found.extend(_with_bodies(attr.g.node))
+    return found
 
 
 def _input_value(info: onnx.ValueInfoProto, shape: Any) -> Value:
@@ -289,7 +321,17 @@ def _from_proto(model: onnx.ModelProto,
         if info.name not in constants
     ]
     ctx.values.update({v.name: v for v in data})
-    for index, proto in enumerate(graph.node):
+    import_nodes(ctx, graph.node)
+    outputs = [ctx.value(info.name) for info in graph.output]
+    aux = {v.name for v in Graph.from_outputs(outputs).aux_inputs()}
+    params = _parameters(ctx, aux)
+    return SymbolBlock([Symbol([v]) for v in outputs], [Symbol([v]) for v in data], params=params)
+
+
+def import_nodes(ctx: ImportContext, protos: Any) -> None:
+    """Translate ONNX nodes in order into ``ctx``'s graph (a model's or a body's)."""
+    outer = ctx.node
+    for index, proto in enumerate(protos):
         node = OnnxNode(proto, index)
         ctx.node = node
         if node.op_type in CONSTANT_NODES:
@@ -301,11 +343,7 @@ def _from_proto(model: onnx.ModelProto,
         for name, v in zip(node.outputs, outs):
             if name:
                 ctx.values[name] = v
-    ctx.node = None
-    outputs = [ctx.value(info.name) for info in graph.output]
-    aux = {v.name for v in Graph.from_outputs(outputs).aux_inputs()}
-    params = _parameters(ctx, aux)
-    return SymbolBlock([Symbol([v]) for v in outputs], [Symbol([v]) for v in data], params=params)
+    ctx.node = outer
 
 
 def _constant_of(ctx: ImportContext, node: OnnxNode) -> np.ndarray:

@@ -57,6 +57,7 @@ OP_MAP = {
 # They are dropped only where the op's schema does not declare them.
 IGNORED_ATTRS = frozenset({
     "__profiler_scope__",
+    "__subgraph_name__",
     "__layout__",
     "__ctx_group__",
     "__force_mirroring__",
@@ -155,6 +156,10 @@ def graph_from_json(obj: dict, source: str = "graph JSON") -> Graph:
         if op_name == "RNN":
             args = _dynamic_begin_states(args)
         attrs = _op_attrs(op_name, _raw_attrs(entry))
+        if "subgraphs" in entry:  # control flow: see hybrid/ops/control_flow.py
+            attrs.pop("num_args", None)
+            attrs["subgraphs"] = tuple(graph_from_json(g, f"{source}: {entry['name']}")
+                                       for g in entry["subgraphs"])
         try:
             node = node_from_entry(op_name, entry["name"], args, attrs)
         except HybridError as e:
@@ -227,6 +232,7 @@ def graph_to_json(graph: Graph, data_names: Any = ()) -> dict:
             "name": node.name,
             **_wrapped(_node_attrs(node)),
             "inputs": [[index[id(v)], v.index, 0] for v in node.inputs],
+            **_subgraphs(node),
         })
         row_ptr.append(row_ptr[-1] + len(node.outputs))
     return {
@@ -236,6 +242,52 @@ def graph_to_json(graph: Graph, data_names: Any = ()) -> dict:
         "heads": [[index[id(v)], v.index, 0] for v in graph.outputs],
         "attrs": {"mxnet_version": ["int", MXNET_VERSION]},
     }
+
+
+def _subgraphs(node: Any) -> dict:
+    """A control-flow node's bodies in MXNet's ``subgraphs`` field (their variables untyped:
+    loop variables are slices of the node's inputs), in MXNet's input order (see
+    :func:`_mxnet_locs`).
+    """
+    graphs = node.attrs.get("subgraphs")
+    if graphs is None:
+        return {}
+    bodies = [Graph.from_outputs(g.outputs) for g in graphs]
+    return {"subgraphs": [graph_to_json(g, [v.name for v in g.inputs]) for g in bodies]}
+
+
+def _mxnet_locs(node: Any) -> dict[str, Any]:
+    """A control-flow node's ``*_locs`` for its bodies' inputs in MXNet's order.
+
+    MXNet numbers a body's inputs in depth-first order from its outputs (``list_inputs``), which
+    is how :func:`graph_from_json` reads them; a body traced by hybrid lists its loop variables
+    first. Positions are renumbered, and per-input tables permuted, into MXNet's order.
+    """
+    a, graphs = node.attrs, node.attrs["subgraphs"]
+    orders = []
+    for g in graphs:
+        where = {id(v): i for i, v in enumerate(g.inputs)}
+        orders.append([where[id(v)] for v in Graph.from_outputs(g.outputs).inputs])
+
+    def moved(locs: tuple, order: list[int]) -> tuple:
+        new = {old: k for k, old in enumerate(order)}
+        if any(loc not in new for loc in locs):
+            raise HybridError(f"graph JSON for MXNet: {node.name}: a loop variable is not read "
+                              "by the body, which MXNet does not accept")
+        return tuple(new[loc] for loc in locs)
+
+    def picked(table: tuple, order: list[int]) -> tuple:
+        return tuple(table[old] for old in order)
+
+    if node.op.name == "_foreach":
+        return {k: moved(a[k], orders[0]) for k in ("in_data_locs", "in_state_locs",
+                                                     "remain_locs")}
+    if node.op.name == "_while_loop":
+        return {"cond_input_locs": picked(a["cond_input_locs"], orders[0]),
+                "func_input_locs": picked(a["func_input_locs"], orders[1]),
+                "func_var_locs": moved(a["func_var_locs"], orders[1])}
+    keys = ("cond_input_locs", "then_input_locs", "else_input_locs")  # _cond
+    return {k: picked(a[k], order) for k, order in zip(keys, orders)}
 
 
 def _wrapped(attrs: dict[str, str]) -> dict:
@@ -258,15 +310,17 @@ def _node_attrs(node: Any) -> dict[str, str]:
     """The attributes MXNet needs: those differing from the op's defaults, as strings."""
     specs = node.op.attr_specs
     out = {}
-    for key, value in node.attrs.items():
-        if key == "is_train":
+    attrs = node.attrs if "subgraphs" not in node.attrs else {**node.attrs, **_mxnet_locs(node)}
+    for key, value in attrs.items():
+        if key in ("is_train", "subgraphs"):
             continue
         spec = specs.get(key)
         if spec is not None and _same(value, spec.default):
             continue
         out[key] = _mx_str(value)
     if node.op.variadic:
-        out["num_args"] = str(len(node.inputs))  # MXNet's variadic ops require it
+        # MXNet's variadic ops require it; a control-flow node counts its subgraphs too.
+        out["num_args"] = str(len(node.inputs) + len(node.attrs.get("subgraphs", ())))
     return out
 
 

@@ -27,4 +27,4 @@ def rule(*op_types: str) -> Callable[[Callable], Callable]:
     return deco
 
 
-from . import elemwise, nn, rnn, shape  # noqa: E402, F401  (register the rules they declare)
+from . import control_flow, elemwise, nn, rnn, shape  # noqa: E402, F401  (register the rules they declare)

@@ -14,7 +14,7 @@ from hybrid.base import HybridError
 
 from ..builder import Builder, Call
 
-__all__ = ["lowering", "lower", "LOWERINGS", "has_lowering"]
+__all__ = ["lowering", "lower", "lower_nodes", "LOWERINGS", "has_lowering"]
 
 Rule = Callable[[Builder, Call], Any]
 LOWERINGS: dict[str, list[tuple[int, Rule]]] = {}
@@ -53,6 +53,24 @@ def lower(ctx: Builder, op_name: str, call: Call) -> list[str]:
     return [out] if isinstance(out, str) else list(out)
 
 
+def lower_nodes(ctx: Builder, graph: Any, onnx_name: dict[int, str],
+                types: dict[int, tuple] | None = None) -> None:
+    """Emit every node of ``graph``; ``onnx_name`` maps id(value) to its ONNX name, given for
+    the graph's inputs and filled for node outputs. ``types`` (id(value) -> (shape, dtype))
+    overrides the types stored on values, for subgraphs typed per call.
+    """
+    def typed(v: Any) -> tuple:
+        return types.get(id(v), (v.shape, v.dtype)) if types else (v.shape, v.dtype)
+
+    for node in graph.nodes:
+        ins, outs = [typed(v) for v in node.inputs], [typed(v) for v in node.outputs]
+        call = Call(node.name, [onnx_name[id(v)] for v in node.inputs], node.attrs,
+                    [t[0] for t in ins], [t[1] for t in ins],
+                    [t[0] for t in outs], [t[1] for t in outs])
+        for v, name in zip(node.outputs, lower(ctx, node.op.name, call)):
+            onnx_name[id(v)] = name
+
+
 def _load_families() -> None:
     from . import (  # noqa: F401  (registration)
         activation,
@@ -60,6 +78,7 @@ def _load_families() -> None:
         box_coding,
         broadcast,
         cast,
+        control_flow,
         conv,
         creation,
         ctc,

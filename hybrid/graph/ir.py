@@ -300,6 +300,8 @@ def encode_attr(value: Any) -> Any:
         return {"array": value.tolist(), "array_dtype": value.dtype.name}
     if isinstance(value, dict):
         return {"dict": {k: encode_attr(x) for k, x in value.items()}}
+    if isinstance(value, Graph):  # a control-flow node's body (hybrid/ops/control_flow.py)
+        return {"graph": value.to_json()}
     raise HybridError(f"graph JSON: cannot serialise attribute value {value!r}")
 
 
@@ -321,4 +323,6 @@ def decode_attr(value: Any) -> Any:
         return np.array(value["array"], dtype=value["array_dtype"])
     if "dict" in value:
         return {k: decode_attr(x) for k, x in value["dict"].items()}
+    if "graph" in value:
+        return Graph.from_json(value["graph"])
     raise HybridError(f"graph JSON: unknown attribute encoding {value!r}")

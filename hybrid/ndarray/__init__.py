@@ -8,6 +8,7 @@ import sys
 
 from ..serialization import load, save
 from . import _internal, contrib, image, linalg, random  # noqa: F401  (submodules, as in MXNet)
+from . import control_flow as _flow
 from . import helpers as _helpers
 from . import namespace as _namespace
 from .cached_op import CachedOp
@@ -47,3 +48,6 @@ NDArray.__module__ = __name__
 _CONTRIB = contrib.functions(sys.modules[__name__])
 vars(contrib).update(_CONTRIB)
 contrib.__all__ += list(_CONTRIB)
+# nd.contrib's control flow: Python loops over eager calls (hybrid/ndarray/control_flow.py).
+vars(contrib).update(foreach=_flow.foreach, while_loop=_flow.while_loop, cond=_flow.cond)
+contrib.__all__ += ["foreach", "while_loop", "cond"]

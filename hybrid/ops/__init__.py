@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     box_coding,
     broadcast,
     cast,
+    control_flow,
     conv,
     creation,
     ctc,

@@ -11,6 +11,7 @@ from ..ndarray import contrib as _nd_contrib
 from ..ndarray import helpers as _nd_helpers
 from ..ndarray.random import Frontend as _Frontend
 from . import _internal, contrib, image, linalg, random  # noqa: F401  (submodules, as in MXNet)
+from . import control_flow as _flow
 from . import namespace as _namespace
 from .symbol import Group, Symbol, Variable, load, load_json, var
 
@@ -34,3 +35,6 @@ __all__ += ["reset_arrays"]
 _CONTRIB = _nd_contrib.functions(sys.modules[__name__])
 vars(contrib).update(_CONTRIB)
 contrib.__all__ += list(_CONTRIB)
+# sym.contrib's control flow: one node holding subgraphs (hybrid/symbol/control_flow.py).
+vars(contrib).update(foreach=_flow.foreach, while_loop=_flow.while_loop, cond=_flow.cond)
+contrib.__all__ += ["foreach", "while_loop", "cond"]

@@ -57,6 +57,10 @@ KNOWN_UNSUPPORTED = [
     (r"lstm_with_peepholes", "MXNet's LSTM has no peephole connections"),
     (r"mod_float_edge_cases", "MXNet's mod gives NaN, not +-0 / +-inf, for infinite or zero "
      "operands"),
+    (r"^test_(if|loop\d+)_(seq|opt)", "sequence and optional values: hybrid holds tensors only"),
+    (r"^test_loop11$", "a trip count given as a graph input: _while_loop's max_iterations is "
+     "an attribute"),
+    (r"^test_scan_sum$", "Scan of opset 8 (batch axis, sequence_lens input); opset 9's imports"),
 ]  # fmt: skip
 
 RTOL, ATOL = 1e-4, 1e-5

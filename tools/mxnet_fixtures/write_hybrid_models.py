@@ -60,6 +60,28 @@ class ConvResize(mx.gluon.HybridBlock):
         return F.SoftmaxOutput(F.flatten(y), F.zeros_like(F.sum(y, axis=(1, 2, 3))))
 
 
+class Loops(mx.gluon.HybridBlock):
+    """contrib.foreach (an RNN whose body reads a Dense layer), while_loop (running all
+    max_iterations steps: MXNet leaves the rows of unrun steps undefined) and cond.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.cell = nn.Dense(4, in_units=3, flatten=False)
+
+    def hybrid_forward(self, F, x, h0):
+        def step(xt, states):
+            h = F.tanh(self.cell(xt) + states[0])
+            return h * 2, [h]
+
+        seq, states = F.contrib.foreach(step, x, [h0])
+        rows, (count, h) = F.contrib.while_loop(
+            lambda i, h: i < 10, lambda i, h: ([h + 1], [i + 1, F.tanh(h * 1.5)]),
+            [F.sum(h0) * 0, states[0]], max_iterations=4)
+        return seq, rows[0], count, F.contrib.cond(F.sum(h) > 0, lambda: h * 2, lambda: h - 1)
+
+
 def _run(block, inputs: dict) -> list[np.ndarray]:
     outs = block(*[mx.nd.array(v) for v in inputs.values()])
     return [o.asnumpy() for o in (outs if isinstance(outs, (list, tuple)) else [outs])]
@@ -113,6 +135,18 @@ def lstm_split(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
     return [{"kind": "imports", "symbol": "lstm_split-symbol.json",
              "params": "lstm_split-0000.params", "inputs": list(inputs),
              "io": _io(out, "lstm_split", inputs, outputs)}]
+
+
+def loops(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
+    net = Loops(prefix="loops_")
+    net.initialize(mx.init.Xavier())
+    net.hybridize()
+    inputs = {"data": rng.normal(size=(5, 2, 3)).astype(np.float32),
+              "data1": rng.normal(size=(2, 4)).astype(np.float32)}
+    outputs = _run(net, inputs)
+    net.export(str(out / "loops"), 0, format="mxnet")
+    return [{"kind": "imports", "symbol": "loops-symbol.json", "params": "loops-0000.params",
+             "inputs": list(inputs), "io": _io(out, "loops", inputs, outputs)}]
 
 
 def model_zoo(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
@@ -172,7 +206,7 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     manifest = []
     for i, make in enumerate([conv, conv_resize, lstm_split, model_zoo, module_checkpoint,
-                              arrays]):
+                              arrays, loops]):
         mx.random.seed(i)
         manifest += make(out, np.random.default_rng(i))
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
