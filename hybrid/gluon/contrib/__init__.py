@@ -1,7 +1,7 @@
-"""``gluon.contrib``: MXNet's contributed Gluon blocks that hybrid has (see ``contrib.nn``)."""
+"""``gluon.contrib``: MXNet 1.9.1's contributed Gluon blocks (``contrib.nn``, ``contrib.rnn``)."""
 
 from __future__ import annotations
 
-from . import nn
+from . import nn, rnn
 
-__all__ = ["nn"]
+__all__ = ["nn", "rnn"]
