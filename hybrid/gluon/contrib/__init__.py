@@ -1,7 +1,8 @@
-"""``gluon.contrib``: MXNet 1.9.1's contributed Gluon blocks (``contrib.nn``, ``contrib.rnn``)."""
+"""``gluon.contrib``: MXNet 1.9.1's contributed Gluon blocks (``contrib.nn``, ``contrib.rnn``,
+``contrib.data``)."""
 
 from __future__ import annotations
 
-from . import nn, rnn
+from . import data, nn, rnn
 
-__all__ = ["nn", "rnn"]
+__all__ = ["data", "nn", "rnn"]
