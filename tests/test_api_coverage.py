@@ -24,7 +24,6 @@ NAMESPACES = ("nd", "nd.contrib", "nd.linalg", "nd.random")
 # Names other branches of issue 16 add; each group is xfail(strict=True) until they land.
 PENDING: dict[str, dict[str, tuple[str, ...]]] = {
     "control-flow helper": {"nd.contrib": ("cond", "foreach", "while_loop")},
-    "unassigned: image decoding (mx.image)": {"nd": ("imdecode",)},
     "opsrest branch, not done": {
         "nd.contrib": (
             "DeformableConvolution", "DeformablePSROIPooling",

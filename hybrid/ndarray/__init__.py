@@ -21,9 +21,10 @@ from .helpers import (  # noqa: F401  (MXNet's Python-level nd functions)
     onehot_encode,
     reset_arrays,
 )
+from .legacy_image import imdecode
 from .ndarray import NDArray, array, empty, waitall
 
-__all__ = ["NDArray", "array", "empty", "load", "save", "waitall"]
+__all__ = ["NDArray", "array", "empty", "imdecode", "load", "save", "waitall"]
 
 _namespace.populate(globals(), __all__)
 # MXNet's Python-level nd functions (hybrid/ndarray/helpers.py), after the ops they call.
