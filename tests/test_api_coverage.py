@@ -21,24 +21,10 @@ NAMES = json.loads(
 )
 NAMESPACES = ("nd", "nd.contrib", "nd.linalg", "nd.random")
 
-# Names other branches of issue 16 add; each group is xfail(strict=True) until they land.
-PENDING: dict[str, dict[str, tuple[str, ...]]] = {
-    "gluon.contrib helper": {"nd.contrib": ("SyncBatchNorm",)},
-    "unassigned: image decoding (mx.image)": {"nd": ("imdecode",)},
-}
-
-
 def _module(root: object, namespace: str) -> object:
     for part in namespace.split(".")[1:]:
         root = getattr(root, part)
     return root
-
-
-def _pending_owner(namespace: str, name: str) -> str | None:
-    for owner, table in PENDING.items():
-        if name in table.get(namespace, ()):
-            return owner
-    return None
 
 
 def _cases() -> list:
@@ -47,9 +33,7 @@ def _cases() -> list:
         for name in NAMES[namespace]:
             if name in EXCLUDED[namespace]:
                 continue
-            owner = _pending_owner(namespace, name)
-            marks = [pytest.mark.xfail(strict=True, reason=f"pending: {owner}")] if owner else []
-            cases.append(pytest.param(namespace, name, id=f"{namespace}.{name}", marks=marks))
+            cases.append(pytest.param(namespace, name, id=f"{namespace}.{name}"))
     return cases
 
 

@@ -126,6 +126,7 @@ def _load_families() -> None:
         spatial,
         stats,
         ste,
+        sync_norm,
         transformer,
         trig,
         vision,

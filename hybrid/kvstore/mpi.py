@@ -38,7 +38,7 @@ import numpy as np
 from ..base import HybridError
 from .base import KVStore
 
-__all__ = ["MPIKVStore", "DEFAULT_BUCKET_BYTES", "install_abort_hook"]
+__all__ = ["MPIKVStore", "DEFAULT_BUCKET_BYTES", "install_abort_hook", "sync_group"]
 
 DEFAULT_BUCKET_BYTES = 4 << 20
 DEFAULT_DIRECT_BYTES = 1 << 20
@@ -153,6 +153,16 @@ def _differences(reference: dict[str, str], other: dict[str, str]) -> str:
     return "; ".join(p for p in parts if p) or "the same parameters in another order"
 
 
+# The store whose workers SyncBatchNorm reduces its batch moments over: the last one created.
+_SYNC_GROUP: list[MPIKVStore] = []
+
+
+def sync_group() -> MPIKVStore | None:
+    """The distributed store created last in this process when it has several workers, else
+    None (then SyncBatchNorm is BatchNorm)."""
+    return _SYNC_GROUP[-1] if _SYNC_GROUP and _SYNC_GROUP[-1].num_workers > 1 else None
+
+
 class MPIKVStore(KVStore):
     """A KVStore whose workers are the processes of ``MPI.COMM_WORLD`` (on its own duplicate).
 
@@ -183,6 +193,7 @@ class MPIKVStore(KVStore):
         self.bucket_bytes = int(bucket_bytes)
         self.direct_bytes = int(direct_bytes)
         self._buffers: dict[np.dtype, np.ndarray] = {}
+        _SYNC_GROUP[:] = [self]
 
     @property
     def rank(self) -> int:
@@ -194,6 +205,10 @@ class MPIKVStore(KVStore):
 
     def barrier(self) -> None:
         self._comm.Barrier()
+
+    def allreduce(self, array: np.ndarray) -> None:
+        """Sum a contiguous array over the workers, in place."""
+        self._comm.Allreduce(self._mpi.IN_PLACE, array)
 
     def _allreduce(self, arrays: list[np.ndarray]) -> None:
         in_place = self._mpi.IN_PLACE

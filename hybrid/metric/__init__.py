@@ -8,24 +8,27 @@ global statistics: ``reset_local()`` clears the local ones only, ``get_global()`
 from __future__ import annotations
 
 from .base import (
+    Caffe,
     CompositeEvalMetric,
     CustomMetric,
     EvalMetric,
     Loss,
+    Torch,
     alias,
     check_label_shapes,
     create,
     np,
     register,
 )
+from .binary import F1, MCC
 from .classification import (
-    F1,
     Accuracy,
     CrossEntropy,
     NegativeLogLikelihood,
     Perplexity,
     TopKAccuracy,
 )
+from .correlation import PCC, PearsonCorrelation
 from .regression import MAE, MSE, RMSE
 
 __all__ = [
@@ -34,6 +37,9 @@ __all__ = [
     "Accuracy",
     "TopKAccuracy",
     "F1",
+    "MCC",
+    "PCC",
+    "PearsonCorrelation",
     "MAE",
     "MSE",
     "RMSE",
@@ -41,6 +47,8 @@ __all__ = [
     "NegativeLogLikelihood",
     "Perplexity",
     "Loss",
+    "Torch",
+    "Caffe",
     "CustomMetric",
     "create",
     "register",

@@ -4,6 +4,7 @@ functions or losses.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy
@@ -46,16 +47,33 @@ def alias(*names: str) -> Any:
 
 def create(metric: Any, *args: Any, **kwargs: Any) -> EvalMetric:
     """A metric from a name (``'acc'``, ``'f1'``, ...), an instance, a callable
-    ``feval(label, pred)`` or a list of those (a :class:`CompositeEvalMetric`).
+    ``feval(label, pred)``, a list of those (a :class:`CompositeEvalMetric`), or a config:
+    a dict or JSON text as :meth:`EvalMetric.get_config` gives (``{"metric": "Accuracy", ...}``),
+    or JSON ``["name", {kwargs}]``.
     """
-    if isinstance(metric, EvalMetric):
-        return metric
-    if isinstance(metric, list):
-        return CompositeEvalMetric([create(m, *args, **kwargs) for m in metric])
     if callable(metric) and not isinstance(metric, type):
         return CustomMetric(metric, *args, **kwargs)
+    if isinstance(metric, list):
+        return CompositeEvalMetric([create(m, *args, **kwargs) for m in metric])
+    if isinstance(metric, EvalMetric):
+        if args or kwargs:
+            raise HybridError("metric.create: an EvalMetric instance takes no further arguments")
+        return metric
+    if isinstance(metric, dict):
+        config = {**metric, **kwargs}
+        return create(config.pop("metric"), *args, **config)
     if isinstance(metric, type) and issubclass(metric, EvalMetric):
         return metric(*args, **kwargs)
+    if not isinstance(metric, str):
+        raise HybridError(f"metric.create: expected a name, config or metric, got {metric!r}")
+    if metric.startswith(("[", "{")):
+        if args or kwargs:
+            raise HybridError("metric.create: a JSON config takes no further arguments")
+        config = json.loads(metric)
+        if isinstance(config, list):
+            name, config = config
+            return create(name, **config)
+        return create(config)
     return _CLASSES.get(metric)(*args, **kwargs)
 
 
@@ -67,6 +85,9 @@ class EvalMetric:
     name : str
     output_names, label_names : list of str, optional
         Which outputs and labels ``update_dict`` passes on.
+    has_global_stats : bool, default False
+        Whether ``get_global`` reads the statistics kept since ``reset`` (all built-in metrics
+        say so); without, it reads the local ones, as MXNet does for a plain subclass.
     """
 
     def __init__(
@@ -79,6 +100,7 @@ class EvalMetric:
         self.name = str(name)
         self.output_names = output_names
         self.label_names = label_names
+        self._has_global_stats = kwargs.pop("has_global_stats", False)
         self._kwargs = kwargs
         self.reset()
 
@@ -126,6 +148,8 @@ class EvalMetric:
         return self.name, self._value(self.sum_metric, self.num_inst)
 
     def get_global(self) -> tuple:
+        if not self._has_global_stats:
+            return self.get()
         return self.name, self._value(self.global_sum_metric, self.global_num_inst)
 
     def get_name_value(self) -> list:
@@ -146,7 +170,7 @@ class CompositeEvalMetric(EvalMetric):
 
     def __init__(self, metrics: list | None = None, name: str = "composite", **kwargs: Any):
         self.metrics = [create(m) for m in (metrics or [])]
-        super().__init__(name, **kwargs)
+        super().__init__(name, has_global_stats=True, **kwargs)
 
     def add(self, metric: Any) -> None:
         self.metrics.append(create(metric))
@@ -190,18 +214,37 @@ class CompositeEvalMetric(EvalMetric):
     def get_global(self) -> tuple:
         return self._collect("get_global")
 
+    def get_config(self) -> dict:
+        return {**super().get_config(), "metrics": [m.get_config() for m in self.metrics]}
+
 
 @register
 class Loss(EvalMetric):
     """Mean of the given loss values (labels are ignored)."""
 
     def __init__(self, name: str = "loss", **kwargs: Any):
-        super().__init__(name, **kwargs)
+        super().__init__(name, has_global_stats=True, **kwargs)
 
     def update(self, _: Any, preds: Any) -> None:
         for pred in as_list(preds):
             pred = as_numpy(pred)
             self._add(float(pred.sum()), pred.size)
+
+
+@register
+class Torch(Loss):
+    """:class:`Loss` under the name MXNet gives torch criterions."""
+
+    def __init__(self, name: str = "torch", **kwargs: Any):
+        super().__init__(name, **kwargs)
+
+
+@register
+class Caffe(Loss):
+    """:class:`Loss` under the name MXNet gives caffe criterions."""
+
+    def __init__(self, name: str = "caffe", **kwargs: Any):
+        super().__init__(name, **kwargs)
 
 
 @register
@@ -217,9 +260,18 @@ class CustomMetric(EvalMetric):
             name = feval.__name__
             if "<" in name:
                 name = f"custom({name})"
-        super().__init__(name, feval=feval, allow_extra_outputs=allow_extra_outputs, **kwargs)
+        super().__init__(
+            name,
+            feval=feval,
+            allow_extra_outputs=allow_extra_outputs,
+            has_global_stats=True,
+            **kwargs,
+        )
         self._feval = feval
         self._allow_extra_outputs = allow_extra_outputs
+
+    def get_config(self) -> dict:
+        raise HybridError("CustomMetric cannot be serialized: its feval is a Python function")
 
     def update(self, labels: Any, preds: Any) -> None:
         if self._allow_extra_outputs:

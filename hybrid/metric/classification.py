@@ -1,4 +1,4 @@
-"""Classification metrics: accuracy, top-k accuracy, F1, cross-entropy and perplexity."""
+"""Classification metrics: accuracy, top-k accuracy, cross-entropy and perplexity."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class Accuracy(EvalMetric):
     """Fraction of correct predictions; class scores are reduced with argmax over ``axis``."""
 
     def __init__(self, axis: int = 1, name: str = "accuracy", **kwargs: Any):
-        super().__init__(name, axis=axis, **kwargs)
+        super().__init__(name, axis=axis, has_global_stats=True, **kwargs)
         self.axis = axis
 
     def update(self, labels: Any, preds: Any) -> None:
@@ -40,7 +40,7 @@ class TopKAccuracy(EvalMetric):
     def __init__(self, top_k: int = 1, name: str = "top_k_accuracy", **kwargs: Any):
         if top_k <= 1:
             raise HybridError(f"TopKAccuracy: top_k must be > 1 (use Accuracy), got {top_k}")
-        super().__init__(f"{name}_{top_k}", top_k=top_k, **kwargs)
+        super().__init__(f"{name}_{top_k}", top_k=top_k, has_global_stats=True, **kwargs)
         self.top_k = top_k
 
     def update(self, labels: Any, preds: Any) -> None:
@@ -56,59 +56,6 @@ class TopKAccuracy(EvalMetric):
 
 
 @register
-class F1(EvalMetric):
-    """Binary F1 score of ``argmax(pred, axis=1)`` against 0/1 labels.
-
-    ``average='macro'`` averages the per-update scores; ``'micro'`` computes one score from the
-    counts of every update.
-    """
-
-    def __init__(self, name: str = "f1", average: str = "macro", **kwargs: Any):
-        if average not in ("macro", "micro"):
-            raise HybridError(f"F1: average must be 'macro' or 'micro', got {average!r}")
-        self.average = average
-        super().__init__(name, **kwargs)
-
-    def reset_local(self) -> None:
-        super().reset_local()
-        self._counts = numpy.zeros(4)  # true/false positives, false/true negatives
-
-    def reset(self) -> None:
-        super().reset()
-        self._global_counts = numpy.zeros(4)
-
-    def update(self, labels: Any, preds: Any) -> None:
-        labels, preds = check_label_shapes(labels, preds, True)
-        counts = numpy.zeros(4)
-        for label, pred in zip(labels, preds):
-            label = as_numpy(label).astype(numpy.int32).ravel()
-            pred = as_numpy(pred)
-            check_label_shapes(label, pred)
-            if len(numpy.unique(label)) > 2:
-                raise HybridError("F1 currently only supports binary classification")
-            # 2 * predicted + actual: 3 true positive, 2 false positive, 1 false negative, 0 true
-            # negative
-            outcome = 2 * (pred.argmax(axis=1) == 1) + (label == 1)
-            counts += numpy.bincount(outcome, minlength=4)[[3, 2, 1, 0]]
-        if self.average == "macro":
-            self._add(_fscore(counts), 1)
-            return
-        # micro: one score from all counts so far, weighted so that sum / num is that score
-        self._counts += counts
-        self._global_counts += counts
-        self.num_inst, self.global_num_inst = self._counts.sum(), self._global_counts.sum()
-        self.sum_metric = _fscore(self._counts) * self.num_inst
-        self.global_sum_metric = _fscore(self._global_counts) * self.global_num_inst
-
-
-def _fscore(counts: numpy.ndarray) -> float:
-    tp, fp, fn = (float(c) for c in counts[:3])
-    precision = tp / (tp + fp) if tp + fp > 0 else 0.0
-    recall = tp / (tp + fn) if tp + fn > 0 else 0.0
-    return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
-
-
-@register
 @alias("ce")
 class CrossEntropy(EvalMetric):
     """Mean of ``-log(p[label] + eps)`` over samples; ``pred`` holds probabilities
@@ -116,7 +63,7 @@ class CrossEntropy(EvalMetric):
     """
 
     def __init__(self, eps: float = 1e-12, name: str = "cross-entropy", **kwargs: Any):
-        super().__init__(name, eps=eps, **kwargs)
+        super().__init__(name, eps=eps, has_global_stats=True, **kwargs)
         self.eps = eps
 
     def update(self, labels: Any, preds: Any) -> None:
@@ -151,7 +98,9 @@ class Perplexity(EvalMetric):
     def __init__(
         self, ignore_label: int | None, axis: int = -1, name: str = "perplexity", **kwargs: Any
     ):
-        super().__init__(name, ignore_label=ignore_label, axis=axis, **kwargs)
+        super().__init__(
+            name, ignore_label=ignore_label, axis=axis, has_global_stats=True, **kwargs
+        )
         self.ignore_label = ignore_label
         self.axis = axis
 

@@ -31,7 +31,7 @@ class MAE(_Regression):
     """Mean absolute error."""
 
     def __init__(self, name: str = "mae", **kwargs: Any):
-        super().__init__(name, **kwargs)
+        super().__init__(name, has_global_stats=True, **kwargs)
 
     def _error(self, diff: numpy.ndarray) -> float:
         return numpy.abs(diff).mean()
@@ -42,7 +42,7 @@ class MSE(_Regression):
     """Mean squared error."""
 
     def __init__(self, name: str = "mse", **kwargs: Any):
-        super().__init__(name, **kwargs)
+        super().__init__(name, has_global_stats=True, **kwargs)
 
     def _error(self, diff: numpy.ndarray) -> float:
         return numpy.square(diff).mean()
@@ -53,7 +53,7 @@ class RMSE(_Regression):
     """Root mean squared error (of each update, averaged over updates)."""
 
     def __init__(self, name: str = "rmse", **kwargs: Any):
-        super().__init__(name, **kwargs)
+        super().__init__(name, has_global_stats=True, **kwargs)
 
     def _error(self, diff: numpy.ndarray) -> float:
         return numpy.sqrt(numpy.square(diff).mean())

@@ -24,10 +24,11 @@ from .helpers import (  # noqa: F401  (MXNet's Python-level nd functions)
     onehot_encode,
     reset_arrays,
 )
+from .legacy_image import imdecode
 from .ndarray import NDArray, array, empty, waitall
 
 __all__ = [
-    "NDArray", "CachedOp", "array", "empty", "load", "save", "waitall",
+    "NDArray", "CachedOp", "array", "empty", "imdecode", "load", "save", "waitall",
     "from_dlpack", "to_dlpack_for_read", "to_dlpack_for_write",
 ]
 

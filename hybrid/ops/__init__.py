@@ -56,6 +56,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     spatial,
     stats,
     ste,
+    sync_norm,
     transformer,
     trig,
     vision,

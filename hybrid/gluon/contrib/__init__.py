@@ -1,7 +1,8 @@
-"""``gluon.contrib``: MXNet's contributed Gluon blocks that hybrid has (see ``contrib.nn``)."""
+"""``gluon.contrib``: MXNet 1.9.1's contributed Gluon blocks (``contrib.nn``, ``contrib.rnn``,
+``contrib.estimator``, ``contrib.data``)."""
 
 from __future__ import annotations
 
-from . import nn
+from . import data, estimator, nn, rnn
 
-__all__ = ["nn"]
+__all__ = ["data", "estimator", "nn", "rnn"]
