@@ -11,7 +11,7 @@ import pytest
 
 import hybrid as mx
 from hybrid import autograd
-from hybrid.base import AttrError, HybridError, ShapeError
+from hybrid.base import AttrError, ShapeError
 
 nd = mx.nd
 
