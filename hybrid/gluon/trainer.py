@@ -157,8 +157,10 @@ class Trainer:
             if hasattr(kv, "check_same"):
                 kv.check_same([_describe(p) for p in self._params], "Trainer")
             if isinstance(kv, kvs.KVStore) and kv.is_capable("optimizer"):
-                # MXNet's default for a local store: MXNET_UPDATE_ON_KVSTORE, else on the store.
+                # MXNet's default for a local store: MXNET_UPDATE_ON_KVSTORE, else on the store;
+                # not with row-sparse gradients (kept dense here, see gluon.nn.Embedding).
                 default = bool(int(os.environ.get("MXNET_UPDATE_ON_KVSTORE", "1")))
+                default = default and all(p.grad_stype == "default" for p in self._params)
                 on_store = default if update is None else bool(update)
         if on_store:
             kv.set_optimizer(self._optimizer)

@@ -235,3 +235,17 @@ def test_copies_taken_before_recording_count_as_fresh_after_backward():
     assert [d.asnumpy().tolist() for d in x.list_data()] == [[-1.0, -1.0], [-1.0, -1.0]]
     with pytest.raises(StaleGradientError):
         trainer.step(1)  # nothing wrote the gradient since
+
+
+def test_row_sparse_gradients_do_not_update_on_the_store_by_default():
+    import hybrid as mx
+
+    x = Parameter("x", shape=(2,), init="zeros", grad_stype="row_sparse")
+    x.initialize(ctx=[mx.cpu(0), mx.cpu(1)])
+    trainer = Trainer([x], "sgd", {"learning_rate": 0.5})
+    with autograd.record():
+        for w in x.list_data():
+            (w * 1).sum().backward()
+    trainer.step(1)
+    assert trainer._update_on_kvstore is False
+    assert x.data(mx.cpu(1)).asnumpy().tolist() == [-1.0, -1.0]
