@@ -54,9 +54,3 @@ def test_listed_names_are_mxnet_names_with_reasons(table):
             assert name in NAMES[namespace], f"{namespace}.{name} is not an MXNet 1.9.1 name"
             assert len(reason) > 20, f"{namespace}.{name}: the reason says too little"
 
-
-def test_pending_names_are_neither_excluded_nor_stale():
-    for table in PENDING.values():
-        for namespace, names in table.items():
-            for name in names:
-                assert name in NAMES[namespace] and name not in EXCLUDED[namespace], name

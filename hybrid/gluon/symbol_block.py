@@ -22,7 +22,7 @@ from ..graph.ir import Graph, Value
 from ..ops.registry import get_op, invoke
 from ..symbol import symbol as _symbol
 from .block import HybridBlock
-from .parameter import ParameterDict
+from .parameter import ParameterDict, ParameterStypeError
 
 __all__ = ["SymbolBlock"]
 
@@ -57,6 +57,12 @@ class SymbolBlock(HybridBlock):
         if not_vars:
             raise HybridError(f"SymbolBlock: inputs {not_vars} are not variables")
         graph = Graph.from_outputs(out_values)
+        sparse = [v.name for v in graph.inputs if v.attrs.get("__storage_type__") == "1"]
+        if sparse:
+            raise ParameterStypeError(
+                f"SymbolBlock: variables {sparse} have storage type 'row_sparse', which "
+                "SymbolBlock does not support (as in MXNet)"
+            )
         self._graph = graph
         # Inputs are matched by name, as MXNet does (a new var('data') names the graph's data).
         by_name = {v.name: v for v in graph.inputs}

@@ -157,8 +157,10 @@ class Trainer:
             if hasattr(kv, "check_same"):
                 kv.check_same([_describe(p) for p in self._params], "Trainer")
             if isinstance(kv, kvs.KVStore) and kv.is_capable("optimizer"):
-                # MXNet's default for a local store: MXNET_UPDATE_ON_KVSTORE, else on the store.
+                # MXNet's default for a local store: MXNET_UPDATE_ON_KVSTORE, else on the store;
+                # not with row-sparse gradients (kept dense here, see gluon.nn.Embedding).
                 default = bool(int(os.environ.get("MXNET_UPDATE_ON_KVSTORE", "1")))
+                default = default and all(p.grad_stype == "default" for p in self._params)
                 on_store = default if update is None else bool(update)
         if on_store:
             kv.set_optimizer(self._optimizer)
@@ -290,7 +292,7 @@ class Trainer:
 
     def _update(self, ignore_stale_grad: bool) -> None:
         active = [(i, p) for i, p in enumerate(self._params) if p.grad_req != "null"]
-        stale = [p.name for _, p in active if not getattr(p, "_fresh_grad", False)]
+        stale = [p.name for _, p in active if not _written(p)]
         if stale and not ignore_stale_grad:
             raise StaleGradientError(
                 f"Trainer: gradient of Parameter(s) {stale} has not been updated by backward "
@@ -299,7 +301,7 @@ class Trainer:
                 "only using a subset, call step with ignore_stale_grad=True to suppress this "
                 "error and skip updating of Parameters with stale gradient"
             )
-        fresh = [(i, p) for i, p in active if getattr(p, "_fresh_grad", False)]
+        fresh = [(i, p) for i, p in active if _written(p)]
         if not fresh:
             return
         indices = [i for i, _ in fresh]
@@ -308,6 +310,8 @@ class Trainer:
         self._updaters[0](indices, grads, weights)
         for _, p in fresh:
             p._fresh_grad = False
+            for d in p._copies():
+                d._fresh_grad = False
             for copy, _ in p._replicas:  # every context gets the updated value
                 copy._data[...] = p._data._data
 
@@ -375,6 +379,16 @@ def _check_kvstore(kvstore: Any, update_on_kvstore: bool | None) -> None:
             "gradients are summed over the workers, then every worker applies the optimizer "
             "itself; pass update_on_kvstore=False or None"
         )
+
+
+def _written(param: Parameter) -> bool:
+    """Whether a backward pass wrote the parameter's gradient since its last update: its data was
+    read while recording (see Note [Stale gradients]) or, as MXNet checks, backward marked one of
+    its copies (arrays taken with ``list_data()`` before ``record()``).
+    """
+    if getattr(param, "_fresh_grad", False):
+        return True
+    return param._data is not None and any(d._fresh_grad for d in param._copies())
 
 
 def _describe(param: Parameter) -> str:

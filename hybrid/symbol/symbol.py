@@ -386,6 +386,12 @@ def var(
             attrs[key] = float(value)
     if init is not None:
         attrs["__init__"] = init if isinstance(init, str) else init.dumps()
+    if stype is not None:  # MXNet records the storage type's id; hybrid computes densely
+        from ..ndarray.ndarray import _STORAGE_TYPE_STR_TO_ID as ids
+
+        if stype not in ("default", "row_sparse", "csr"):
+            raise HybridError(f"var: stype must be 'default', 'row_sparse' or 'csr', got {stype!r}")
+        attrs["__storage_type__"] = str(ids[stype])
     attrs.update({f"__{k}__": v for k, v in kwargs.items()})
     return Symbol([variable(name, shape, dtype, attrs)])
 

@@ -127,3 +127,14 @@ def test_symbol_block_in_a_name_scope_shares_the_given_parameters_by_name(tmp_pa
     net2 = Net()
     net2.load_parameters(path)
     np.testing.assert_array_equal(net2(x).asnumpy(), net1(x).asnumpy())
+
+
+def test_a_row_sparse_variable_is_refused():
+    # MXNet asserts: a SymbolBlock cannot hold a row_sparse parameter.
+    data = mx.sym.var("data")
+    weight = mx.sym.var("weight", stype="row_sparse")
+    assert weight.attr_dict()["weight"]["__storage_type__"] == "1"
+    with pytest.raises(AssertionError, match="weight.*row_sparse"):
+        SymbolBlock(mx.sym.dot(data, weight), data)
+    dense = mx.sym.var("weight", stype="default")
+    assert SymbolBlock(mx.sym.dot(data, dense), data) is not None

@@ -218,3 +218,34 @@ def test_copies_on_several_contexts_update_on_a_local_store_by_default():
         trainer.allreduce_grads()
     x._load_init(mx.nd.zeros((3,)))
     assert trainer._kvstore is None and trainer._kv_initialized is False
+
+
+def test_copies_taken_before_recording_count_as_fresh_after_backward():
+    # MXNet checks each copy's _fresh_grad, which backward sets, whenever the data was read.
+    import hybrid as mx
+
+    x = Parameter("x", shape=(2,), init="zeros")
+    x.initialize(ctx=[mx.cpu(0), mx.cpu(1)])
+    trainer = Trainer([x], "sgd", {"learning_rate": 0.5}, update_on_kvstore=False)
+    copies = x.list_data()
+    with autograd.record():
+        for w in copies:
+            (w + 1).sum().backward()
+    trainer.step(1)
+    assert [d.asnumpy().tolist() for d in x.list_data()] == [[-1.0, -1.0], [-1.0, -1.0]]
+    with pytest.raises(StaleGradientError):
+        trainer.step(1)  # nothing wrote the gradient since
+
+
+def test_row_sparse_gradients_do_not_update_on_the_store_by_default():
+    import hybrid as mx
+
+    x = Parameter("x", shape=(2,), init="zeros", grad_stype="row_sparse")
+    x.initialize(ctx=[mx.cpu(0), mx.cpu(1)])
+    trainer = Trainer([x], "sgd", {"learning_rate": 0.5})
+    with autograd.record():
+        for w in x.list_data():
+            (w * 1).sum().backward()
+    trainer.step(1)
+    assert trainer._update_on_kvstore is False
+    assert x.data(mx.cpu(1)).asnumpy().tolist() == [-1.0, -1.0]

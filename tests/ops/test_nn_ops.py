@@ -232,3 +232,6 @@ def test_errors_name_the_op_and_the_shapes():
         nd.Activation(x, act_type="gelu")
     with pytest.raises(AttrError, match="Dropout: attribute p=1.5, expected 0 <= p <= 1"):
         nd.Dropout(x, p=1.5)
+    # sparse_grad=True is accepted (the gradient stays dense): same values as without it.
+    dense = nd.Embedding(nd.array([1]), nd.array(np.eye(5, 3)), 5, 3, sparse_grad=True)
+    np.testing.assert_array_equal(dense.asnumpy(), [[0, 1, 0]])
