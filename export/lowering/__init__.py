@@ -84,6 +84,7 @@ def _load_families() -> None:
         multibox,
         nn,
         norm,
+    np_reduce,
     np_rounding,
     np_shape,
         optimizer_ops,

@@ -31,6 +31,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     multibox,
     nn,
     norm,
+    np_reduce,
     np_rounding,
     np_shape,
     optimizer_contrib,
