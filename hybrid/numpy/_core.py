@@ -112,17 +112,22 @@ def _dtype_of(a: Any) -> onp.dtype | None:
 def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,  # noqa: A001
         keepdims: bool = False, initial: Any = None, where: Any = None) -> Any:
     """Sum over ``axis`` (all by default); bool sums are int64, other dtypes are kept."""
-    if where is not None:
-        raise HybridError("np.sum: the where argument is not supported (as in MXNet)")
-    y = call("_np_sum", a, axis=_axis(axis), dtype=dtype, keepdims=keepdims)
-    return _into(y if initial is None else binary(y, initial, "add"), out)
+    _unsupported("sum", initial=initial, where=where)
+    return _into(call("_np_sum", a, axis=_axis(axis), dtype=dtype, keepdims=keepdims), out)
 
 
 def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
          keepdims: bool = False, initial: Any = None) -> Any:
     """Product over ``axis``; bool products are int64, other dtypes are kept."""
-    y = call("_np_prod", a, axis=_axis(axis), dtype=dtype, keepdims=keepdims)
-    return _into(y if initial is None else binary(y, initial, "mul"), out)
+    _unsupported("prod", initial=initial)
+    return _into(call("_np_prod", a, axis=_axis(axis), dtype=dtype, keepdims=keepdims), out)
+
+
+def _unsupported(fn: str, **given: Any) -> None:
+    """MXNet 1.9.1 takes these arguments and refuses any value but None."""
+    for name, value in given.items():
+        if value is not None:
+            raise HybridError(f"np.{fn}: {name} is not supported yet (as in MXNet), got {value!r}")
 
 
 def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
@@ -152,22 +157,34 @@ def argmin(a: Any, axis: Any = None, out: Any = None) -> Any:
     return _into(call("_npi_argmin", a, axis=axis), out)
 
 
+def _variance(a: Any, axis: Any, ddof: int, keepdims: bool) -> Any:
+    """``sum(|a - mean(a)|**2) / (n - ddof)`` in a's float dtype (float32 for integers)."""
+    centred = binary(a, mean(a, axis, keepdims=True), "sub")
+    axes = (axis,) if isinstance(axis, int) else axis
+    n = a.size if axis is None else int(onp.prod([a.shape[ax] for ax in axes]))
+    total = sum(binary(centred, centred, "mul"), axis, keepdims=keepdims)
+    return binary(total, builtins.max(n - ddof, 0), "truediv")
+
+
+def _result(y: Any, a: Any, dtype: Any) -> Any:
+    """``y`` in ``dtype``, else in an integer ``a``'s dtype (MXNet truncates var/std of ints)."""
+    if dtype is None and a.dtype.kind in "iu":
+        dtype = a.dtype
+    return y if dtype is None else cast(y, onp.dtype(dtype))
+
+
 def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
         keepdims: bool = False) -> Any:
     """Variance ``mean(|a - mean(a)|**2)`` with ``ddof`` delta degrees of freedom."""
     a = asarray_like(a)
-    centred = binary(a, mean(a, axis, keepdims=True), "sub")
-    sq = binary(centred, centred, "mul")
-    axes = (axis,) if isinstance(axis, int) else axis
-    n = a.size if axis is None else int(onp.prod([a.shape[ax] for ax in axes]))
-    y = binary(sum(sq, axis, keepdims=keepdims), builtins.max(n - ddof, 0), "truediv")
-    return _into(y if dtype is None else cast(y, onp.dtype(dtype)), out)
+    return _into(_result(_variance(a, axis, ddof, keepdims), a, dtype), out)
 
 
 def std(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
         keepdims: bool = False) -> Any:
     """Standard deviation: ``sqrt(var(a))``."""
-    return _into(sqrt(var(a, axis, dtype, ddof=ddof, keepdims=keepdims)), out)
+    a = asarray_like(a)
+    return _into(_result(sqrt(_variance(a, axis, ddof, keepdims)), a, dtype), out)
 
 
 def all(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
