@@ -31,7 +31,7 @@ def index_key(key: Any) -> Any:
         return tuple(index_key(k) for k in key)
     if isinstance(key, NDArray):
         key = key._data
-    elif isinstance(key, list):
+    elif isinstance(key, (list, range)):
         key = onp.asarray(key)
     elif isinstance(key, onp.integer):
         return int(key)

@@ -109,6 +109,14 @@ def test_getitem_gradient(key):
     check_grad(lambda a: a[key] * a[key], x)
 
 
+def test_pick_by_range_and_label_array_with_gradient():
+    scores = onp.random.default_rng(3).uniform(0.1, 1, size=(4, 3))
+    labels = np.array([2, 0, 1, 2])  # float32, as np.array makes lists
+    picked = np.array(scores)[range(4), labels]
+    onp.testing.assert_array_equal(picked.asnumpy(), scores[range(4), [2, 0, 1, 2]])
+    check_grad(lambda s: np.log(s[range(4), labels]), scores)
+
+
 def test_getitem_of_full_integer_key_is_zero_dim_while_recording():
     a = np.array([[1.0, 2.0], [3.0, 4.0]])
     a.attach_grad()
