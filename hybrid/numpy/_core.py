@@ -66,7 +66,11 @@ for _name, _fn in list(globals().items()):
 
 def _unary(op: str, name: str, doc: str) -> Any:
     def fn(x: Any, out: Any = None, **kwargs: Any) -> Any:
-        return _into(call(op, x), out)
+        x = asarray_like(x)
+        y = call(op, x)
+        # NOTE: MXNet 1.9.1 keeps an integer input's dtype (np.log(int32) is int32, truncated).
+        dtype = _dtype_of(x)
+        return _into(y if dtype is None else cast(y, dtype), out)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``{doc}`` elementwise (the input's dtype, as MXNet's)."

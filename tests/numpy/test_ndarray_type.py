@@ -153,6 +153,9 @@ def test_array_promotion_table(a, b, expected):
         (lambda: np.arange(5), onp.float32),
         (lambda: np.zeros(3, dtype=int), onp.int64),
         (lambda: np.full((2,), 3), onp.float32),
+        (lambda: np.log(np.ones(2, dtype="int32")), onp.int32),
+        (lambda: np.where(np.ones(2) > 0, np.ones(2, dtype="int32"), 0), onp.int32),
+        (lambda: np.full((2, 2), np.array(3, dtype="int32")), onp.int32),
     ],
 )
 def test_scalar_and_function_dtypes(compute, dtype):
