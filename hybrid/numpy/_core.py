@@ -25,15 +25,15 @@ __all__ = [
     "all", "any", "cumsum", "dot", "matmul",
 ]
 
-_FLOAT32 = onp.dtype(onp.float32)
 _INT64 = onp.dtype(onp.int64)
 _BOOL = onp.dtype(onp.bool_)
 
 
-def _binary(method: str, doc: str) -> Any:
+def _binary(name: str, method: str, doc: str) -> Any:
     def fn(x1: Any, x2: Any, out: Any = None) -> Any:
         return _into(binary(x1, x2, method), out)
 
+    fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``{doc}`` elementwise with broadcasting; either side may be a scalar."
     return fn
 
@@ -45,23 +45,20 @@ def _into(res: Any, out: Any) -> Any:
     return out
 
 
-add = _binary("add", "x1 + x2")
-subtract = _binary("sub", "x1 - x2")
-multiply = _binary("mul", "x1 * x2")
-divide = true_divide = _binary("truediv", "x1 / x2")
-mod = remainder = _binary("mod", "x1 % x2")
-power = _binary("pow", "x1 ** x2")
-maximum = _binary("maximum", "max(x1, x2)")
-minimum = _binary("minimum", "min(x1, x2)")
-equal = _binary("eq", "x1 == x2")
-not_equal = _binary("ne", "x1 != x2")
-greater = _binary("gt", "x1 > x2")
-greater_equal = _binary("ge", "x1 >= x2")
-less = _binary("lt", "x1 < x2")
-less_equal = _binary("le", "x1 <= x2")
-for _name, _fn in list(globals().items()):
-    if _name in __all__ and callable(_fn) and _fn.__name__ == "fn":
-        _fn.__name__ = _fn.__qualname__ = _name
+add = _binary("add", "add", "x1 + x2")
+subtract = _binary("subtract", "sub", "x1 - x2")
+multiply = _binary("multiply", "mul", "x1 * x2")
+divide = true_divide = _binary("true_divide", "truediv", "x1 / x2")
+mod = remainder = _binary("mod", "mod", "x1 % x2")
+power = _binary("power", "pow", "x1 ** x2")
+maximum = _binary("maximum", "maximum", "max(x1, x2)")
+minimum = _binary("minimum", "minimum", "min(x1, x2)")
+equal = _binary("equal", "eq", "x1 == x2")
+not_equal = _binary("not_equal", "ne", "x1 != x2")
+greater = _binary("greater", "gt", "x1 > x2")
+greater_equal = _binary("greater_equal", "ge", "x1 >= x2")
+less = _binary("less", "lt", "x1 < x2")
+less_equal = _binary("less_equal", "le", "x1 <= x2")
 
 
 def _unary(op: str, name: str, doc: str) -> Any:
