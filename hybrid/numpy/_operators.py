@@ -46,6 +46,7 @@ _TABLE = {
 _OPS = {method: tuple(get_op(name) for name in names) for method, names in _TABLE.items()}
 _COMPARISONS = frozenset(("eq", "ne", "gt", "ge", "lt", "le"))
 _NO_ATTRS: dict = {}
+_CAST = get_op("Cast")
 _BOOL = onp.dtype(onp.bool_)
 _FLOAT32 = onp.dtype(onp.float32)
 _INT64 = onp.dtype(onp.int64)
@@ -73,7 +74,7 @@ def cast(x: Any, dtype: onp.dtype) -> Any:
     data = getattr(x, "_data", None)
     if data is None or data.dtype == dtype:
         return x
-    return invoke(get_op("Cast"), (x,), {"dtype": dtype})
+    return invoke(_CAST, (x,), {"dtype": dtype})
 
 
 def binary(lhs: Any, rhs: Any, method: str) -> Any:
