@@ -83,6 +83,8 @@ def _load_families() -> None:
         multibox,
         nn,
         norm,
+        np_elemwise,
+        np_fallback,
         optimizer_ops,
         patches,
         pooling,

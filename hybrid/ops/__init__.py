@@ -30,6 +30,8 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     multibox,
     nn,
     norm,
+    np_elemwise,
+    np_fallback,
     optimizer_contrib,
     optimizer_mp,
     optimizer_ops,
