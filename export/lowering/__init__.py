@@ -85,6 +85,7 @@ def _load_families() -> None:
         norm,
         np_elemwise,
         np_fallback,
+        np_linalg,
         optimizer_ops,
         patches,
         pooling,

@@ -32,6 +32,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     norm,
     np_elemwise,
     np_fallback,
+    np_linalg,
     optimizer_contrib,
     optimizer_mp,
     optimizer_ops,
