@@ -23,7 +23,7 @@ from ..base import HybridError
 from .attrs import Attr
 from .registry import Op, Sample, register
 
-__all__ = ["FALLBACK_FUNCS", "DYNAMIC_SHAPE"]
+__all__ = ["FALLBACK_FUNCS", "HOST_FUNCS", "DYNAMIC_SHAPE"]
 
 # MXNet 1.9.1's fallback names that take and return arrays (callables and metadata are handled
 # in hybrid.numpy).
@@ -40,11 +40,15 @@ FALLBACK_FUNCS = (
     "union1d", "unpackbits", "unwrap", "vander",
 )
 
+# Further functions MXNet computes without a gradient and with value-dependent output shapes; they
+# run here the same way (``mx.np.unique``, ``nonzero``, ``bincount``, ``linalg.lstsq``).
+HOST_FUNCS = (*FALLBACK_FUNCS, "unique", "nonzero", "bincount", "linalg.lstsq")
+
 # Functions whose output shape depends on the values: they run eagerly but cannot be traced.
 DYNAMIC_SHAPE = frozenset((
     "argwhere", "compress", "extract", "flatnonzero", "histogram_bin_edges", "histogramdd",
     "histogram2d", "intersect1d", "polydiv", "roots", "setdiff1d", "setxor1d", "trim_zeros",
-    "union1d", "packbits", "unpackbits",
+    "union1d", "packbits", "unpackbits", "unique", "nonzero", "bincount", "linalg.lstsq",
 ))
 
 
@@ -71,7 +75,10 @@ def _call(func, spec, arrays):
     args, kwargs = _rebuild(spec, arrays)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        return _flatten(getattr(np, func)(*args, **kwargs))
+        f = np
+        for part in func.split("."):
+            f = getattr(f, part)
+        return _flatten(f(*args, **kwargs))
 
 
 @register
@@ -86,7 +93,7 @@ class NpFallback(Op):
     name = "_np_fallback"
     inputs = ("*data",)
     attrs = (
-        Attr("func", "str", choices=FALLBACK_FUNCS),
+        Attr("func", "str", choices=HOST_FUNCS),
         Attr("spec", "any", ((), ())),
         Attr("num_out", "int", 1),
     )
