@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as onp
 
-from ..ops.np_fallback import FALLBACK_FUNCS
+from ..ops.np_fallback import FALLBACK_FUNCS, numpy_function
 from ._dispatch import asarray_like, call
 from .ndarray import ndarray
 
@@ -65,7 +65,7 @@ def _regroup(func: str, outs: tuple) -> tuple:
 
 
 def _make(func: str):
-    reference = getattr(onp, func)
+    reference = numpy_function(func)
 
     def fn(*args: Any, **kwargs: Any) -> Any:
         inputs, spec = _pack(args, kwargs)

@@ -204,7 +204,7 @@ def shuffle(x: Any) -> None:
 def _categorical(p: Any, shape: tuple) -> Any:
     """Category indices (int64) drawn from the probabilities ``p``, of ``shape``."""
     n = int(onp.prod(shape)) if shape else 1
-    idx = call("_sample_multinomial", p, shape=(n,), dtype="int64")
+    idx = call("_sample_multinomial", p, shape=(n,), dtype="int32").astype(onp.int64)
     return idx.reshape(shape)
 
 
