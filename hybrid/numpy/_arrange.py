@@ -13,6 +13,7 @@ import numpy as onp
 
 from ..base import HybridError
 from ._dispatch import asarray_like, call
+from ._manip import broadcast_to as _broadcast_to
 
 __all__ = [
     "roll", "rot90", "rollaxis", "fliplr", "flipud", "diag", "diagflat", "diagonal", "tril",
@@ -145,10 +146,10 @@ def tril(m: Any, k: int = 0) -> Any:
     """``m`` with the elements above diagonal ``k`` of its last two axes set to zero."""
     m = asarray_like(m)
     if m.ndim < 2:
-        m = call("broadcast_to", m.reshape((1, -1)), shape=(m.shape[-1], m.shape[-1]))
+        m = _broadcast_to(m.reshape((1, -1)), (m.shape[-1], m.shape[-1]))
     rows, cols = m.shape[-2:]
     keep = asarray_like(onp.tri(rows, cols, k, dtype=m.dtype))
-    keep = call("broadcast_to", keep, shape=m.shape) if m.ndim > 2 else keep
+    keep = _broadcast_to(keep, m.shape) if m.ndim > 2 else keep
     return call("where", keep, m, call("zeros_like", m))
 
 
@@ -214,7 +215,7 @@ def meshgrid(*xi: Any, **kwargs: Any) -> list:
     for i, x in enumerate(xs):
         where = (1 - i if i < 2 else i) if indexing == "xy" and n > 1 else i
         view = x.reshape(tuple(-1 if d == where else 1 for d in range(n)))
-        out.append(view if sparse else call("broadcast_to", view, shape=tuple(shapes)))
+        out.append(view if sparse else _broadcast_to(view, tuple(shapes)))
     return out
 
 
@@ -233,7 +234,7 @@ def broadcast_arrays(*args: Any) -> list:
     """The inputs broadcast against each other."""
     arrays = [asarray_like(a) for a in args]
     shape = tuple(onp.broadcast_shapes(*(a.shape for a in arrays)))
-    return [a if a.shape == shape else call("broadcast_to", a, shape=shape) for a in arrays]
+    return [a if a.shape == shape else _broadcast_to(a, shape) for a in arrays]
 
 
 def take(a: Any, indices: Any, axis: Any = None, mode: str = "raise", out: Any = None) -> Any:

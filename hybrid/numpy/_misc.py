@@ -15,6 +15,7 @@ import numpy as onp
 from ..base import HybridError
 from . import _core, _fallback, _manip
 from ._dispatch import asarray_like, call
+from ._manip import broadcast_to as _broadcast_to
 
 __all__ = [
     "blackman", "hamming", "hanning", "logspace", "genfromtxt", "apply_along_axis",
@@ -115,7 +116,7 @@ def piecewise(x: Any, condlist: Any, funclist: Any, *args: Any, **kw: Any) -> An
     y = call("zeros_like", x)
     for cond, f in zip(conds, funclist):
         value = f(x, *args, **kw) if callable(f) else f
-        value = call("broadcast_to", asarray_like(value, dtype=x.dtype), shape=x.shape)
+        value = _broadcast_to(asarray_like(value, dtype=x.dtype), x.shape)
         y = call("where", cond.astype(x.dtype), value, y)
     return y
 

@@ -15,6 +15,7 @@ import numpy as onp
 
 from ..base import HybridError
 from ._dispatch import asarray_like, call
+from ._manip import broadcast_to as _broadcast_to
 
 __all__ = [
     "atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack", "row_stack", "dstack",
@@ -187,7 +188,7 @@ def insert(arr: Any, obj: Any, values: Any, axis: Any = None) -> Any:
     else:
         count = len(range(n)[obj]) if isinstance(obj, slice) else len(obj)
     block = arr.shape[:axis] + (count,) + arr.shape[axis + 1:]
-    values = call("broadcast_to", values, shape=block)
+    values = _broadcast_to(values, block)
     order = onp.insert(onp.arange(n), obj, onp.arange(n, n + count))
     joined = _concat([arr, values], axis)
     return call("take", joined, asarray_like(order.astype(onp.int64)), axis=axis, mode="clip")

@@ -16,6 +16,7 @@ import numpy as onp
 
 from ..base import HybridError
 from ._dispatch import asarray_like, call
+from ._manip import broadcast_to as _broadcast_to
 
 __all__ = [
     "average", "percentile", "quantile", "diff", "ediff1d", "nan_to_num", "histogram",
@@ -46,7 +47,7 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
                 raise HybridError(f"np.average: weights of shape {w.shape} do not fit a of "
                                   f"shape {a.shape} along axis {axis}")
             w = w.reshape(tuple(-1 if d == axis % a.ndim else 1 for d in range(a.ndim)))
-            w = call("broadcast_to", w, shape=a.shape)
+            w = _broadcast_to(w, a.shape)
         total = w.sum(axis=axis)
         avg = (a * w).sum(axis=axis) / total
     avg = _into(avg, out)
@@ -117,7 +118,7 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = 
         for p in pieces:
             if p.ndim == 0:
                 shape = a.shape[:ax] + (1,) + a.shape[ax + 1:]
-                p = call("broadcast_to", p.reshape((1,) * a.ndim), shape=shape)
+                p = _broadcast_to(p.reshape((1,) * a.ndim), shape)
             shaped.append(p)
         a = call("Concat", *shaped, dim=ax, num_args=len(shaped))
     lead = (slice(None),) * ax

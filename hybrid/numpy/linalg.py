@@ -14,6 +14,7 @@ import numpy as onp
 
 from ..base import HybridError
 from ._dispatch import asarray_like, call
+from ._manip import broadcast_to as _broadcast_to
 
 __all__ = [
     "norm", "svd", "cholesky", "inv", "det", "slogdet", "solve", "tensorinv", "tensorsolve",
@@ -162,7 +163,7 @@ def matrix_power(a: Any, n: int) -> Any:
         raise HybridError(f"np.linalg.matrix_power: n must be an integer, got {type(n).__name__}")
     if n == 0:
         eye = call("_eye", N=a.shape[-1], dtype=a.dtype)
-        return call("broadcast_to", eye, shape=a.shape) if a.ndim > 2 else eye
+        return _broadcast_to(eye, a.shape) if a.ndim > 2 else eye
     base, result = (inv(a) if n < 0 else a), None
     n = abs(int(n))
     while n:

@@ -17,6 +17,7 @@ import numpy as onp
 
 from ..base import HybridError
 from ._dispatch import asarray_like, call
+from ._manip import broadcast_to as _broadcast_to
 
 __all__ = [
     "beta", "chisquare", "choice", "exponential", "gamma", "gumbel", "logistic", "lognormal",
@@ -157,7 +158,7 @@ def gamma(shape: Any, scale: Any = 1.0, size: Any = None, dtype: Any = None, ctx
         return _finish(g * scale if not isinstance(scale, Number) or scale != 1.0 else g, out)
     alpha = asarray_like(shape, dtype=dtype)
     draw_shape = _shape_of(size, alpha, _param(scale, dtype))
-    alpha = call("broadcast_to", alpha, shape=draw_shape)
+    alpha = _broadcast_to(alpha, draw_shape)
     ones = call("ones_like", alpha)
     g = call("_sample_gamma", alpha.reshape((-1,)), ones.reshape((-1,)), shape=(1,))
     return _finish(g.reshape(draw_shape) * _param(scale, dtype), out)
