@@ -143,7 +143,7 @@ def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: Any = None,
     """``x`` with NaN replaced by ``nan`` and infinities by ``posinf``/``neginf`` (default: the
     dtype's largest and smallest finite values)."""
     x = asarray_like(x)
-    if x.dtype.kind not in "fc":
+    if onp.dtype(x.dtype).kind not in "fc":
         return call("_copy", x) if copy else x
     info = onp.finfo(x.dtype)
     hi = info.max if posinf is None else posinf
@@ -173,10 +173,9 @@ def histogram(a: Any, bins: Any = 10, range: Any = None, normed: Any = None,  # 
         if range is None:
             raise HybridError("np.histogram: a bin count needs range= (automatic range is not "
                               "supported, as in MXNet 1.9.1)")
-        edges = call("_zeros", shape=(int(bins) + 1,), dtype=a.dtype)
-        return call("_histogram", a, edges, bin_cnt=int(bins),
-                    range=tuple(float(r) for r in range))
-    return call("_histogram", a, asarray_like(bins, dtype=a.dtype))
+        return tuple(call("_histogram", a, bin_cnt=int(bins),
+                          range=tuple(float(r) for r in range)))
+    return tuple(call("_histogram", a, asarray_like(bins, dtype=a.dtype)))
 
 
 def _host(func: str, num_out: int, inputs: list, kwargs: dict) -> Any:
@@ -198,14 +197,15 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
     kwargs = {"return_index": bool(return_index), "return_inverse": bool(return_inverse),
               "return_counts": bool(return_counts), "axis": axis}
     num_out = 1 + sum((bool(return_index), bool(return_inverse), bool(return_counts)))
-    return _host("unique", num_out, [asarray_like(ar)], kwargs)
+    res = _host("unique", num_out, [asarray_like(ar)], kwargs)
+    return tuple(res) if num_out > 1 else res
 
 
 def nonzero(a: Any) -> tuple:
     """The indices of the non-zero elements: one int64 array per dimension."""
     a = asarray_like(a)
     res = _host("nonzero", max(a.ndim, 1), [a], {})
-    return res if isinstance(res, tuple) else (res,)
+    return tuple(res) if isinstance(res, (list, tuple)) else (res,)
 
 
 def polyval(p: Any, x: Any) -> Any:
