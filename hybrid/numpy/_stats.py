@@ -15,6 +15,7 @@ from typing import Any
 import numpy as onp
 
 from ..base import HybridError
+from . import _core
 from ._dispatch import asarray_like, call
 from ._manip import broadcast_to as _broadcast_to
 
@@ -36,7 +37,7 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     """The (weighted) mean along ``axis``; with ``returned`` also the sum of the weights."""
     a = asarray_like(a)
     if weights is None:
-        avg = a.mean(axis=axis)
+        avg = _core.mean(a, axis=axis)
         count = a.size if axis is None else int(onp.prod([a.shape[d] for d in
                                                            onp.atleast_1d(axis)]))
         total = call("ones_like", avg) * count
@@ -48,8 +49,8 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
                                   f"shape {a.shape} along axis {axis}")
             w = w.reshape(tuple(-1 if d == axis % a.ndim else 1 for d in range(a.ndim)))
             w = _broadcast_to(w, a.shape)
-        total = w.sum(axis=axis)
-        avg = (a * w).sum(axis=axis) / total
+        total = _core.sum(w, axis=axis)
+        avg = _core.sum(a * w, axis=axis) / total
     avg = _into(avg, out)
     return (avg, total) if returned else avg
 
