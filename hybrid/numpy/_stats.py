@@ -66,6 +66,8 @@ def quantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input:
         raise HybridError(f"np.quantile: interpolation must be one of {_METHODS}, got "
                           f"{interpolation!r}")
     a = asarray_like(a)
+    if onp.dtype(a.dtype).kind in "biu":  # MXNet computes integer quantiles in float32
+        a = a.astype(onp.float32)
     qs = onp.asarray(q.tolist() if hasattr(q, "tolist") and not isinstance(q, onp.ndarray)
                      else q, dtype=onp.float64)
     if ((qs < 0) | (qs > 1)).any():
@@ -187,8 +189,11 @@ def _host(func: str, num_out: int, inputs: list, kwargs: dict) -> Any:
 
 def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
     """Counts of each non-negative integer in ``x`` (summed ``weights`` when given)."""
-    inputs = [asarray_like(x)] + ([asarray_like(weights)] if weights is not None else [])
-    return _host("bincount", 1, inputs, {"minlength": int(minlength)})
+    x = asarray_like(x)
+    inputs = [x] + ([asarray_like(weights)] if weights is not None else [])
+    counts = _host("bincount", 1, inputs, {"minlength": int(minlength)})
+    # MXNet counts in the input's integer dtype; weighted sums stay NumPy's float64.
+    return counts.astype(x.dtype) if weights is None else counts
 
 
 def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,

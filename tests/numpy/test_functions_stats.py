@@ -170,3 +170,17 @@ def test_histogram_windows_logspace_and_metadata():
                                    onp.diag_indices_from(onp.zeros((3, 3)))[0])
     assert bool(np.alltrue(np.array([1.0, 2.0]))) and bool(np.sometrue(np.array([0.0, 2.0])))
     assert float(np.product(np.array([2.0, 3.0]))) == 6.0
+
+
+def test_mxnet_result_dtypes_and_constants():
+    # Checked against MXNet 1.9.1.
+    ints = np.array([[1, 5, 2], [3, 1, 4]], dtype="int32")
+    assert np.quantile(ints, 0.5).dtype == onp.float32
+    assert float(np.quantile(ints, 0.5)) == 2.5
+    assert np.bincount(np.array([0, 2, 2], dtype="int32")).dtype == onp.int32
+    assert np.vdot(np.ones((2, 2)), np.ones((2, 2))).shape == ()
+    assert np.hstack([np.ones((2, 1)), ints]).dtype == onp.float32
+    assert np.nan_to_num(np.array([np.nan, np.inf])).tolist() == [0.0, onp.finfo(
+        onp.float32).max]
+    assert np.pi == onp.pi and np.newaxis is None and onp.isnan(np.nan) and np.NINF == -onp.inf
+    assert np.zeros((1,), dtype=np.float16).dtype == onp.float16 and np.bool_ is onp.bool_
