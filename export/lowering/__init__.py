@@ -88,6 +88,7 @@ def _load_families() -> None:
         np_elemwise,
         np_fallback,
         np_linalg,
+        np_reduce,
         np_rounding,
         np_shape,
         optimizer_ops,

@@ -42,7 +42,9 @@ _TABLE = {
     "lt": ("broadcast_lesser", "_lesser_scalar", "_greater_scalar"),
     "le": ("broadcast_lesser_equal", "_lesser_equal_scalar", "_greater_equal_scalar"),
 }
+_OPS = {method: tuple(get_op(name) for name in names) for method, names in _TABLE.items()}
 _COMPARISONS = frozenset(("eq", "ne", "gt", "ge", "lt", "le"))
+_NO_ATTRS: dict = {}
 _BOOL = onp.dtype(onp.bool_)
 _FLOAT32 = onp.dtype(onp.float32)
 _INT64 = onp.dtype(onp.int64)
@@ -75,13 +77,19 @@ def cast(x: Any, dtype: onp.dtype) -> Any:
 
 def binary(lhs: Any, rhs: Any, method: str) -> Any:
     """``lhs <method> rhs`` for arrays or scalars on either side, with MXNet's promotion."""
-    array_op, scalar_op, rscalar_op = _TABLE[method]
+    array_op, scalar_op, rscalar_op = _OPS[method]
+    if (lhs.__class__ is ndarray and rhs.__class__ is ndarray and method != "truediv"
+            and lhs._data.dtype == rhs._data.dtype):  # the common case: nothing to promote
+        y = invoke(array_op, (lhs, rhs), _NO_ATTRS)
+        return cast(y, _BOOL) if method in _COMPARISONS else y
     if isinstance(rhs, numeric_types):
         if isinstance(lhs, numeric_types):
             raise HybridError(f"{method}: at least one operand must be an array")
-        return _with_scalar(_as_input(method, lhs), rhs, method, scalar_op)
+        x = lhs if lhs.__class__ is ndarray else _as_input(method, lhs)
+        return _with_scalar(x, rhs, method, scalar_op)
     if isinstance(lhs, numeric_types):
-        return _with_scalar(_as_input(method, rhs), lhs, method, rscalar_op)
+        x = rhs if rhs.__class__ is ndarray else _as_input(method, rhs)
+        return _with_scalar(x, lhs, method, rscalar_op)
     if rhs is None or lhs is None or isinstance(rhs, str) or isinstance(lhs, str):
         raise TypeError(f"{method}: type {type(rhs if lhs.__class__ is ndarray else lhs)} "
                         "not supported")
@@ -93,18 +101,18 @@ def binary(lhs: Any, rhs: Any, method: str) -> Any:
             dtype = _FLOAT32
         if dtype is not None:
             lhs, rhs = cast(lhs, dtype), cast(rhs, dtype)
-    y = invoke(get_op(array_op), (lhs, rhs), {})
+    y = invoke(array_op, (lhs, rhs), _NO_ATTRS)
     return cast(y, _BOOL) if method in _COMPARISONS else y
 
 
-def _with_scalar(x: Any, scalar: Any, method: str, op_name: str) -> Any:
+def _with_scalar(x: Any, scalar: Any, method: str, op: Any) -> Any:
     data = getattr(x, "_data", None)
     if data is not None and method not in _COMPARISONS:
         if method == "truediv" and data.dtype.kind in "biu":
             x = cast(x, _FLOAT32)
         elif data.dtype == _BOOL:
             x = cast(x, _INT64)
-    y = invoke(get_op(op_name), (x,), {"scalar": float(scalar), "is_int": True})
+    y = invoke(op, (x,), {"scalar": float(scalar), "is_int": True})
     return cast(y, _BOOL) if method in _COMPARISONS else y
 
 
@@ -124,7 +132,8 @@ def _install() -> None:
         if method not in _COMPARISONS:
             reflected.__name__ = f"__r{method}__"
             setattr(ndarray, reflected.__name__, reflected)
-    ndarray.__neg__ = lambda self: invoke(get_op("negative"), (self,), {})
+    negative = get_op("negative")
+    ndarray.__neg__ = lambda self: invoke(negative, (self,), _NO_ATTRS)
     ndarray.__matmul__ = lambda self, other: _matmul(self, other)
     ndarray.__rmatmul__ = lambda self, other: _matmul(other, self)
     ndarray.__hash__ = object.__hash__

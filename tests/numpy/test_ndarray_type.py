@@ -203,3 +203,27 @@ def test_call_traces_symbols():
     x = mx.sym.var("x")
     y = _dispatch.call("relu", x)
     assert hasattr(y, "_is_symbol") and "relu" in y.tojson()
+
+
+def test_autograd_grad_and_function_keep_the_np_type():
+    x = np.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = (x * x).sum()
+    (gx,) = autograd.grad(y, [x])
+    assert type(gx) is np.ndarray and gx.tolist() == [2.0, 4.0]
+
+    class Double(autograd.Function):
+        def forward(self, a):
+            return a * 2
+
+        def backward(self, gy):
+            assert type(gy) is np.ndarray
+            return gy * 2
+
+    z = np.array([3.0])
+    z.attach_grad()
+    with autograd.record():
+        w = Double()(z)
+    w.backward()
+    assert type(w) is np.ndarray and z.grad.tolist() == [2.0]
