@@ -56,7 +56,6 @@ def lower(ctx: Builder, op_name: str, call: Call) -> list[str]:
 def _load_families() -> None:
     from . import (  # noqa: F401  (registration)
         activation,
-    assign,
         backward,
         box_coding,
         broadcast,

@@ -25,15 +25,15 @@ __all__ = [
     "all", "any", "cumsum", "dot", "matmul",
 ]
 
-_FLOAT32 = onp.dtype(onp.float32)
 _INT64 = onp.dtype(onp.int64)
 _BOOL = onp.dtype(onp.bool_)
 
 
-def _binary(method: str, doc: str) -> Any:
+def _binary(name: str, method: str, doc: str) -> Any:
     def fn(x1: Any, x2: Any, out: Any = None) -> Any:
         return _into(binary(x1, x2, method), out)
 
+    fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``{doc}`` elementwise with broadcasting; either side may be a scalar."
     return fn
 
@@ -45,28 +45,29 @@ def _into(res: Any, out: Any) -> Any:
     return out
 
 
-add = _binary("add", "x1 + x2")
-subtract = _binary("sub", "x1 - x2")
-multiply = _binary("mul", "x1 * x2")
-divide = true_divide = _binary("truediv", "x1 / x2")
-mod = remainder = _binary("mod", "x1 % x2")
-power = _binary("pow", "x1 ** x2")
-maximum = _binary("maximum", "max(x1, x2)")
-minimum = _binary("minimum", "min(x1, x2)")
-equal = _binary("eq", "x1 == x2")
-not_equal = _binary("ne", "x1 != x2")
-greater = _binary("gt", "x1 > x2")
-greater_equal = _binary("ge", "x1 >= x2")
-less = _binary("lt", "x1 < x2")
-less_equal = _binary("le", "x1 <= x2")
-for _name, _fn in list(globals().items()):
-    if _name in __all__ and callable(_fn) and _fn.__name__ == "fn":
-        _fn.__name__ = _fn.__qualname__ = _name
+add = _binary("add", "add", "x1 + x2")
+subtract = _binary("subtract", "sub", "x1 - x2")
+multiply = _binary("multiply", "mul", "x1 * x2")
+divide = true_divide = _binary("true_divide", "truediv", "x1 / x2")
+mod = remainder = _binary("mod", "mod", "x1 % x2")
+power = _binary("power", "pow", "x1 ** x2")
+maximum = _binary("maximum", "maximum", "max(x1, x2)")
+minimum = _binary("minimum", "minimum", "min(x1, x2)")
+equal = _binary("equal", "eq", "x1 == x2")
+not_equal = _binary("not_equal", "ne", "x1 != x2")
+greater = _binary("greater", "gt", "x1 > x2")
+greater_equal = _binary("greater_equal", "ge", "x1 >= x2")
+less = _binary("less", "lt", "x1 < x2")
+less_equal = _binary("less_equal", "le", "x1 <= x2")
 
 
 def _unary(op: str, name: str, doc: str) -> Any:
     def fn(x: Any, out: Any = None, **kwargs: Any) -> Any:
-        return _into(call(op, x), out)
+        x = asarray_like(x)
+        y = call(op, x)
+        # NOTE: MXNet 1.9.1 keeps an integer input's dtype (np.log(int32) is int32, truncated).
+        dtype = _dtype_of(x)
+        return _into(y if dtype is None else cast(y, dtype), out)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``{doc}`` elementwise (the input's dtype, as MXNet's)."
@@ -112,17 +113,22 @@ def _dtype_of(a: Any) -> onp.dtype | None:
 def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,  # noqa: A001
         keepdims: bool = False, initial: Any = None, where: Any = None) -> Any:
     """Sum over ``axis`` (all by default); bool sums are int64, other dtypes are kept."""
-    if where is not None:
-        raise HybridError("np.sum: the where argument is not supported (as in MXNet)")
-    y = call("_np_sum", a, axis=_axis(axis), dtype=dtype, keepdims=keepdims)
-    return _into(y if initial is None else binary(y, initial, "add"), out)
+    _unsupported("sum", initial=initial, where=where)
+    return _into(call("_np_sum", a, axis=_axis(axis), dtype=dtype, keepdims=keepdims), out)
 
 
 def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
          keepdims: bool = False, initial: Any = None) -> Any:
     """Product over ``axis``; bool products are int64, other dtypes are kept."""
-    y = call("_np_prod", a, axis=_axis(axis), dtype=dtype, keepdims=keepdims)
-    return _into(y if initial is None else binary(y, initial, "mul"), out)
+    _unsupported("prod", initial=initial)
+    return _into(call("_np_prod", a, axis=_axis(axis), dtype=dtype, keepdims=keepdims), out)
+
+
+def _unsupported(fn: str, **given: Any) -> None:
+    """MXNet 1.9.1 takes these arguments and refuses any value but None."""
+    for name, value in given.items():
+        if value is not None:
+            raise HybridError(f"np.{fn}: {name} is not supported yet (as in MXNet), got {value!r}")
 
 
 def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
@@ -152,22 +158,34 @@ def argmin(a: Any, axis: Any = None, out: Any = None) -> Any:
     return _into(call("_npi_argmin", a, axis=axis), out)
 
 
+def _variance(a: Any, axis: Any, ddof: int, keepdims: bool) -> Any:
+    """``sum(|a - mean(a)|**2) / (n - ddof)`` in a's float dtype (float32 for integers)."""
+    centred = binary(a, mean(a, axis, keepdims=True), "sub")
+    axes = (axis,) if isinstance(axis, int) else axis
+    n = a.size if axis is None else int(onp.prod([a.shape[ax] for ax in axes]))
+    total = sum(binary(centred, centred, "mul"), axis, keepdims=keepdims)
+    return binary(total, builtins.max(n - ddof, 0), "truediv")
+
+
+def _result(y: Any, a: Any, dtype: Any) -> Any:
+    """``y`` in ``dtype``, else in an integer ``a``'s dtype (MXNet truncates var/std of ints)."""
+    if dtype is None and a.dtype.kind in "iu":
+        dtype = a.dtype
+    return y if dtype is None else cast(y, onp.dtype(dtype))
+
+
 def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
         keepdims: bool = False) -> Any:
     """Variance ``mean(|a - mean(a)|**2)`` with ``ddof`` delta degrees of freedom."""
     a = asarray_like(a)
-    centred = binary(a, mean(a, axis, keepdims=True), "sub")
-    sq = binary(centred, centred, "mul")
-    axes = (axis,) if isinstance(axis, int) else axis
-    n = a.size if axis is None else int(onp.prod([a.shape[ax] for ax in axes]))
-    y = binary(sum(sq, axis, keepdims=keepdims), builtins.max(n - ddof, 0), "truediv")
-    return _into(y if dtype is None else cast(y, onp.dtype(dtype)), out)
+    return _into(_result(_variance(a, axis, ddof, keepdims), a, dtype), out)
 
 
 def std(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
         keepdims: bool = False) -> Any:
     """Standard deviation: ``sqrt(var(a))``."""
-    return _into(sqrt(var(a, axis, dtype, ddof=ddof, keepdims=keepdims)), out)
+    a = asarray_like(a)
+    return _into(_result(sqrt(_variance(a, axis, ddof, keepdims)), a, dtype), out)
 
 
 def all(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:  # noqa: A001

@@ -12,6 +12,7 @@ import numpy as onp
 from ..base import HybridError, default_dtype
 from ..context import Context
 from ._dispatch import asarray_like, call
+from ._manip import broadcast_to
 from .ndarray import ndarray
 
 __all__ = [
@@ -74,7 +75,7 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, order: str = "C",
     _order("full", order)
     if isinstance(fill_value, ndarray):
         dtype = fill_value.dtype if dtype is None else dtype
-        res = call("broadcast_to", fill_value.astype(dtype, copy=False), shape=_shape(shape))
+        res = broadcast_to(fill_value.astype(dtype, copy=False), _shape(shape)).copy()
     else:
         res = _filled("_full", shape, dtype, ctx, value=float(fill_value))
     return _into(res, out)

@@ -84,7 +84,7 @@ def broadcast_to(array: Any, shape: Any) -> Any:
 
 def _common(arrays: Any) -> list:
     arrays = [asarray_like(x) for x in arrays]
-    dtypes = [onp.dtype(x.dtype) for x in arrays if x.dtype is not None]
+    dtypes = [d for d in map(_dtype_of, arrays) if d is not None]
     if dtypes:
         dtype = dtypes[0]
         for d in dtypes[1:]:
@@ -174,10 +174,32 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     if x is None or y is None:
         raise HybridError("np.where: give both x and y (the one-argument form is np.nonzero)")
     cond = asarray_like(condition)
-    x, y = _common([x, y]) if not _scalar(x) or not _scalar(y) else _common([x, y])
+    # A Python scalar takes the other operand's dtype (MXNet: where(c, int32, 0) is int32).
+    if _scalar(y) and not _scalar(x):
+        x = asarray_like(x)
+        y = _scalar_like(y, x)
+    elif _scalar(x) and not _scalar(y):
+        y = asarray_like(y)
+        x = _scalar_like(x, y)
+    x, y = _common([x, y])
     shape = onp.broadcast_shapes(cond.shape, x.shape, y.shape)
     cond, x, y = (broadcast_to(v, shape) if v.shape != shape else v for v in (cond, x, y))
-    return call("where", cast(cond, onp.dtype(x.dtype)) if cond.dtype != x.dtype else cond, x, y)
+    if _dtype_of(cond) != _dtype_of(x):
+        cond = cast(cond, _dtype_of(x))
+    return call("where", cond, x, y)
+
+
+def _scalar_like(value: Any, like: Any) -> Any:
+    """``value`` as an array of ``like``'s dtype; on a Symbol, a graph node derived from it."""
+    if hasattr(like, "_is_symbol"):
+        return call("_plus_scalar", call("zeros_like", like), scalar=float(value), is_int=True)
+    return asarray_like(value, _dtype_of(like))
+
+
+def _dtype_of(a: Any) -> onp.dtype | None:
+    """An array's dtype; None for a Symbol (settled when the graph is built)."""
+    data = getattr(a, "_data", None)
+    return None if data is None else data.dtype
 
 
 def _scalar(v: Any) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as onp
 
 from ..base import HybridError, numeric_types
+from ..ndarray.ndarray import NDArray
 from ..ops.registry import get_op, invoke
 from ._dispatch import _as_input
 from .ndarray import ndarray
@@ -45,6 +46,7 @@ _TABLE = {
 _OPS = {method: tuple(get_op(name) for name in names) for method, names in _TABLE.items()}
 _COMPARISONS = frozenset(("eq", "ne", "gt", "ge", "lt", "le"))
 _NO_ATTRS: dict = {}
+_CAST = get_op("Cast")
 _BOOL = onp.dtype(onp.bool_)
 _FLOAT32 = onp.dtype(onp.float32)
 _INT64 = onp.dtype(onp.int64)
@@ -72,7 +74,7 @@ def cast(x: Any, dtype: onp.dtype) -> Any:
     data = getattr(x, "_data", None)
     if data is None or data.dtype == dtype:
         return x
-    return invoke(get_op("Cast"), (x,), {"dtype": dtype})
+    return invoke(_CAST, (x,), {"dtype": dtype})
 
 
 def binary(lhs: Any, rhs: Any, method: str) -> Any:
@@ -85,14 +87,13 @@ def binary(lhs: Any, rhs: Any, method: str) -> Any:
     if isinstance(rhs, numeric_types):
         if isinstance(lhs, numeric_types):
             raise HybridError(f"{method}: at least one operand must be an array")
-        x = lhs if lhs.__class__ is ndarray else _as_input(method, lhs)
-        return _with_scalar(x, rhs, method, scalar_op)
+        return _with_scalar(_operand(method, lhs), rhs, method, scalar_op)
     if isinstance(lhs, numeric_types):
-        x = rhs if rhs.__class__ is ndarray else _as_input(method, rhs)
-        return _with_scalar(x, lhs, method, rscalar_op)
-    if rhs is None or lhs is None or isinstance(rhs, str) or isinstance(lhs, str):
-        raise TypeError(f"{method}: type {type(rhs if lhs.__class__ is ndarray else lhs)} "
-                        "not supported")
+        return _with_scalar(_operand(method, rhs), lhs, method, rscalar_op)
+    for operand in (lhs, rhs):
+        if not isinstance(operand, NDArray) and not hasattr(operand, "_is_symbol"):
+            # MXNet's rule: no implicit conversion of lists, numpy arrays or None.
+            raise TypeError(f"{method}: type {type(operand)} not supported")
     lhs, rhs = _as_input(method, lhs), _as_input(method, rhs)
     a, b = getattr(lhs, "_data", None), getattr(rhs, "_data", None)
     if a is not None and b is not None and a.dtype != b.dtype or method == "truediv":
@@ -103,6 +104,14 @@ def binary(lhs: Any, rhs: Any, method: str) -> Any:
             lhs, rhs = cast(lhs, dtype), cast(rhs, dtype)
     y = invoke(array_op, (lhs, rhs), _NO_ATTRS)
     return cast(y, _BOOL) if method in _COMPARISONS else y
+
+
+def _operand(method: str, x: Any) -> Any:
+    if x.__class__ is ndarray or hasattr(x, "_is_symbol"):
+        return x
+    if isinstance(x, NDArray):
+        return _as_input(method, x)  # refuses a legacy NDArray with the set_np advice
+    raise TypeError(f"{method}: type {type(x)} not supported")
 
 
 def _with_scalar(x: Any, scalar: Any, method: str, op: Any) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (each family module registers its ops on import)
     activation,
-    assign,
     backward,
     box_coding,
     broadcast,

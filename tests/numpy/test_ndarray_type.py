@@ -153,6 +153,9 @@ def test_array_promotion_table(a, b, expected):
         (lambda: np.arange(5), onp.float32),
         (lambda: np.zeros(3, dtype=int), onp.int64),
         (lambda: np.full((2,), 3), onp.float32),
+        (lambda: np.log(np.ones(2, dtype="int32")), onp.int32),
+        (lambda: np.where(np.ones(2) > 0, np.ones(2, dtype="int32"), 0), onp.int32),
+        (lambda: np.full((2, 2), np.array(3, dtype="int32")), onp.int32),
     ],
 )
 def test_scalar_and_function_dtypes(compute, dtype):
@@ -161,6 +164,22 @@ def test_scalar_and_function_dtypes(compute, dtype):
 
 def test_int_array_with_float_scalar_casts_the_scalar_first():
     assert (np.array([1, 2], dtype="int32") + 1.5).tolist() == [2, 3]
+
+
+def test_operators_refuse_lists_and_numpy_arrays_as_mxnet():
+    for other in ([1.0, 2.0], onp.ones(2), None, "a"):
+        with pytest.raises(TypeError):
+            _ = np.ones(2) + other
+        with pytest.raises(TypeError):
+            _ = other * np.ones(2)
+    with pytest.raises(HybridError, match="not supported"):
+        np.sum(np.ones(2), initial=3)
+
+
+def test_var_and_std_of_integers_keep_the_dtype_as_mxnet():
+    x = np.array([0, 1, 2, 3], dtype="int32")
+    assert np.var(x).dtype == onp.int32 and np.var(x).item() == 1
+    assert np.std(np.arange(4), ddof=1).dtype == onp.float32
 
 
 def test_legacy_ndarray_is_refused_with_the_set_np_hint():
