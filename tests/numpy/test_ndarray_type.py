@@ -218,6 +218,24 @@ def test_mxnet_alias_exposes_numpy_module():
     assert _target("mxnet.numpy") == "hybrid.numpy" and _target("mxnet.np") == "hybrid.np"
 
 
+def test_mxnet_numpy_imports_under_the_alias(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "uses_np.py"
+    script.write_text(
+        "import mxnet as mx\n"
+        "import mxnet.numpy as mnp\n"
+        "from mxnet import np\n"
+        "x = np.array([[1, 2], [3, 4]])\n"
+        "assert mnp is np and isinstance(x, mx.nd.NDArray)\n"
+        "print(repr(x.sum(axis=0)), x[1, 1].shape)\n"
+    )
+    out = subprocess.run([sys.executable, "-m", "hybrid.mxnet", str(script)],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "array([4., 6.]) ()"
+
+
 def test_call_traces_symbols():
     x = mx.sym.var("x")
     y = _dispatch.call("relu", x)
