@@ -135,3 +135,10 @@ def data_dir_default() -> str:
 def data_dir() -> str:
     """Where data sets and model files live: ``$MXNET_HOME``, else ``~/.mxnet`` (as in MXNet)."""
     return os.environ.get("MXNET_HOME", data_dir_default())
+
+
+def check_call(ret: int) -> None:
+    """MXNet's check of a C API return code: non-zero is an error. hybrid has no C API; the
+    helper is kept for code that wraps its own calls with it."""
+    if ret != 0:
+        raise MXNetError(f"C API call failed with return code {ret}")

@@ -83,6 +83,7 @@ def _load_families() -> None:
         multibox,
         nn,
         norm,
+        npx,
         optimizer_ops,
         patches,
         pooling,
