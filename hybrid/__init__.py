@@ -24,6 +24,7 @@ from . import (  # noqa: F401  (ops registers every op on import)
     module,
     name,
     ndarray,
+    numpy,
     operator,
     ops,
     optimizer,
@@ -40,16 +41,24 @@ from . import initializer as init
 from . import kvstore as kv
 from . import module as mod
 from . import ndarray as nd
+from . import numpy as np
 from . import random as rnd
 from . import symbol as sym
 from .attribute import AttrScope
 from .base import HybridError, MXNetError
 from .context import Context, cpu, cpu_pinned, current_context, gpu, num_gpus
-from .util import is_np_array, is_np_shape, np_shape, set_np_shape, use_np_shape
+from .util import (
+    is_np_array,
+    is_np_shape,
+    np_shape,
+    set_np_shape,
+    use_np_shape,
+)
 
 # `import hybrid.nd` works as in MXNet, where nd is an alias package of ndarray.
 _sys.modules[__name__ + ".nd"] = ndarray
 _sys.modules[__name__ + ".sym"] = symbol
+_sys.modules[__name__ + ".np"] = numpy
 _sys.modules[__name__ + ".init"] = initializer
 _sys.modules[__name__ + ".kv"] = kvstore
 _sys.modules[__name__ + ".mod"] = module
@@ -74,6 +83,8 @@ __all__ = [
     "module",
     "nd",
     "ndarray",
+    "np",
+    "numpy",
     "random",
     "sym",
     "symbol",

@@ -56,6 +56,7 @@ def lower(ctx: Builder, op_name: str, call: Call) -> list[str]:
 def _load_families() -> None:
     from . import (  # noqa: F401  (registration)
         activation,
+    assign,
         backward,
         box_coding,
         broadcast,
@@ -83,6 +84,7 @@ def _load_families() -> None:
         multibox,
         nn,
         norm,
+        np_shape,
         npx,
         optimizer_ops,
         patches,

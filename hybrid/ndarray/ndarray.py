@@ -156,6 +156,20 @@ class NDArray:
 
     as_in_ctx = as_in_context
 
+    def as_np_ndarray(self) -> Any:
+        """This array as an ``mx.np.ndarray``: the same buffer (no copy) and the same place on the
+        autograd tape, so gradients flow through the conversion as in MXNet."""
+        from ..numpy import ndarray
+
+        return self._view_as(ndarray)
+
+    def _view_as(self, cls: type) -> Any:
+        """An array of class ``cls`` sharing this one's buffer, tape entry and gradient."""
+        a = cls._wrap(self._data)
+        a._ctx, a._entry, a._out_index = self._ctx, self._entry, self._out_index
+        a._grad, a._grad_req = self._grad, self._grad_req
+        return a
+
     def detach(self) -> NDArray:
         """The same data, cut from the autograd graph."""
         return self._like(self._data)
@@ -175,8 +189,8 @@ class NDArray:
         autograd.mark_variables(self, self._like(np.zeros_like(self._data)), grad_req)
 
     def _like(self, data: np.ndarray) -> NDArray:
-        """An NDArray owning ``data`` on this array's context."""
-        a = NDArray._wrap(data)
+        """An array of this one's type owning ``data`` on this array's context."""
+        a = self._wrap(data)
         a._ctx = self._ctx
         return a
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (each family module registers its ops on import)
     activation,
+    assign,
     backward,
     box_coding,
     broadcast,
@@ -30,6 +31,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     multibox,
     nn,
     norm,
+    np_shape,
     npx,
     optimizer_contrib,
     optimizer_mp,

@@ -249,8 +249,13 @@ def all_ops() -> list[type[Op]]:
     return [_CANONICAL[k] for k in sorted(_CANONICAL)]
 
 
-# Front ends plug in here: the NDArray class wraps results, the symbol front end takes Symbol
-# inputs.
+# Front ends plug in here: the NDArray class wraps results of ops without inputs, the symbol front
+# end takes Symbol inputs.
+#
+# Note [Result array type]: an op's results are wrapped by the ``_wrap`` classmethod of its first
+# input's class, so ``nd`` inputs give NDArrays and ``np`` inputs give ``np.ndarray`` (a subclass
+# sharing NDArray's slots) with no per-call conversion. Ops without inputs (creation) give
+# ``array_type``; ``hybrid.numpy._dispatch.call`` re-labels those as ``np.ndarray``.
 array_type: Any = None
 symbol_invoke: Callable[..., Any] | None = None
 # Something that watches every op call (``hybrid.profiler`` while it runs), else None. Its
@@ -282,10 +287,15 @@ def invoke(
             raise
         except (ValueError, IndexError, TypeError) as e:
             raise _explain(op, datas, attrs, e) from e
-        where = args[0]._ctx if args else _ctx_attr(attrs)
+        # Results take the array type of the first input (NDArray or np.ndarray): see Note
+        # [Result array type].
+        if args:
+            where, wrap = args[0]._ctx, args[0]._wrap
+        else:
+            where, wrap = _ctx_attr(attrs), array_type._wrap
         if type(res) is tuple:
-            return _placed([array_type._wrap(r) for r in res], where)
-        out = array_type._wrap(res)
+            return _placed([wrap(r) for r in res], where)
+        out = wrap(res)
         if where is not None:
             out._ctx = where
         return out
@@ -313,7 +323,7 @@ def invoke(
             if value is not None:
                 datas[i][...] = value
         outs = outs[:n]
-    wrap = array_type._wrap
+    wrap = args[0]._wrap if args else array_type._wrap
     results = _placed([wrap(o) for o in outs], args[0]._ctx if args else _ctx_attr(attrs))
     if record:
         entry = autograd.TapeEntry(
