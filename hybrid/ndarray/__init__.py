@@ -35,3 +35,16 @@ NDArray.__module__ = __name__
 _CONTRIB = contrib.functions(sys.modules[__name__])
 vars(contrib).update(_CONTRIB)
 contrib.__all__ += list(_CONTRIB)
+
+
+# ``F.np`` and ``F.npx`` inside hybrid_forward (MXNet's ``mx.nd.np``, ``mx.nd.npx``): the np and
+# npx functions take np.ndarray and Symbols alike, so ``nd`` and ``sym`` name the same modules.
+NUMPY_NAMESPACES = {"np": "numpy", "numpy": "numpy", "npx": "npx", "numpy_extension": "npx"}
+
+
+def __getattr__(name: str) -> object:
+    if name in NUMPY_NAMESPACES:
+        import importlib
+
+        return importlib.import_module("hybrid." + NUMPY_NAMESPACES[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,9 +3,9 @@ numpy-mode switches, contexts and array files.
 
 Every op function names a registered ``_npx_*`` op (``hybrid/ops/npx.py``): ``npx.relu`` is
 ``_npx_relu``, with MXNet's argument names and defaults, generated from the registry as the ``nd``
-functions are. Given ``np.ndarray`` inputs the registry returns ``np.ndarray`` results; Python
-numbers and numpy arrays are made ``np.ndarray`` first, legacy ``nd.NDArray`` inputs are refused
-with MXNet's advice (``as_np_ndarray()``, ``npx.set_np()``), and Symbols are traced.
+functions are. Given ``np.ndarray`` inputs the registry returns ``np.ndarray`` results, legacy
+``nd.NDArray`` inputs are refused with MXNet's advice (``as_np_ndarray()``, ``npx.set_np()``),
+and Symbols are traced.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from ..context import (
     num_gpus,
 )
 from ..ndarray.ndarray import NDArray, waitall
-from ..numpy._dispatch import asarray_like
-from ..numpy.ndarray import ndarray
 from ..ops.registry import REGISTRY, build_function, invoke
 from ..util import is_np_array, is_np_shape, reset_np, set_np, use_np
 from .utils import load, save
@@ -50,11 +48,9 @@ def _caller(public: str) -> Any:
     where = f"npx.{public} (operator _npx_{public})"
 
     def call(op: Any, inputs: list, attrs: dict, out: Any, name: Any) -> Any:
-        for i, a in enumerate(inputs):
-            if a.__class__ is not ndarray and not hasattr(a, "_is_symbol"):
-                if isinstance(a, NDArray):
-                    raise numpy_array_expected(where)
-                inputs[i] = asarray_like(a)
+        for a in inputs:
+            if a.__class__ is NDArray:
+                raise numpy_array_expected(where)
         return invoke(op, inputs, attrs, out, name)
 
     return call

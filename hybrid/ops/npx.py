@@ -227,7 +227,7 @@ class NpxNonzero(Op):
     """
 
     name = "_npx_nonzero"
-    inputs = ("x",)
+    inputs = ("a",)
     differentiable = False
 
     def infer(in_shapes, in_dtypes):
@@ -246,12 +246,12 @@ class NpxNonzero(Op):
 
 @register
 class NpxConstraintCheck(Op):
-    """``True`` (a 0-d bool array) when every element of ``input`` is true; otherwise raises
+    """``True`` (a 0-d bool array) when every element of ``x`` is true; otherwise raises
     ``ValueError`` with ``msg``. Used to guard arguments (``scale * constraint_check(scale > 0)``).
     """
 
     name = "_npx_constraint_check"
-    inputs = ("input",)
+    inputs = ("x",)
     differentiable = False
     attrs = (Attr("msg", "str", "Constraint violated."),)
 

@@ -34,3 +34,14 @@ __all__ += ["reset_arrays"]
 _CONTRIB = _nd_contrib.functions(sys.modules[__name__])
 vars(contrib).update(_CONTRIB)
 contrib.__all__ += list(_CONTRIB)
+
+
+def __getattr__(name: str) -> object:
+    # ``F.np`` and ``F.npx`` while tracing: see ``NUMPY_NAMESPACES`` in ``hybrid.ndarray``.
+    from .. import ndarray
+
+    return ndarray.__getattr__(name) if name in ndarray.NUMPY_NAMESPACES else _missing(name)
+
+
+def _missing(name: str) -> object:
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
