@@ -56,7 +56,7 @@ def lower(ctx: Builder, op_name: str, call: Call) -> list[str]:
 def _load_families() -> None:
     from . import (  # noqa: F401  (registration)
         activation,
-    assign,
+        assign,
         backward,
         box_coding,
         broadcast,
@@ -87,6 +87,7 @@ def _load_families() -> None:
         np_elemwise,
         np_fallback,
         np_linalg,
+        np_rounding,
         np_shape,
         npx,
         optimizer_ops,

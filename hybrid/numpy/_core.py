@@ -91,13 +91,8 @@ def clip(a: Any, a_min: Any, a_max: Any, out: Any = None) -> Any:
 
 
 def around(x: Any, decimals: int = 0, out: Any = None) -> Any:
-    """Round half to even to ``decimals`` places (NumPy's rule)."""
-    x = asarray_like(x)
-    if x.dtype.kind in "biu" and decimals >= 0:
-        return _into(x.copy(), out)
-    scale = 10.0 ** decimals
-    y = call("rint", binary(x, scale, "mul")) if decimals else call("rint", x)
-    return _into(binary(y, scale, "truediv") if decimals else y, out)
+    """Round half to even at ``decimals`` decimal places (NumPy's rule, as MXNet's np)."""
+    return _into(call("_npi_around", x, decimals=int(decimals)), out)
 
 
 round = around  # noqa: A001 - NumPy's name
@@ -121,6 +116,12 @@ def _reduce(op: str, a: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
     if full and not keepdims and (data is None or data.ndim):
         y = call("_np_reshape", y, newshape=())
     return y if dtype is None else cast(y, onp.dtype(dtype))
+
+
+def _dtype_of(a: Any) -> onp.dtype | None:
+    """An array's dtype; None for a Symbol (its dtype is settled when the graph is built)."""
+    data = getattr(a, "_data", None)
+    return None if data is None else data.dtype
 
 
 def _sum_dtype(a: Any, dtype: Any) -> Any:
@@ -155,21 +156,21 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
          keepdims: bool = False) -> Any:
     """Mean over ``axis``; integer and bool inputs give float32 (MXNet's rule)."""
     a = asarray_like(a)
-    if dtype is None and a.dtype is not None and onp.dtype(a.dtype).kind in "biu":
+    if dtype is None and _dtype_of(a) is not None and _dtype_of(a).kind in "biu":
         dtype = _FLOAT32
     elif dtype is None:
-        dtype = a.dtype
+        dtype = _dtype_of(a)
     return _into(_reduce("mean", a, axis, keepdims, dtype), out)
 
 
 def max(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
     a = asarray_like(a)
-    return _into(_reduce("max", a, axis, keepdims, a.dtype), out)
+    return _into(_reduce("max", a, axis, keepdims, _dtype_of(a)), out)
 
 
 def min(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
     a = asarray_like(a)
-    return _into(_reduce("min", a, axis, keepdims, a.dtype), out)
+    return _into(_reduce("min", a, axis, keepdims, _dtype_of(a)), out)
 
 
 amax, amin = max, min
@@ -241,7 +242,10 @@ def dot(a: Any, b: Any, out: Any = None) -> Any:
     if b.ndim > 2:  # legacy dot contracts b's first axis: bring the second-to-last there
         axes = (b.ndim - 2, *range(b.ndim - 2), b.ndim - 1)
         b = call("transpose", b, axes=axes)
-    return _into(call("dot", a, b), out)
+    y = call("dot", a, b)
+    if a.ndim == 1 and b.ndim == 1:  # legacy dot gives (1,) for the inner product
+        y = call("_np_reshape", y, newshape=())
+    return _into(y, out)
 
 
 def _promoted(a: Any, b: Any) -> tuple:

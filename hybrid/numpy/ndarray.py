@@ -62,6 +62,11 @@ class ndarray(NDArray):  # noqa: N801 - MXNet's name
         return self.as_in_context(device)
 
     @property
+    def dtype(self) -> onp.dtype:  # type: ignore[override]
+        """A numpy dtype object (legacy NDArray gives the scalar type), as MXNet's np does."""
+        return self._data.dtype
+
+    @property
     def device(self) -> Context:
         return self.context
 

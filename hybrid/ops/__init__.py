@@ -34,6 +34,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     np_elemwise,
     np_fallback,
     np_linalg,
+    np_rounding,
     np_shape,
     npx,
     optimizer_contrib,
