@@ -84,6 +84,7 @@ def _load_families() -> None:
         multibox,
         nn,
         norm,
+        np_einsum,
         np_elemwise,
         np_fallback,
         np_linalg,

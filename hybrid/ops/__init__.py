@@ -31,6 +31,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     multibox,
     nn,
     norm,
+    np_einsum,
     np_elemwise,
     np_fallback,
     np_linalg,

@@ -23,16 +23,16 @@ from ..base import HybridError
 from .attrs import Attr
 from .registry import Op, Sample, register
 
-__all__ = ["FALLBACK_FUNCS", "DYNAMIC_SHAPE"]
+__all__ = ["FALLBACK_FUNCS", "HOST_FUNCS", "DYNAMIC_SHAPE", "numpy_function"]
 
 # MXNet 1.9.1's fallback names that take and return arrays (callables and metadata are handled
 # in hybrid.numpy).
 FALLBACK_FUNCS = (
-    "allclose", "alltrue", "argpartition", "argwhere", "array_equal", "array_equiv", "choose",
+    "allclose", "argpartition", "argwhere", "array_equal", "array_equiv", "choose",
     "compress", "corrcoef", "correlate", "count_nonzero", "cov", "digitize", "divmod", "extract",
     "flatnonzero", "float_power", "frexp", "heaviside", "histogram2d", "histogram_bin_edges",
-    "histogramdd", "i0", "in1d", "interp", "intersect1d", "isclose", "isin", "lexsort", "modf",
-    "msort", "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmedian", "nanmin",
+    "histogramdd", "i0", "interp", "intersect1d", "isclose", "isin", "lexsort", "modf",
+    "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmedian", "nanmin",
     "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum", "nanvar", "partition",
     "packbits", "poly", "polyadd", "polydiv", "polyfit", "polyint", "polymul", "polysub", "ptp",
     "roots", "searchsorted", "select", "setdiff1d", "setxor1d", "signbit", "spacing",
@@ -40,12 +40,33 @@ FALLBACK_FUNCS = (
     "union1d", "unpackbits", "unwrap", "vander",
 )
 
+# Further functions MXNet computes without a gradient and with value-dependent output shapes; they
+# run here the same way (``mx.np.unique``, ``nonzero``, ``bincount``, ``linalg.lstsq``).
+HOST_FUNCS = (*FALLBACK_FUNCS, "unique", "nonzero", "bincount", "linalg.lstsq")
+
 # Functions whose output shape depends on the values: they run eagerly but cannot be traced.
 DYNAMIC_SHAPE = frozenset((
     "argwhere", "compress", "extract", "flatnonzero", "histogram_bin_edges", "histogramdd",
     "histogram2d", "intersect1d", "polydiv", "roots", "setdiff1d", "setxor1d", "trim_zeros",
-    "union1d", "packbits", "unpackbits",
+    "union1d", "packbits", "unpackbits", "unique", "nonzero", "bincount", "linalg.lstsq",
 ))
+
+
+# MXNet's names that NumPy 2 renamed, with the names to try in order.
+_RENAMED = {"trapz": ("trapezoid", "trapz")}
+
+
+def numpy_function(func: str):
+    """The installed NumPy's function for MXNet's name ``func`` (dotted for submodules)."""
+    f = np
+    for part in func.split("."):
+        for name in _RENAMED.get(part, (part,)):
+            if hasattr(f, name):
+                f = getattr(f, name)
+                break
+        else:
+            raise HybridError(f"_np_fallback: this NumPy has no function {func!r}")
+    return f
 
 
 def _rebuild(spec, arrays):
@@ -71,7 +92,7 @@ def _call(func, spec, arrays):
     args, kwargs = _rebuild(spec, arrays)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        return _flatten(getattr(np, func)(*args, **kwargs))
+        return _flatten(numpy_function(func)(*args, **kwargs))
 
 
 @register
@@ -86,7 +107,7 @@ class NpFallback(Op):
     name = "_np_fallback"
     inputs = ("*data",)
     attrs = (
-        Attr("func", "str", choices=FALLBACK_FUNCS),
+        Attr("func", "str", choices=HOST_FUNCS),
         Attr("spec", "any", ((), ())),
         Attr("num_out", "int", 1),
     )
