@@ -1,7 +1,8 @@
 """The framework's own cost per op call on tiny arrays, next to the bare numpy call, in one run.
 
 Targets (issue "Core engine"): at most 5 us above numpy outside ``autograd.record()``, at most 12 us
-inside. Run: ``python benchmarks/overhead.py``.
+inside. The numpy-mode rows put each ``np``/``npx`` call next to its ``nd`` equivalent (target:
+within 1 us). Run: ``python benchmarks/overhead.py``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,24 @@ def main() -> None:
             f"{t_rec:10.2f} {t_rec - t_np:7.2f}"
         )
     print("targets: +over <= 5 us eager, <= 12 us recording")
+    numpy_mode_rows()
+
+
+def numpy_mode_rows() -> None:
+    """Each np-mode call next to the nd call running the same op on the same data."""
+    pairs = [
+        ("npx.relu (1,)", (1,), lambda x: mx.nd.relu(x), lambda x: mx.npx.relu(x)),
+        ("np.add (2, 2)", (2, 2), lambda x: mx.nd.broadcast_add(x, x), lambda x: mx.np.add(x, x)),
+        ("x + y (2, 2)", (2, 2), lambda x: x + x, lambda x: x + x),
+        ("npx.softmax (2, 3)", (2, 3), lambda x: mx.nd.softmax(x), lambda x: mx.npx.softmax(x)),
+    ]
+    print("\n{:26s} {:>9s} {:>9s} {:>7s}".format("numpy mode", "nd us", "np us", "+over"))
+    for label, shape, legacy, numpy_mode in pairs:
+        x = mx.nd.ones(shape)
+        t_nd = per_call_us(partial(legacy, x))
+        t_np = per_call_us(partial(numpy_mode, x.as_np_ndarray()))
+        print(f"{label:26s} {t_nd:9.2f} {t_np:9.2f} {t_np - t_nd:7.2f}")
+    print("target: +over <= 1 us")
 
 
 if __name__ == "__main__":

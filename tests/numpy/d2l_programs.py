@@ -24,6 +24,9 @@ from mxnet import gluon, init, npx
 from mxnet.gluon import nn, rnn
 
 npx.set_np()
+# d2l 0.17.0's plots switch Jupyter to SVG through IPython.display.set_matplotlib_formats, which
+# IPython 9 removed; the figures are drawn (Agg backend) but not shown, so the format is moot.
+d2l.use_svg_display = lambda: None
 
 
 def write_fashion_mnist(root: pathlib.Path, seed: int = 0) -> None:
