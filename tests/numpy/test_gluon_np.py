@@ -90,6 +90,18 @@ def test_export_onnx_matches(np_mode, tmp_path):
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = session.run(None, {session.get_inputs()[0].name: x.asnumpy()})[0]
     onp.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    net.export(str(tmp_path / "exported"))  # Block.export writes exported.onnx beside the json
+    session = ort.InferenceSession(str(tmp_path / "exported.onnx"),
+                                   providers=["CPUExecutionProvider"])
+    got = session.run(None, {session.get_inputs()[0].name: x.asnumpy()})[0]
+    onp.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_split_and_load_and_clip_global_norm_give_np_arrays(np_mode):
+    parts = gluon.utils.split_and_load(_batch(4, 2), [mx.cpu(0), mx.cpu(1)])
+    assert [type(p) for p in parts] == [np.ndarray, np.ndarray] and parts[0].shape == (2, 2)
+    norm = gluon.utils.clip_global_norm([np.ones((4,))], 1.0, check_isfinite=False)
+    assert isinstance(norm, np.ndarray) and abs(float(norm[0]) - 2.0) < 1e-6
 
 
 def test_trainer_losses_and_metric(np_mode):
