@@ -40,10 +40,21 @@ def test_op_functions_name_npx_ops_with_mxnet_arguments():
 
 
 def test_mxnet_numpy_extension_module_alias():
-    import hybrid.mxnet as alias
+    import importlib
+    import sys
 
-    assert alias.RENAMED["mxnet.numpy_extension"] == "hybrid.npx"
-    assert mx.nd.npx is npx and mx.sym.np is np
+    import hybrid.mxnet as drop_in
+
+    drop_in.install()
+    try:
+        assert importlib.import_module("mxnet.numpy_extension") is npx
+        assert importlib.import_module("mxnet.npx") is npx
+        assert importlib.import_module("mxnet").numpy_extension is npx
+    finally:
+        for name in [n for n in sys.modules if n == "mxnet" or n.startswith("mxnet.")]:
+            del sys.modules[name]
+        drop_in.uninstall()
+    assert mx.nd.npx is npx and mx.sym.np is np and mx.nd.numpy_extension is npx
 
 
 def test_nn_ops_return_np_arrays_with_numpy_values():
