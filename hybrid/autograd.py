@@ -294,8 +294,6 @@ def grad(
             "autograd.grad: create_graph=True (higher-order gradients) is not supported: "
             "hybrid's VJPs are first-order numpy functions"
         )
-    from .ndarray import NDArray
-
     variables = _as_list(variables)
     for v in variables:
         if v._grad is None:
@@ -305,8 +303,9 @@ def grad(
     hg = None if head_grads is None else _as_list(head_grads)
     with _scope(False, train_mode):
         leaves = _run(_as_list(heads), hg, bool(retain_graph))
+    # Each gradient takes its variable's array type (NDArray or np.ndarray).
     return [
-        NDArray._wrap(leaves[id(v)][1] if id(v) in leaves else np.zeros_like(v._data))
+        v._wrap(leaves[id(v)][1] if id(v) in leaves else np.zeros_like(v._data))
         for v in variables
     ]
 
@@ -317,10 +316,8 @@ class _FunctionOp:
     name = "Function"
 
     def vjp(ctx: Any, *out_grads: np.ndarray) -> tuple:
-        from .ndarray import NDArray
-
         with _scope(False, None):
-            grads = ctx.function.backward(*[NDArray._wrap(g) for g in out_grads])
+            grads = ctx.function.backward(*[ctx.wrap(g) for g in out_grads])
         grads = grads if isinstance(grads, (list, tuple)) else (grads,)
         if len(grads) != ctx.n_inputs:
             raise HybridError(
@@ -357,7 +354,8 @@ class Function:
         outs = [outputs] if single else list(outputs)
         if _state.recording and any(x._entry is not None or x._grad is not None for x in inputs):
             ctx = type("FunctionCtx", (), {})()
-            ctx.function, ctx.n_inputs = self, len(inputs)
+            # Output gradients reach backward() as the outputs' array type.
+            ctx.function, ctx.n_inputs, ctx.wrap = self, len(inputs), outs[0]._wrap
             entry = TapeEntry(
                 _FunctionOp, ctx, {}, tuple(inputs), tuple((o.shape, o.dtype) for o in outs)
             )

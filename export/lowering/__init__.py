@@ -56,7 +56,6 @@ def lower(ctx: Builder, op_name: str, call: Call) -> list[str]:
 def _load_families() -> None:
     from . import (  # noqa: F401  (registration)
         activation,
-        assign,
         backward,
         box_coding,
         broadcast,
@@ -88,6 +87,7 @@ def _load_families() -> None:
         np_elemwise,
         np_fallback,
         np_linalg,
+        np_reduce,
         np_rounding,
         np_shape,
         npx,

@@ -99,23 +99,8 @@ round = around  # noqa: A001 - NumPy's name
 
 
 # -- reductions --------------------------------------------------------------------------------
-def _axes(a: Any, axis: Any) -> tuple | None:
-    if axis is None:
-        return None
-    return tuple(axis) if isinstance(axis, (tuple, list)) else (int(axis),)
-
-
-def _reduce(op: str, a: Any, axis: Any, keepdims: bool, dtype: Any) -> Any:
-    """A legacy reduction op with NumPy's result shape: MXNet's ops give ``(1,)`` where NumPy
-    gives a 0-d array."""
-    a = asarray_like(a)
-    axes = _axes(a, axis)
-    y = call(op, a, axis=axes, keepdims=keepdims)
-    data = getattr(y, "_data", None)
-    full = axes is None or (data is not None and len(set(ax % a.ndim for ax in axes)) == a.ndim)
-    if full and not keepdims and (data is None or data.ndim):
-        y = call("_np_reshape", y, newshape=())
-    return y if dtype is None else cast(y, onp.dtype(dtype))
+def _axis(axis: Any) -> Any:
+    return tuple(axis) if isinstance(axis, list) else axis
 
 
 def _dtype_of(a: Any) -> onp.dtype | None:
@@ -124,111 +109,100 @@ def _dtype_of(a: Any) -> onp.dtype | None:
     return None if data is None else data.dtype
 
 
-def _sum_dtype(a: Any, dtype: Any) -> Any:
-    if dtype is not None:
-        return onp.dtype(dtype)
-    d = getattr(a, "_data", None)
-    if d is None:
-        return None
-    return _INT64 if d.dtype == _BOOL else d.dtype
-
-
 def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,  # noqa: A001
         keepdims: bool = False, initial: Any = None, where: Any = None) -> Any:
     """Sum over ``axis`` (all by default); bool sums are int64, other dtypes are kept."""
-    a = asarray_like(a)
-    y = _reduce("sum", a, axis, keepdims, _sum_dtype(a, dtype))
-    if initial is not None:
-        y = binary(y, initial, "add")
-    return _into(y, out)
+    _unsupported("sum", initial=initial, where=where)
+    return _into(call("_np_sum", a, axis=_axis(axis), dtype=dtype, keepdims=keepdims), out)
 
 
 def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
          keepdims: bool = False, initial: Any = None) -> Any:
-    a = asarray_like(a)
-    y = _reduce("prod", a, axis, keepdims, _sum_dtype(a, dtype))
-    if initial is not None:
-        y = binary(y, initial, "mul")
-    return _into(y, out)
+    """Product over ``axis``; bool products are int64, other dtypes are kept."""
+    _unsupported("prod", initial=initial)
+    return _into(call("_np_prod", a, axis=_axis(axis), dtype=dtype, keepdims=keepdims), out)
+
+
+def _unsupported(fn: str, **given: Any) -> None:
+    """MXNet 1.9.1 takes these arguments and refuses any value but None."""
+    for name, value in given.items():
+        if value is not None:
+            raise HybridError(f"np.{fn}: {name} is not supported yet (as in MXNet), got {value!r}")
 
 
 def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
          keepdims: bool = False) -> Any:
     """Mean over ``axis``; integer and bool inputs give float32 (MXNet's rule)."""
-    a = asarray_like(a)
-    if dtype is None and _dtype_of(a) is not None and _dtype_of(a).kind in "biu":
-        dtype = _FLOAT32
-    elif dtype is None:
-        dtype = _dtype_of(a)
-    return _into(_reduce("mean", a, axis, keepdims, dtype), out)
+    return _into(call("_npi_mean", a, axis=_axis(axis), dtype=dtype, keepdims=keepdims), out)
 
 
 def max(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
-    a = asarray_like(a)
-    return _into(_reduce("max", a, axis, keepdims, _dtype_of(a)), out)
+    return _into(call("_np_max", a, axis=_axis(axis), keepdims=keepdims), out)
 
 
 def min(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
-    a = asarray_like(a)
-    return _into(_reduce("min", a, axis, keepdims, _dtype_of(a)), out)
+    return _into(call("_np_min", a, axis=_axis(axis), keepdims=keepdims), out)
 
 
 amax, amin = max, min
 
 
-def _arg(op: str, a: Any, axis: Any, out: Any) -> Any:
-    a = asarray_like(a)
-    if axis is None:
-        a = call("_np_reshape", a, newshape=(-1,))
-        axis = 0
-    y = call(op, a, axis=int(axis))
-    if getattr(y, "_data", None) is not None and y._data.ndim == 1 and a.ndim == 1:
-        y = call("_np_reshape", y, newshape=())
-    return _into(cast(y, _INT64), out)
-
-
 def argmax(a: Any, axis: Any = None, out: Any = None) -> Any:
     """Index of the largest element (of the flattened array when ``axis`` is None), int64."""
-    return _arg("argmax", a, axis, out)
+    return _into(call("_npi_argmax", a, axis=axis), out)
 
 
 def argmin(a: Any, axis: Any = None, out: Any = None) -> Any:
-    return _arg("argmin", a, axis, out)
+    """Index of the smallest element (of the flattened array when ``axis`` is None), int64."""
+    return _into(call("_npi_argmin", a, axis=axis), out)
+
+
+def _variance(a: Any, axis: Any, ddof: int, keepdims: bool) -> Any:
+    """``sum(|a - mean(a)|**2) / (n - ddof)`` in a's float dtype (float32 for integers)."""
+    centred = binary(a, mean(a, axis, keepdims=True), "sub")
+    axes = (axis,) if isinstance(axis, int) else axis
+    n = a.size if axis is None else int(onp.prod([a.shape[ax] for ax in axes]))
+    total = sum(binary(centred, centred, "mul"), axis, keepdims=keepdims)
+    return binary(total, builtins.max(n - ddof, 0), "truediv")
+
+
+def _result(y: Any, a: Any, dtype: Any) -> Any:
+    """``y`` in ``dtype``, else in an integer ``a``'s dtype (MXNet truncates var/std of ints)."""
+    if dtype is None and a.dtype.kind in "iu":
+        dtype = a.dtype
+    return y if dtype is None else cast(y, onp.dtype(dtype))
 
 
 def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
         keepdims: bool = False) -> Any:
     """Variance ``mean(|a - mean(a)|**2)`` with ``ddof`` delta degrees of freedom."""
     a = asarray_like(a)
-    centred = binary(a, mean(a, axis, keepdims=True), "sub")
-    sq = binary(centred, centred, "mul")
-    n = a.size if axis is None else int(onp.prod([a.shape[ax] for ax in _axes(a, axis)]))
-    y = binary(sum(sq, axis, keepdims=keepdims), builtins.max(n - ddof, 0), "truediv")
-    return _into(y if dtype is None else cast(y, onp.dtype(dtype)), out)
+    return _into(_result(_variance(a, axis, ddof, keepdims), a, dtype), out)
 
 
 def std(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
         keepdims: bool = False) -> Any:
     """Standard deviation: ``sqrt(var(a))``."""
-    return _into(sqrt(var(a, axis, dtype, ddof=ddof, keepdims=keepdims)), out)
+    a = asarray_like(a)
+    return _into(_result(sqrt(_variance(a, axis, ddof, keepdims)), a, dtype), out)
 
 
 def all(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
     """Whether every element (along ``axis``) is non-zero, as a bool array."""
-    nonzero = binary(asarray_like(a), 0, "ne")
-    return _into(cast(_reduce("min", nonzero, axis, keepdims, None), _BOOL), out)
+    return _into(call("_np_min", binary(a, 0, "ne"), axis=_axis(axis), keepdims=keepdims), out)
 
 
 def any(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
     """Whether some element (along ``axis``) is non-zero, as a bool array."""
-    nonzero = binary(asarray_like(a), 0, "ne")
-    return _into(cast(_reduce("max", nonzero, axis, keepdims, None), _BOOL), out)
+    return _into(call("_np_max", binary(a, 0, "ne"), axis=_axis(axis), keepdims=keepdims), out)
 
 
 def cumsum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None) -> Any:
     """Running sum along ``axis`` (of the flattened array when None); bool becomes int64."""
     a = asarray_like(a)
-    return _into(call("_np_cumsum", a, axis=axis, dtype=_sum_dtype(a, dtype)), out)
+    if dtype is None and a.dtype == _BOOL:
+        dtype = _INT64
+    return _into(call("_np_cumsum", a, axis=axis, dtype=dtype), out)
 
 
 # -- products ----------------------------------------------------------------------------------

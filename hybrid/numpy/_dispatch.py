@@ -45,7 +45,7 @@ def _relabel(x: Any) -> Any:
 
 
 def _as_input(op_name: str, a: Any) -> Any:
-    if hasattr(a, "_is_symbol") or isinstance(a, ndarray):
+    if isinstance(a, ndarray) or hasattr(a, "_is_symbol"):
         return a
     check_legacy(op_name, a)
     return asarray_like(a)

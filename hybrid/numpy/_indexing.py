@@ -3,8 +3,9 @@
 Keys are NumPy's: integers (a full integer key gives a 0-d array, not legacy NDArray's ``(1,)``),
 slices with steps, None, Ellipsis, boolean masks and integer arrays, mixed. Outside
 ``autograd.record()`` a basic key gives a view sharing the buffer (as MXNet's does); while
-recording, ``x[key]`` is the ``_getitem`` op and ``x[key] = value`` the ``_setitem`` op, so
-gradients flow through both.
+recording, ``x[key]`` is the ``_getitem`` op, so gradients flow through it. Writes are refused
+while recording when the array or the value is on the tape, with MXNet 1.9.1's messages: an
+in-place write would change values the tape has saved.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ import numpy as onp
 
 from .. import autograd
 from ..base import HybridError
-from ..ndarray.ndarray import NDArray
+from ..ndarray.ndarray import NDArray, _check_in_place
 from ..ops.registry import get_op, invoke
-from ._dispatch import asarray_like
 from .ndarray import ndarray
 
 __all__ = ["getitem", "setitem", "index_key"]
 
-_GETITEM, _SETITEM, _RESHAPE = get_op("_getitem"), get_op("_setitem"), get_op("_np_reshape")
+_GETITEM, _RESHAPE = get_op("_getitem"), get_op("_np_reshape")
 
 
 def index_key(key: Any) -> Any:
@@ -31,7 +31,7 @@ def index_key(key: Any) -> Any:
         return tuple(index_key(k) for k in key)
     if isinstance(key, NDArray):
         key = key._data
-    elif isinstance(key, list):
+    elif isinstance(key, (list, range)):
         key = onp.asarray(key)
     elif isinstance(key, onp.integer):
         return int(key)
@@ -68,26 +68,19 @@ def getitem(x: ndarray, key: Any) -> ndarray:
 
 def setitem(x: ndarray, key: Any, value: Any) -> None:
     key = index_key(key)
-    if not _tracked(x, value):
-        if isinstance(value, NDArray):
-            value = value._data
-        try:
-            x._data[key] = value
-        except ValueError as e:
-            raise HybridError(f"np.ndarray.__setitem__: {e}") from None
-        return
-    if x._grad is not None:
+    if _tracked(x):
         raise HybridError(
-            "np.ndarray.__setitem__: cannot assign into an array marked with attach_grad() while "
-            "autograd records (the gradient would be lost); assign into a copy instead"
+            "np.ndarray.__setitem__: Assigning to NDArrays that are already in a computational "
+            "graph will cause undefined behavior when evaluating gradients. Please call backward "
+            "first to clear the graph or do this out of a record section."
         )
-    value = asarray_like(value if isinstance(value, NDArray) else onp.asarray(value, x.dtype))
-    # The tape must keep x's value before the write: a stand-in takes over x's tape place.
-    before = x._like(x._data.copy())
-    before._entry, before._out_index = x._entry, x._out_index
-    y = invoke(_SETITEM, (before, value), {"key": key})
-    x._data[...] = y._data
-    x._entry, x._out_index = y._entry, y._out_index
+    _check_in_place(x, value, "np.ndarray.__setitem__")
+    if isinstance(value, NDArray):
+        value = value._data
+    try:
+        x._data[key] = value
+    except ValueError as e:
+        raise HybridError(f"np.ndarray.__setitem__: {e}") from None
 
 
 ndarray.__getitem__ = getitem

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as onp
 
 from ..base import HybridError, numeric_types
+from ..ndarray.ndarray import NDArray
 from ..ops.registry import get_op, invoke
 from ._dispatch import _as_input
 from .ndarray import ndarray
@@ -42,7 +43,9 @@ _TABLE = {
     "lt": ("broadcast_lesser", "_lesser_scalar", "_greater_scalar"),
     "le": ("broadcast_lesser_equal", "_lesser_equal_scalar", "_greater_equal_scalar"),
 }
+_OPS = {method: tuple(get_op(name) for name in names) for method, names in _TABLE.items()}
 _COMPARISONS = frozenset(("eq", "ne", "gt", "ge", "lt", "le"))
+_NO_ATTRS: dict = {}
 _BOOL = onp.dtype(onp.bool_)
 _FLOAT32 = onp.dtype(onp.float32)
 _INT64 = onp.dtype(onp.int64)
@@ -75,16 +78,21 @@ def cast(x: Any, dtype: onp.dtype) -> Any:
 
 def binary(lhs: Any, rhs: Any, method: str) -> Any:
     """``lhs <method> rhs`` for arrays or scalars on either side, with MXNet's promotion."""
-    array_op, scalar_op, rscalar_op = _TABLE[method]
+    array_op, scalar_op, rscalar_op = _OPS[method]
+    if (lhs.__class__ is ndarray and rhs.__class__ is ndarray and method != "truediv"
+            and lhs._data.dtype == rhs._data.dtype):  # the common case: nothing to promote
+        y = invoke(array_op, (lhs, rhs), _NO_ATTRS)
+        return cast(y, _BOOL) if method in _COMPARISONS else y
     if isinstance(rhs, numeric_types):
         if isinstance(lhs, numeric_types):
             raise HybridError(f"{method}: at least one operand must be an array")
-        return _with_scalar(_as_input(method, lhs), rhs, method, scalar_op)
+        return _with_scalar(_operand(method, lhs), rhs, method, scalar_op)
     if isinstance(lhs, numeric_types):
-        return _with_scalar(_as_input(method, rhs), lhs, method, rscalar_op)
-    if rhs is None or lhs is None or isinstance(rhs, str) or isinstance(lhs, str):
-        raise TypeError(f"{method}: type {type(rhs if lhs.__class__ is ndarray else lhs)} "
-                        "not supported")
+        return _with_scalar(_operand(method, rhs), lhs, method, rscalar_op)
+    for operand in (lhs, rhs):
+        if not isinstance(operand, NDArray) and not hasattr(operand, "_is_symbol"):
+            # MXNet's rule: no implicit conversion of lists, numpy arrays or None.
+            raise TypeError(f"{method}: type {type(operand)} not supported")
     lhs, rhs = _as_input(method, lhs), _as_input(method, rhs)
     a, b = getattr(lhs, "_data", None), getattr(rhs, "_data", None)
     if a is not None and b is not None and a.dtype != b.dtype or method == "truediv":
@@ -93,18 +101,26 @@ def binary(lhs: Any, rhs: Any, method: str) -> Any:
             dtype = _FLOAT32
         if dtype is not None:
             lhs, rhs = cast(lhs, dtype), cast(rhs, dtype)
-    y = invoke(get_op(array_op), (lhs, rhs), {})
+    y = invoke(array_op, (lhs, rhs), _NO_ATTRS)
     return cast(y, _BOOL) if method in _COMPARISONS else y
 
 
-def _with_scalar(x: Any, scalar: Any, method: str, op_name: str) -> Any:
+def _operand(method: str, x: Any) -> Any:
+    if x.__class__ is ndarray or hasattr(x, "_is_symbol"):
+        return x
+    if isinstance(x, NDArray):
+        return _as_input(method, x)  # refuses a legacy NDArray with the set_np advice
+    raise TypeError(f"{method}: type {type(x)} not supported")
+
+
+def _with_scalar(x: Any, scalar: Any, method: str, op: Any) -> Any:
     data = getattr(x, "_data", None)
     if data is not None and method not in _COMPARISONS:
         if method == "truediv" and data.dtype.kind in "biu":
             x = cast(x, _FLOAT32)
         elif data.dtype == _BOOL:
             x = cast(x, _INT64)
-    y = invoke(get_op(op_name), (x,), {"scalar": float(scalar), "is_int": True})
+    y = invoke(op, (x,), {"scalar": float(scalar), "is_int": True})
     return cast(y, _BOOL) if method in _COMPARISONS else y
 
 
@@ -124,7 +140,8 @@ def _install() -> None:
         if method not in _COMPARISONS:
             reflected.__name__ = f"__r{method}__"
             setattr(ndarray, reflected.__name__, reflected)
-    ndarray.__neg__ = lambda self: invoke(get_op("negative"), (self,), {})
+    negative = get_op("negative")
+    ndarray.__neg__ = lambda self: invoke(negative, (self,), _NO_ATTRS)
     ndarray.__matmul__ = lambda self, other: _matmul(self, other)
     ndarray.__rmatmul__ = lambda self, other: _matmul(other, self)
     ndarray.__hash__ = object.__hash__

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (each family module registers its ops on import)
     activation,
-    assign,
     backward,
     box_coding,
     broadcast,
@@ -35,6 +34,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     np_elemwise,
     np_fallback,
     np_linalg,
+    np_reduce,
     np_rounding,
     np_shape,
     npx,

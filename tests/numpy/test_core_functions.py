@@ -201,4 +201,29 @@ def test_np_functions_trace_on_symbols():
     y = np.sum(np.exp(x) * 2, axis=1)
     assert hasattr(y, "_is_symbol")
     ops = [n["op"] for n in __import__("json").loads(y.tojson())["nodes"]]
-    assert {"exp", "_mul_scalar", "sum"} <= set(ops)
+    assert {"exp", "_mul_scalar", "_np_sum"} <= set(ops)
+
+
+def _np_network(x, w):
+    h = np.maximum(np.matmul(x, w * 0.5), 0.0)
+    z = np.concatenate([h, np.around(h * 3) / 3], axis=1) - np.mean(h, axis=1, keepdims=True)
+    return np.reshape(np.transpose(z), (-1,)) * np.max(z) + np.argmax(z, axis=1).astype(
+        "float32").sum()
+
+
+def test_traced_np_network_equals_eager_and_exports_to_onnx():
+    import onnxruntime as ort
+    from hybrid.export import to_onnx
+
+    rng = onp.random.default_rng(9)
+    data = rng.normal(size=(2, 4)).astype(onp.float32)
+    weight = rng.normal(size=(4, 3)).astype(onp.float32)
+    eager = _np_network(np.array(data), np.array(weight))
+    sym = _np_network(mx.sym.var("data", shape=(2, 4)), mx.sym.var("w", shape=(4, 3)))
+    traced = sym.eval(data=np.array(data), w=np.array(weight))[0]
+    onp.testing.assert_allclose(traced.asnumpy(), eager.asnumpy(), rtol=1e-6)
+    model = to_onnx(sym, input_shapes=[(2, 4), (4, 3)], dynamic_batch=False)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    feeds = dict(zip([i.name for i in session.get_inputs()], (data, weight)))
+    (onnx_out,) = session.run(None, feeds)
+    onp.testing.assert_allclose(onnx_out, eager.asnumpy(), rtol=1e-5, atol=1e-6)

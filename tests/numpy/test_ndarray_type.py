@@ -163,6 +163,22 @@ def test_int_array_with_float_scalar_casts_the_scalar_first():
     assert (np.array([1, 2], dtype="int32") + 1.5).tolist() == [2, 3]
 
 
+def test_operators_refuse_lists_and_numpy_arrays_as_mxnet():
+    for other in ([1.0, 2.0], onp.ones(2), None, "a"):
+        with pytest.raises(TypeError):
+            _ = np.ones(2) + other
+        with pytest.raises(TypeError):
+            _ = other * np.ones(2)
+    with pytest.raises(HybridError, match="not supported"):
+        np.sum(np.ones(2), initial=3)
+
+
+def test_var_and_std_of_integers_keep_the_dtype_as_mxnet():
+    x = np.array([0, 1, 2, 3], dtype="int32")
+    assert np.var(x).dtype == onp.int32 and np.var(x).item() == 1
+    assert np.std(np.arange(4), ddof=1).dtype == onp.float32
+
+
 def test_legacy_ndarray_is_refused_with_the_set_np_hint():
     with pytest.raises(HybridError, match="as_np_ndarray"):
         np.add(mx.nd.ones(2), np.ones(2))
@@ -203,3 +219,27 @@ def test_call_traces_symbols():
     x = mx.sym.var("x")
     y = _dispatch.call("relu", x)
     assert hasattr(y, "_is_symbol") and "relu" in y.tojson()
+
+
+def test_autograd_grad_and_function_keep_the_np_type():
+    x = np.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = (x * x).sum()
+    (gx,) = autograd.grad(y, [x])
+    assert type(gx) is np.ndarray and gx.tolist() == [2.0, 4.0]
+
+    class Double(autograd.Function):
+        def forward(self, a):
+            return a * 2
+
+        def backward(self, gy):
+            assert type(gy) is np.ndarray
+            return gy * 2
+
+    z = np.array([3.0])
+    z.attach_grad()
+    with autograd.record():
+        w = Double()(z)
+    w.backward()
+    assert type(w) is np.ndarray and z.grad.tolist() == [2.0]
