@@ -104,7 +104,7 @@ ND_ONLY: dict[str, dict[str, str]] = {
 
 def excluded_reason(namespace: str, name: str) -> str | None:
     """Why ``namespace.name`` (e.g. ``"nd.contrib"``, ``"quantize"``) is left out, or None."""
-    return EXCLUDED.get(namespace, {}).get(name)
+    return EXCLUDED.get(namespace, {}).get(name) or NP_EXCLUDED.get(namespace, {}).get(name)
 
 
 # NOTE: MXNet 1.9.1 binds these to NumPy's, which removed them in NumPy 1.20 (NEP 32): under the

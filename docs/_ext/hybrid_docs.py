@@ -132,7 +132,8 @@ def namespace_module(namespace: str) -> object | None:
 def coverage(namespace: str, names: list[str]) -> tuple[list[str], dict[str, str], list[str]]:
     """(present, excluded name -> reason, missing) for MXNet's public ``names`` of ``namespace``."""
     module = namespace_module(namespace)
-    excluded = api_coverage.EXCLUDED.get(namespace, {})
+    excluded = {**api_coverage.EXCLUDED.get(namespace, {}),
+                **api_coverage.NP_EXCLUDED.get(namespace, {})}
     present = [n for n in names if module is not None and hasattr(module, n)]
     left = [n for n in names if n not in present]
     return present, {n: excluded[n] for n in left if n in excluded}, \

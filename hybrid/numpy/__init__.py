@@ -18,12 +18,9 @@ from ._functions import __all__ as _functions_all
 from ._manip import *  # noqa: F403
 from ._manip import __all__ as _manip_all
 from .ndarray import ndarray
-from .utils import *  # noqa: F403  (dtype names and constants)
-from .utils import __all__ as _utils_all
 
 __all__ = [
     "ndarray", *_core_all, *_creation_all, *_manip_all, *_functions_all, "linalg", "random",
-    *_utils_all,
 ]
 _methods.install()
 ndarray.__module__ = __name__

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as onp
 
 from ..base import HybridError
+from . import _core
 from ._dispatch import asarray_like, call
 from ._manip import broadcast_to as _broadcast_to
 
@@ -135,7 +136,8 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
 
 def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, out: Any = None) -> Any:
     """The sum along the diagonal ``offset`` of the matrices in ``axis1``, ``axis2``."""
-    y = diagonal(a, offset, axis1, axis2).sum(axis=-1)
+    d = diagonal(a, offset, axis1, axis2)
+    y = _core.sum(d, axis=-1 if d.ndim > 1 else None)
     if out is not None:
         out[...] = y
         return out
@@ -147,10 +149,11 @@ def tril(m: Any, k: int = 0) -> Any:
     m = asarray_like(m)
     if m.ndim < 2:
         m = _broadcast_to(m.reshape((1, -1)), (m.shape[-1], m.shape[-1]))
-    rows, cols = m.shape[-2:]
-    keep = asarray_like(onp.tri(rows, cols, k, dtype=m.dtype))
-    keep = _broadcast_to(keep, m.shape) if m.ndim > 2 else keep
-    return call("where", keep, m, call("zeros_like", m))
+    # The mask col - row <= k comes from ops on m's shape, so tril also traces.
+    cols = call("_contrib_arange_like", m, axis=-1)
+    rows = call("_contrib_arange_like", m, axis=-2).reshape((-1, 1))
+    keep = call("_lesser_equal_scalar", call("broadcast_sub", cols, rows), scalar=float(k))
+    return call("where", _broadcast_to(keep, m.shape), m, call("zeros_like", m))
 
 
 def _pad_axis(x: Any, axis: int, before: int, after: int, mode: str, value: Any) -> Any:

@@ -4,7 +4,8 @@ calls of the ``_np_fallback`` op (``hybrid/ops/np_fallback.py``).
 Each function keeps NumPy's signature. Its array arguments (also inside lists) become the op's
 inputs, everything else travels in the op's ``spec`` attribute. As in MXNet, a result NumPy gives
 as a scalar (``allclose``, ``nanmax`` over all axes) comes back as a scalar, arrays come back as
-``np.ndarray``, and there is no gradient.
+``np.ndarray``, there is no gradient, and calling one while ``autograd.record()`` is on is an
+error (MXNet's ``ValueError``: a silent gap in the tape would give wrong gradients).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 import numpy as onp
 
+from .. import autograd
+from ..base import HybridError
 from ..ops.np_fallback import FALLBACK_FUNCS, numpy_function
 from ._dispatch import asarray_like, call
 from .ndarray import ndarray
@@ -64,10 +67,17 @@ def _regroup(func: str, outs: tuple) -> tuple:
     return outs
 
 
+class _RecordingError(HybridError, ValueError):
+    """A NumPy fallback called while recording (MXNet raises ValueError)."""
+
+
 def _make(func: str):
     reference = numpy_function(func)
 
     def fn(*args: Any, **kwargs: Any) -> Any:
+        if autograd.is_recording():
+            raise _RecordingError(f"np.{func}: falls back to NumPy, which autograd cannot "
+                                  "record; call it outside autograd.record()")
         inputs, spec = _pack(args, kwargs)
         num_out = _num_out(func, args, kwargs)
         res = call("_np_fallback", *inputs, func=func, spec=spec, num_out=num_out)

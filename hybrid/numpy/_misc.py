@@ -107,9 +107,9 @@ def piecewise(x: Any, condlist: Any, funclist: Any, *args: Any, **kw: Any) -> An
         condlist = [condlist]
     conds = [asarray_like(c).astype(bool) for c in condlist]
     if len(funclist) == len(conds) + 1:
-        rest = ~conds[0] if len(conds) == 1 else ~_core.any(
+        anything = conds[0] if len(conds) == 1 else _core.any(
             call("stack", *conds, axis=0, num_args=len(conds)), axis=0)
-        conds.append(rest)
+        conds.append(call("logical_not", anything))
     if len(funclist) != len(conds):
         raise HybridError(f"np.piecewise: {len(funclist)} functions for {len(conds)} "
                           "conditions")
@@ -168,7 +168,9 @@ def real(val: Any) -> Any:
 
 
 def _dtype_of(x: Any) -> Any:
-    return x.dtype if hasattr(x, "dtype") and not isinstance(x, onp.dtype) else x
+    if isinstance(x, (type, str, onp.dtype)) or not hasattr(x, "dtype"):
+        return x
+    return onp.dtype(x.dtype)
 
 
 def ndim(a: Any) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as onp
 
 from ..base import HybridError
+from . import _core
 from ._dispatch import asarray_like, call
 
 __all__ = ["einsum", "tensordot", "inner", "outer", "vdot"]
@@ -76,5 +77,4 @@ def outer(a: Any, b: Any) -> Any:
 
 def vdot(a: Any, b: Any) -> Any:
     """The dot product of the flattened arrays."""
-    a, b = asarray_like(a).reshape((-1,)), asarray_like(b).reshape((-1,))
-    return call("dot", a, b)
+    return _core.dot(asarray_like(a).reshape((-1,)), asarray_like(b).reshape((-1,)))

@@ -15,6 +15,7 @@ import numpy as onp
 
 from ..base import HybridError
 from ._dispatch import asarray_like, call
+from ._manip import _common
 from ._manip import broadcast_to as _broadcast_to
 
 __all__ = [
@@ -30,13 +31,9 @@ def _axis(name: str, axis: int, ndim: int) -> int:
 
 
 def _concat(arrays: list, axis: int) -> Any:
-    arrays = [asarray_like(a) for a in arrays]
+    arrays = _common(arrays)  # one dtype by MXNet's promotion rule
     if len(arrays) == 1:
         return call("_copy", arrays[0])
-    dtypes = {a.dtype for a in arrays}
-    if len(dtypes) > 1:
-        target = onp.result_type(*dtypes)
-        arrays = [a.astype(target, copy=False) for a in arrays]
     return call("Concat", *arrays, dim=axis, num_args=len(arrays))
 
 

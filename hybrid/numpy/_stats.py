@@ -15,6 +15,7 @@ from typing import Any
 import numpy as onp
 
 from ..base import HybridError
+from . import _core
 from ._dispatch import asarray_like, call
 from ._manip import broadcast_to as _broadcast_to
 
@@ -36,7 +37,7 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
     """The (weighted) mean along ``axis``; with ``returned`` also the sum of the weights."""
     a = asarray_like(a)
     if weights is None:
-        avg = a.mean(axis=axis)
+        avg = _core.mean(a, axis=axis)
         count = a.size if axis is None else int(onp.prod([a.shape[d] for d in
                                                            onp.atleast_1d(axis)]))
         total = call("ones_like", avg) * count
@@ -48,8 +49,8 @@ def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = Fals
                                   f"shape {a.shape} along axis {axis}")
             w = w.reshape(tuple(-1 if d == axis % a.ndim else 1 for d in range(a.ndim)))
             w = _broadcast_to(w, a.shape)
-        total = w.sum(axis=axis)
-        avg = (a * w).sum(axis=axis) / total
+        total = _core.sum(w, axis=axis)
+        avg = _core.sum(a * w, axis=axis) / total
     avg = _into(avg, out)
     return (avg, total) if returned else avg
 
@@ -65,6 +66,8 @@ def quantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input:
         raise HybridError(f"np.quantile: interpolation must be one of {_METHODS}, got "
                           f"{interpolation!r}")
     a = asarray_like(a)
+    if onp.dtype(a.dtype).kind in "biu":  # MXNet computes integer quantiles in float32
+        a = a.astype(onp.float32)
     qs = onp.asarray(q.tolist() if hasattr(q, "tolist") and not isinstance(q, onp.ndarray)
                      else q, dtype=onp.float64)
     if ((qs < 0) | (qs > 1)).any():
@@ -143,7 +146,7 @@ def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: Any = None,
     """``x`` with NaN replaced by ``nan`` and infinities by ``posinf``/``neginf`` (default: the
     dtype's largest and smallest finite values)."""
     x = asarray_like(x)
-    if x.dtype.kind not in "fc":
+    if onp.dtype(x.dtype).kind not in "fc":
         return call("_copy", x) if copy else x
     info = onp.finfo(x.dtype)
     hi = info.max if posinf is None else posinf
@@ -173,10 +176,9 @@ def histogram(a: Any, bins: Any = 10, range: Any = None, normed: Any = None,  # 
         if range is None:
             raise HybridError("np.histogram: a bin count needs range= (automatic range is not "
                               "supported, as in MXNet 1.9.1)")
-        edges = call("_zeros", shape=(int(bins) + 1,), dtype=a.dtype)
-        return call("_histogram", a, edges, bin_cnt=int(bins),
-                    range=tuple(float(r) for r in range))
-    return call("_histogram", a, asarray_like(bins, dtype=a.dtype))
+        return tuple(call("_histogram", a, bin_cnt=int(bins),
+                          range=tuple(float(r) for r in range)))
+    return tuple(call("_histogram", a, asarray_like(bins, dtype=a.dtype)))
 
 
 def _host(func: str, num_out: int, inputs: list, kwargs: dict) -> Any:
@@ -187,8 +189,11 @@ def _host(func: str, num_out: int, inputs: list, kwargs: dict) -> Any:
 
 def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Any:
     """Counts of each non-negative integer in ``x`` (summed ``weights`` when given)."""
-    inputs = [asarray_like(x)] + ([asarray_like(weights)] if weights is not None else [])
-    return _host("bincount", 1, inputs, {"minlength": int(minlength)})
+    x = asarray_like(x)
+    inputs = [x] + ([asarray_like(weights)] if weights is not None else [])
+    counts = _host("bincount", 1, inputs, {"minlength": int(minlength)})
+    # MXNet counts in the input's integer dtype; weighted sums stay NumPy's float64.
+    return counts.astype(x.dtype) if weights is None else counts
 
 
 def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
@@ -198,14 +203,15 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
     kwargs = {"return_index": bool(return_index), "return_inverse": bool(return_inverse),
               "return_counts": bool(return_counts), "axis": axis}
     num_out = 1 + sum((bool(return_index), bool(return_inverse), bool(return_counts)))
-    return _host("unique", num_out, [asarray_like(ar)], kwargs)
+    res = _host("unique", num_out, [asarray_like(ar)], kwargs)
+    return tuple(res) if num_out > 1 else res
 
 
 def nonzero(a: Any) -> tuple:
     """The indices of the non-zero elements: one int64 array per dimension."""
     a = asarray_like(a)
     res = _host("nonzero", max(a.ndim, 1), [a], {})
-    return res if isinstance(res, tuple) else (res,)
+    return tuple(res) if isinstance(res, (list, tuple)) else (res,)
 
 
 def polyval(p: Any, x: Any) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as onp
 
 from ..base import HybridError
+from . import _core
 from ._dispatch import asarray_like, call
 from ._manip import broadcast_to as _broadcast_to
 
@@ -116,7 +117,7 @@ def pinv(a: Any, rcond: float = 1e-15, hermitian: bool = False) -> Any:
     a = asarray_like(a)
     wide = a.shape[-2] <= a.shape[-1]
     ut, s, v = svd(a if wide else _mT(a))
-    keep = (s > s.max(axis=-1, keepdims=True) * rcond).astype(s.dtype)
+    keep = (s > _core.max(s, axis=-1, keepdims=True) * rcond).astype(s.dtype)
     s_inv = keep / (s + (1 - keep))
     p = (_mT(v) * call("expand_dims", s_inv, axis=-2)) @ _mT(ut)
     return p if wide else _mT(p)
@@ -130,8 +131,9 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False) -> Any:  # noq
     wide = a.shape[-2] <= a.shape[-1]
     s = svd(a if wide else _mT(a))[1]
     if tol is None:
-        tol = s.max(axis=-1, keepdims=True) * (max(a.shape[-2:]) * onp.finfo(s.dtype).eps)
-    return (s > tol).sum(axis=-1)
+        eps = onp.finfo(s.dtype).eps
+        tol = _core.max(s, axis=-1, keepdims=True) * (max(a.shape[-2:]) * eps)
+    return _core.sum(s > tol, axis=-1)
 
 
 def cond(x: Any, p: Any = None) -> Any:
@@ -141,7 +143,7 @@ def cond(x: Any, p: Any = None) -> Any:
     if p in (None, 2, -2):
         wide = x.shape[-2] <= x.shape[-1]
         s = svd(x if wide else _mT(x))[1]
-        hi, lo = s.max(axis=-1), s.min(axis=-1)
+        hi, lo = _core.max(s, axis=-1), _core.min(s, axis=-1)
         return hi / lo if p != -2 else lo / hi
     return norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
 
@@ -192,25 +194,25 @@ def multi_dot(arrays: Any, *, out: Any = None) -> Any:
 def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:  # noqa: A002
     ax = abs(x)
     if ord is None or ord == 2:
-        return call("sqrt", (x * x).sum(axis=axis, keepdims=keepdims))
+        return call("sqrt", _core.sum(x * x, axis=axis, keepdims=keepdims))
     if ord == onp.inf:
-        return ax.max(axis=axis, keepdims=keepdims)
+        return _core.max(ax, axis=axis, keepdims=keepdims)
     if ord == -onp.inf:
-        return ax.min(axis=axis, keepdims=keepdims)
+        return _core.min(ax, axis=axis, keepdims=keepdims)
     if ord == 0:
-        return (x != 0).astype(x.dtype).sum(axis=axis, keepdims=keepdims)
+        return _core.sum((x != 0).astype(x.dtype), axis=axis, keepdims=keepdims)
     if ord == 1:
-        return ax.sum(axis=axis, keepdims=keepdims)
-    return (ax ** ord).sum(axis=axis, keepdims=keepdims) ** (1.0 / ord)
+        return _core.sum(ax, axis=axis, keepdims=keepdims)
+    return _core.sum(ax ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
 
 
 def _matrix_norm(x: Any, ord: Any, axis: tuple, keepdims: bool) -> Any:  # noqa: A002
     row, col = (a % x.ndim for a in axis)
     if ord in (None, "fro"):
-        return call("sqrt", (x * x).sum(axis=axis, keepdims=keepdims))
+        return call("sqrt", _core.sum(x * x, axis=axis, keepdims=keepdims))
     if ord in (1, -1, onp.inf, -onp.inf):
         over, then = (row, col) if ord in (1, -1) else (col, row)
-        sums = abs(x).sum(axis=over, keepdims=True)
+        sums = _core.sum(abs(x), axis=over, keepdims=True)
         pick = sums.max if ord in (1, onp.inf) else sums.min
         y = pick(axis=then, keepdims=True)
     elif ord in (2, -2, "nuc"):
@@ -218,7 +220,8 @@ def _matrix_norm(x: Any, ord: Any, axis: tuple, keepdims: bool) -> Any:  # noqa:
             [d for d in range(x.ndim) if d not in (row, col)] + [row, col]))
         wide = moved.shape[-2] <= moved.shape[-1]
         s = svd(moved if wide else _mT(moved))[1]
-        y = s.sum(axis=-1) if ord == "nuc" else (s.max(axis=-1) if ord == 2 else s.min(axis=-1))
+        reduce = {"nuc": _core.sum, 2: _core.max, -2: _core.min}[ord]
+        y = reduce(s, axis=-1)
         if not keepdims:
             return y
         return y.reshape(tuple(1 if d in (row, col) else n for d, n in enumerate(x.shape)))
@@ -234,7 +237,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
     x = asarray_like(x)
     if axis is None:
         if ord is None:
-            return call("sqrt", (x * x).sum(keepdims=keepdims))
+            return call("sqrt", _core.sum(x * x, keepdims=keepdims))
         axis = tuple(range(x.ndim))
         if x.ndim > 2:
             raise HybridError("np.linalg.norm: ord needs axis for arrays of more than 2 dims")

@@ -97,7 +97,8 @@ def _call(func, spec, arrays):
 
 @register
 class NpFallback(Op):
-    """``y = numpy.<func>(...)``: MXNet's fallback to official NumPy for ``mx.np.<func>``.
+    """``y = numpy.<func>(...)``: MXNet's fallback to official NumPy for ``mx.np.<func>`` (and
+    the value-dependent ``unique``, ``nonzero``, ``bincount``, ``linalg.lstsq``).
 
     ``func`` names the NumPy function, ``spec`` lays out its arguments (see the module docstring)
     and ``num_out`` is how many arrays it returns (nested lists flattened). No gradient, as in
