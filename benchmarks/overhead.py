@@ -1,8 +1,8 @@
 """The framework's own cost per op call on tiny arrays, next to the bare numpy call, in one run.
 
 Targets (issue "Core engine"): at most 5 us above numpy outside ``autograd.record()``, at most 12 us
-inside. The numpy-mode rows (issue "mx.np") put each ``mx.np`` call next to its ``nd`` equivalent:
-at most 1 us apart. Run: ``python benchmarks/overhead.py``.
+inside. The numpy-mode rows (issue "mx.np") put each ``mx.np``/``mx.npx`` call next to its ``nd``
+equivalent: at most 1 us apart. Run: ``python benchmarks/overhead.py``.
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ def numpy_mode_rows() -> None:
         ("maximum(x, y) (2, 2)", lambda x: mx.nd.maximum(x, x), lambda x: np.maximum(x, x)),
         ("sum axis=0 (2, 2)", lambda x: mx.nd.sum(x, axis=0), lambda x: np.sum(x, axis=0)),
         ("x[1] (2, 2)", lambda x: x[1], lambda x: x[1]),
+        ("npx.relu (2, 2)", lambda x: mx.nd.relu(x), lambda x: mx.npx.relu(x)),
+        ("npx.softmax (2, 2)", lambda x: mx.nd.softmax(x), lambda x: mx.npx.softmax(x)),
     ]
     print("{:26s} {:>9s} {:>9s} {:>7s}".format("numpy mode", "nd us", "np us", "+np"))
     for label, nd_fn, np_fn in cases:

@@ -24,6 +24,7 @@ from . import (  # noqa: F401  (ops registers every op on import)
     module,
     name,
     ndarray,
+    npx,  # noqa: F401  (mx.npx, over mx.np's array type)
     numpy,
     operator,
     ops,

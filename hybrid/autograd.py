@@ -186,14 +186,16 @@ def _run(
             continue
         _accumulate(pending, h._entry, h._out_index, g)
         roots.append(h._entry)
+    reached_freed = False
     for entry in _topological(roots):
-        if entry.ctx is None:
-            raise HybridError(
-                "backward: the graph was already freed by a previous backward(); "
-                "pass retain_graph=True to the first call to backward through it twice"
-            )
         grads = pending.pop(id(entry), None)
         if grads is None:
+            continue
+        if entry.ctx is None:
+            # As in MXNet, the outputs of a graph freed by an earlier backward() are constants
+            # now (an RNN state carried into the next batch); only a backward that reaches no
+            # array needing a gradient because of that is an error, below.
+            reached_freed = True
             continue
         out_grads = [
             g if g is not None else np.zeros(shape, dtype)
@@ -209,6 +211,11 @@ def _run(
                 _accumulate_leaf(leaves, x, gx)
         if not retain_graph:
             entry.ctx = None
+    if reached_freed and not leaves:
+        raise HybridError(
+            "backward: the graph was already freed by a previous backward(); "
+            "pass retain_graph=True to the first call to backward through it twice"
+        )
     return leaves
 
 

@@ -24,6 +24,10 @@ __all__ = [
     "NotImplementedForSymbol",
     "NotSupportedForSparseNDArray",
     "mx_real_t",
+    "check_call",
+    "ArrayKindError",
+    "numpy_array_expected",
+    "legacy_array_expected",
 ]
 
 
@@ -135,3 +139,35 @@ def data_dir_default() -> str:
 def data_dir() -> str:
     """Where data sets and model files live: ``$MXNET_HOME``, else ``~/.mxnet`` (as in MXNet)."""
     return os.environ.get("MXNET_HOME", data_dir_default())
+
+
+def check_call(ret: int) -> None:
+    """MXNet's check of a C API return code: non-zero is an error. hybrid has no C API; the
+    helper is kept for code that wraps its own calls with it."""
+    if ret != 0:
+        raise MXNetError(f"C API call failed with return code {ret}")
+
+
+class ArrayKindError(HybridError, TypeError):
+    """A legacy ``nd.NDArray`` where numpy mode wants ``np.ndarray``, or the reverse (MXNet
+    raises TypeError with the advice kept in :func:`numpy_array_expected`)."""
+
+
+def numpy_array_expected(where: str) -> ArrayKindError:
+    """MXNet's error for a legacy ndarray given to a numpy-mode operator or block."""
+    return ArrayKindError(
+        f"{where}: this is a numpy operator which can only accept MXNet numpy ndarrays, while "
+        "received a legacy ndarray. Please ensure that you have activated numpy semantics by "
+        "calling `npx.set_np()` in your code. If you still see this error with numpy semantics "
+        "activated, please call `as_np_ndarray()` upon the legacy ndarray to convert it to an "
+        "MXNet numpy ndarray, and then feed the converted array to this operator."
+    )
+
+
+def legacy_array_expected(where: str) -> ArrayKindError:
+    """MXNet's error for an ``np.ndarray`` given to a legacy (non-numpy-mode) operator or block."""
+    return ArrayKindError(
+        f"{where}: this is a legacy operator which can only accept legacy ndarrays, while "
+        "received an MXNet numpy ndarray. Please call `as_nd_ndarray()` upon the numpy ndarray "
+        "to convert it to a legacy ndarray, and then feed the converted array to this operator."
+    )

@@ -6,6 +6,7 @@ from .base import HybridError, classproperty
 
 __all__ = [
     "Context", "cpu", "gpu", "cpu_pinned", "current_context", "num_gpus", "gpu_memory_info",
+    "get_cuda_compute_capability",
 ]
 
 
@@ -92,3 +93,12 @@ Context._default = Context("cpu", 0)
 def gpu_memory_info(device_id: int = 0) -> tuple[int, int]:
     """(free, total) bytes of a GPU: there is none, so this raises as MXNet does without one."""
     raise HybridError(f"gpu_memory_info(gpu({device_id})): hybrid runs on numpy and has no GPU")
+
+
+def get_cuda_compute_capability(ctx: Context) -> int:
+    """The CUDA compute capability of a GPU context (70 for ``sm_70``). A CPU context is a
+    ValueError, as in MXNet; there is no GPU to ask here."""
+    if ctx.device_type != "gpu":
+        raise ValueError("Expecting a gpu context to get cuda compute capability, "
+                         f"while received ctx {ctx}")
+    raise HybridError(f"get_cuda_compute_capability({ctx}): hybrid runs on numpy and has no GPU")

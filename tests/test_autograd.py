@@ -87,6 +87,20 @@ def test_second_backward_through_freed_graph_raises():
         y.backward()
 
 
+def test_outputs_of_a_freed_graph_are_constants_later():
+    # MXNet's rule, which an RNN state carried into the next batch relies on: w.grad is the
+    # state's value, nothing flows into the freed graph.
+    w = mx.nd.array([2.0])
+    w.attach_grad()
+    with autograd.record():
+        state = w * 3
+        (state * 2).sum().backward()
+    with autograd.record():
+        loss = (state * w).sum()
+    loss.backward()
+    np.testing.assert_array_equal(w.grad.asnumpy(), [6.0])
+
+
 def test_retain_graph_allows_a_second_backward():
     x = _var([1.0, 2.0], "add")
     with autograd.record():

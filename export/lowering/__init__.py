@@ -110,6 +110,7 @@ def _load_families() -> None:
         np_reduce,
         np_rounding,
         np_shape,
+        npx,
         optimizer_ops,
         patches,
         pooling,

@@ -81,6 +81,12 @@ def _reshape(ctx: Builder, n: Call) -> str:
     if tuple(shape) == tuple(n.out_shapes[0]):
         return x
     terms, _ = reshape_terms("Reshape", n.attrs["shape"], len(shape), n.attrs["reverse"])
+    return reshape_by_terms(ctx, x, terms)
+
+
+def reshape_by_terms(ctx: Builder, x: str, terms: list) -> str:
+    """``Reshape(x)`` to the output dims ``terms`` of :func:`hybrid.ops.shape.reshape_terms`,
+    reading the dims that copy input dims at run time."""
     # ONNX's Reshape copies the input dim at the same position for a 0 and infers one -1: a dim
     # MXNet copies in place becomes 0, and the first run-time dim left, if no -1 is taken, -1.
     terms = [0 if t == ("dim", i) else t for i, t in enumerate(terms)]

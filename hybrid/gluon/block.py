@@ -15,6 +15,8 @@ from ..base import HybridError
 from ..context import Context
 from ..graph.tracer import InputStructureError
 from ..name import NameManager, Prefix
+from ..util import is_np_array
+from ._np_mode import check_inputs, check_outputs
 from .block_compat import BlockCompat, warn_unregistered_containers
 from .block_scope import BlockScope, HookHandle, indent
 from .parameter import DeferredInitializationError, Parameter, ParameterDict, load_checked
@@ -265,6 +267,8 @@ class Block(BlockCompat):
         out = self._dispatch(*args)
         for hook in list(self._forward_hooks.values()):
             hook(self, args, out)
+        if is_np_array():
+            check_outputs(self.name, out)
         return out
 
     def _dispatch(self, *args: Any) -> Any:
@@ -350,6 +354,7 @@ class HybridBlock(Block):
             )
         if has_symbol:
             return self._call_symbolic(*args)
+        check_inputs(self.name, args)
         if has_array and (first._ctx is not None or Context._stack):
             # Parameters read without a context take the copy on the input's (MXNet's rule).
             with first.context:

@@ -162,9 +162,11 @@ class CachedOp:
             names = [i.name for i in session.get_inputs()]
             entry = self._sessions[key] = (session, [(n, by_name.get(n)) for n in names])
         session, feeds = entry
-        data = (a for a in leaves if a is not None)
+        inputs = [a for a in leaves if a is not None]
+        data = iter(inputs)
         feed = {n: (next(data) if p is None else p.data())._data for n, p in feeds}
-        outs = [NDArray._wrap(o) for o in session.run(None, feed)]
+        wrap = inputs[0]._wrap if inputs else NDArray._wrap  # the inputs' array type
+        outs = [wrap(o) for o in session.run(None, feed)]
         return outs[0] if len(outs) == 1 else outs
 
 

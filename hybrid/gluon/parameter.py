@@ -36,6 +36,7 @@ from .. import autograd, initializer
 from ..base import HybridError
 from ..context import Context, cpu, current_context
 from ..ndarray.ndarray import NDArray
+from ._np_mode import array_class
 
 __all__ = [
     "DeferredInitializationError",
@@ -282,10 +283,12 @@ class Parameter:
             )
         with autograd.pause():
             if data is None:
-                buf = NDArray._wrap(np.zeros(self._shape, dtype=self.dtype))
+                buf = array_class()._wrap(np.zeros(self._shape, dtype=self.dtype))
                 self._fill(buf, init, default_init)
             else:
-                buf = NDArray._wrap(np.array(getattr(data, "_data", data), dtype=self.dtype))
+                buf = array_class()._wrap(
+                    np.array(getattr(data, "_data", data), dtype=self.dtype)
+                )
         self._deferred_init = ()
         self._init_impl(buf, ctxs)
 
@@ -334,7 +337,7 @@ class Parameter:
             return
         ctxs = _contexts(ctx) if ctx is not None else self._deferred_ctxs()
         self._deferred_init = ()
-        self._init_impl(NDArray._wrap(arr.copy()), ctxs)
+        self._init_impl(array_class()._wrap(arr.copy()), ctxs)
 
     def _deferred_ctxs(self) -> list[Context]:
         if self._deferred_init:

@@ -15,6 +15,8 @@ import numpy as np
 
 from ..base import HybridError, ShapeError
 from ..ndarray import NDArray, array
+from ..util import is_np_array
+from ._np_mode import array_class
 
 __all__ = [
     "split_data", "split_and_load", "clip_global_norm", "check_sha1", "download", "NoNetworkError",
@@ -74,10 +76,13 @@ def split_and_load(
     data: Any, ctx_list: Sequence[Any], batch_axis: int = 0, even_split: bool = True
 ) -> list[NDArray]:
     """Split ``data`` into ``len(ctx_list)`` slices along ``batch_axis`` and load one slice on
-    each context. ``data`` may be an NDArray or anything ``nd.array`` accepts.
+    each context. ``data`` may be an NDArray or anything ``nd.array`` accepts (made an
+    ``np.ndarray`` in numpy mode).
     """
     if not isinstance(data, NDArray):
         data = array(data, ctx=ctx_list[0])
+        if is_np_array():
+            data = data.as_np_ndarray()
     if len(ctx_list) == 1:
         return [data.as_in_context(ctx_list[0])]
     slices = split_data(data, len(ctx_list), batch_axis, even_split)
@@ -108,7 +113,7 @@ def clip_global_norm(
         a._data *= scale
     if check_isfinite:
         return float(total)
-    return NDArray._wrap(np.array([total], dtype=dtype))
+    return array_class()._wrap(np.array([total], dtype=dtype))
 
 
 def check_sha1(filename: str, sha1_hash: str) -> bool:

@@ -223,7 +223,8 @@ class Executor:
             if True not in needs:
                 needs = None
         outs, run = self.run(datas, needs)
-        wrap = array_type._wrap if array_type is not None else None
+        # Results take the first input's array type (NDArray or np.ndarray), as eager ops do.
+        wrap = inputs[0]._wrap if inputs else array_type._wrap
         results = [wrap(o) for o in outs]
         if needs is not None:
             entry_ctx = Ctx()

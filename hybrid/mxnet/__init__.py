@@ -35,6 +35,7 @@ MXNET_VERSION = "1.9.1"
 RENAMED = {
     "mxnet.runtime": "hybrid.features",
     "mxnet.visualization": "hybrid.viz",
+    "mxnet.numpy_extension": "hybrid.npx",
 }
 
 # Submodules that ``import mxnet`` imports eagerly in MXNet, so ``mx.test_utils`` works without

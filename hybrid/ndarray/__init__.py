@@ -52,3 +52,16 @@ contrib.__all__ += list(_CONTRIB)
 # nd.contrib's control flow: Python loops over eager calls (hybrid/ndarray/control_flow.py).
 vars(contrib).update(foreach=_flow.foreach, while_loop=_flow.while_loop, cond=_flow.cond)
 contrib.__all__ += ["foreach", "while_loop", "cond"]
+
+
+# ``F.np`` and ``F.npx`` inside hybrid_forward (MXNet's ``mx.nd.np``, ``mx.nd.npx``): the np and
+# npx functions take np.ndarray and Symbols alike, so ``nd`` and ``sym`` name the same modules.
+NUMPY_NAMESPACES = {"np": "numpy", "numpy": "numpy", "npx": "npx", "numpy_extension": "npx"}
+
+
+def __getattr__(name: str) -> object:
+    if name in NUMPY_NAMESPACES:
+        import importlib
+
+        return importlib.import_module("hybrid." + NUMPY_NAMESPACES[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

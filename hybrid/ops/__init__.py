@@ -39,6 +39,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     np_reduce,
     np_rounding,
     np_shape,
+    npx,
     optimizer_contrib,
     optimizer_mp,
     optimizer_ops,
@@ -69,5 +70,7 @@ from . import (  # noqa: F401  (each family module registers its ops on import)
     vision,
 )
 from .registry import REGISTRY, Op, Sample, all_ops, get_op, invoke, register
+
+npx.add_aliases()  # after every family: the _npx_* names alias their ops
 
 __all__ = ["REGISTRY", "Op", "Sample", "all_ops", "get_op", "invoke", "register"]

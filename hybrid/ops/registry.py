@@ -414,7 +414,7 @@ def build_function(op: type[Op], call: Callable[..., Any]) -> Callable[..., Any]
     def fn(*args: Any, out: Any = None, name: str | None = None, **kwargs: Any) -> Any:
         if not kwargs and len(args) == n_in and defaults is not None:
             for a in args:
-                if a.__class__ is not array_type:
+                if not isinstance(a, array_type):  # NDArray or np.ndarray
                     break
             else:  # every input given positionally as an NDArray: nothing to sort out
                 return call(op, args, defaults, out, name)

@@ -38,3 +38,14 @@ contrib.__all__ += list(_CONTRIB)
 # sym.contrib's control flow: one node holding subgraphs (hybrid/symbol/control_flow.py).
 vars(contrib).update(foreach=_flow.foreach, while_loop=_flow.while_loop, cond=_flow.cond)
 contrib.__all__ += ["foreach", "while_loop", "cond"]
+
+
+def __getattr__(name: str) -> object:
+    # ``F.np`` and ``F.npx`` while tracing: see ``NUMPY_NAMESPACES`` in ``hybrid.ndarray``.
+    from .. import ndarray
+
+    return ndarray.__getattr__(name) if name in ndarray.NUMPY_NAMESPACES else _missing(name)
+
+
+def _missing(name: str) -> object:
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

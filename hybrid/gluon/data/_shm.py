@@ -49,7 +49,7 @@ def to_shared(batch: Any) -> Any:
     return batch
 
 
-def _attach(ref: _Shared) -> NDArray:
+def _attach(ref: _Shared, cls: type) -> NDArray:
     from _posixshmem import shm_open, shm_unlink  # CPython's POSIX module under SharedMemory
 
     name = "/" + ref.name.lstrip("/")
@@ -63,13 +63,14 @@ def _attach(ref: _Shared) -> NDArray:
     dtype = np.dtype(ref.dtype)
     count = int(np.prod(ref.shape, dtype=np.int64))
     # The array holds the mapping; it is unmapped when the array is freed.
-    return NDArray._wrap(np.frombuffer(mapping, dtype, count).reshape(ref.shape))
+    return cls._wrap(np.frombuffer(mapping, dtype, count).reshape(ref.shape))
 
 
-def from_shared(batch: Any) -> Any:
-    """The batch sent by :func:`to_shared`, arrays as NDArrays over the shared memory."""
+def from_shared(batch: Any, cls: type = NDArray) -> Any:
+    """The batch sent by :func:`to_shared`, arrays as ``cls`` (NDArray or ``np.ndarray``) over
+    the shared memory."""
     if isinstance(batch, _Shared):
-        return _attach(batch)
+        return _attach(batch, cls)
     if isinstance(batch, (list, tuple)):
-        return type(batch)(from_shared(b) for b in batch)
+        return type(batch)(from_shared(b, cls) for b in batch)
     return batch

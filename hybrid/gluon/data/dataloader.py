@@ -16,6 +16,8 @@ import numpy as np
 from ... import random as hybrid_random
 from ...base import HybridError
 from ...ndarray import NDArray
+from ...util import is_np_array, np_array
+from .._np_mode import array_class
 from . import sampler as _sampler
 from ._shm import from_shared, to_shared
 
@@ -26,23 +28,26 @@ def default_batchify_fn(data: list) -> Any:
     """Stack a list of samples into a batch.
 
     NDArrays and numpy arrays or numbers are stacked along a new first axis into one NDArray
-    (keeping their dtype); tuples are batched element-wise into a list of batches.
+    (an ``np.ndarray`` in numpy mode), keeping their dtype; tuples are batched element-wise into
+    a list of batches.
     """
     first = data[0]
     if isinstance(first, NDArray):
-        return NDArray._wrap(np.stack([d._data for d in data]))
+        return array_class()._wrap(np.stack([d._data for d in data]))
     if isinstance(first, tuple):
         return [default_batchify_fn(list(field)) for field in zip(*data)]
     stacked = np.asarray(data)
-    return NDArray._wrap(stacked)
+    return array_class()._wrap(stacked)
 
 
 # Worker processes hand their batches back through shared memory (see ``_shm``).
 default_mp_batchify_fn = default_batchify_fn
 
 
-def _load_batch(dataset: Any, batchify_fn: Callable, indices: list) -> Any:
-    return batchify_fn([dataset[i] for i in indices])
+def _load_batch(dataset: Any, batchify_fn: Callable, indices: list, np_mode: bool) -> Any:
+    # Numpy mode is per thread: a worker thread batches in the mode of the loop that asked.
+    with np_array(np_mode):
+        return batchify_fn([dataset[i] for i in indices])
 
 
 # Each worker process keeps the dataset and batchify function it was started with.
@@ -61,7 +66,9 @@ def _worker_init(dataset: Any, batchify_fn: Callable, seed: int) -> None:
 
 
 def _worker_load(indices: list) -> Any:
-    batch = _load_batch(_worker_state["dataset"], _worker_state["batchify_fn"], indices)
+    batch = _load_batch(
+        _worker_state["dataset"], _worker_state["batchify_fn"], indices, is_np_array()
+    )
     return to_shared(batch)
 
 
@@ -160,11 +167,12 @@ class DataLoader:
         return len(self._batch_sampler)
 
     def __iter__(self) -> Iterator[Any]:
+        np_mode = is_np_array()
         if self._num_workers == 0:
             for indices in self._batch_sampler:
-                yield _load_batch(self._dataset, self._batchify_fn, indices)
+                yield _load_batch(self._dataset, self._batchify_fn, indices, np_mode)
             return
-        submit, fetch = self._worker_calls()
+        submit, fetch = self._worker_calls(np_mode)
         pending: deque = deque()
         batches = iter(self._batch_sampler)
         for indices in batches:
@@ -174,7 +182,7 @@ class DataLoader:
         while pending:
             yield fetch(pending.popleft())
 
-    def _worker_calls(self) -> tuple[Callable, Callable]:
+    def _worker_calls(self, np_mode: bool) -> tuple[Callable, Callable]:
         """``submit(indices) -> handle`` and ``fetch(handle) -> batch`` for the worker pool."""
         if self._pool is None:
             if self._thread_pool:
@@ -188,12 +196,14 @@ class DataLoader:
                 )
         if self._thread_pool:
             return (
-                lambda idx: self._pool.submit(_load_batch, self._dataset, self._batchify_fn, idx),
+                lambda idx: self._pool.submit(
+                    _load_batch, self._dataset, self._batchify_fn, idx, np_mode
+                ),
                 lambda fut: fut.result(self._timeout),
             )
         return (
             lambda idx: self._pool.apply_async(_worker_load, (idx,)),
-            lambda res: from_shared(res.get(self._timeout)),
+            lambda res: from_shared(res.get(self._timeout), array_class()),
         )
 
     def __del__(self) -> None:

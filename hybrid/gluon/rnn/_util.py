@@ -10,6 +10,7 @@ from typing import Any
 
 from ... import ndarray, symbol
 from ...base import ShapeError
+from ...util import is_np_array
 from ..parameter import Parameter
 
 
@@ -28,8 +29,9 @@ def set_deferred_shape(param: Parameter, shape: tuple[int, ...]) -> None:
 
 
 def make_state(func: Any, name: str, info: dict) -> Any:
-    """``func(name=name, **info)``, leaving out the ``__layout__`` hint for functions that take
-    no such keyword (``nd.zeros`` does not; ``sym.var`` keeps it as an attribute).
+    """``func(name=name, **info)`` (an ``np.ndarray`` in numpy mode), leaving out the
+    ``__layout__`` hint for functions that take no such keyword (``nd.zeros`` does not;
+    ``sym.var`` keeps it as an attribute).
     """
     try:
         params = inspect.signature(func).parameters.values()
@@ -37,7 +39,10 @@ def make_state(func: Any, name: str, info: dict) -> Any:
         params = []
     if not any(p.kind is p.VAR_KEYWORD or p.name == "__layout__" for p in params):
         info = {k: v for k, v in info.items() if k != "__layout__"}
-    return func(name=name, **info)
+    state = func(name=name, **info)
+    if is_np_array() and hasattr(state, "as_np_ndarray"):
+        state = state.as_np_ndarray()  # numpy mode: np.ndarray states, as MXNet 1.9.1 makes
+    return state
 
 
 def _is_symbol(x: Any) -> bool:

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from ....base import HybridError, data_dir
-from ....ndarray import NDArray
+from ....util import is_np_array
+from ..._np_mode import array_class
 from ..dataset import Dataset
 
 __all__ = ["MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "read_idx"]
@@ -77,8 +78,9 @@ class _DownloadedDataset(Dataset):
         self._root = os.path.expanduser(root)
         self._transform = transform
         data, label = self._get_data()
-        self._data = NDArray._wrap(data)
-        self._label = label
+        # In numpy mode images and labels are np.ndarray, as MXNet 1.9.1 makes them.
+        self._data = array_class()._wrap(data)
+        self._label = array_class()._wrap(label) if is_np_array() else label
 
     def _get_data(self) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError

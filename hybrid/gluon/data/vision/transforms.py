@@ -22,6 +22,7 @@ import numpy as np
 from .... import image
 from ....base import AttrError, HybridError
 from ....ndarray import NDArray
+from ..._np_mode import array_class
 from ...block import Block, HybridBlock
 from ...nn import HybridSequential, Sequential
 
@@ -34,11 +35,12 @@ __all__ = [
 
 
 class _Takes:
-    """Mixin: numpy inputs are wrapped as NDArrays (datasets often hold numpy images)."""
+    """Mixin: numpy inputs are wrapped as NDArrays, ``np.ndarray`` in numpy mode (datasets often
+    hold numpy images)."""
 
     def __call__(self, x: Any, *args: Any) -> Any:
         if isinstance(x, np.ndarray):
-            x = NDArray._wrap(x)
+            x = array_class()._wrap(x)
         return super().__call__(x, *args)
 
 
