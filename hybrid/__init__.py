@@ -67,12 +67,11 @@ _sys.modules[__name__ + ".mod"] = module
 
 def __getattr__(name: str) -> object:
     # ``mx.test_utils`` is imported on first use: it is for test code, and a program that never
-    # touches it should not load it. So is ``mx.runtime`` (the model server, which also answers
-    # MXNet's ``mx.runtime.Features``): it loads onnxruntime.
-    if name in ("test_utils", "runtime"):
+    # touches it should not load it.
+    if name == "test_utils":
         import importlib
 
-        return importlib.import_module(f"{__name__}.{name}")
+        return importlib.import_module(__name__ + ".test_utils")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
