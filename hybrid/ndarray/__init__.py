@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 
 from ..serialization import load, save
-from . import _internal, contrib, image, linalg, random  # noqa: F401  (submodules, as in MXNet)
+from . import _internal, contrib, image, linalg, random, sparse  # noqa: F401  (submodules, as in MXNet)
 from . import control_flow as _flow
 from . import helpers as _helpers
 from . import namespace as _namespace
