@@ -17,6 +17,12 @@ from hybrid.ops import _ort_conv
 
 nd = hybrid.nd
 
+@pytest.fixture(autouse=True)
+def _every_size_on_ort(monkeypatch):
+    """The cases are small; the size threshold would keep them on the numpy route."""
+    monkeypatch.setattr(_ort_conv, "MIN_MACS", 0)
+
+
 CASES = [
     # x shape, w shape, stride, pad, dilate, groups
     ((2, 3, 7, 6), (4, 3, 3, 2), (1, 1), (0, 0), (1, 1), 1),
@@ -124,3 +130,15 @@ def test_hybridized_training_step_equals_numpy_route(monkeypatch):
         )
     for g, r in zip(*results):
         np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-4 * np.abs(r).max())
+
+
+def test_small_convolutions_stay_on_the_numpy_route(monkeypatch):
+    monkeypatch.setattr(_ort_conv, "MIN_MACS", 1_000_000)
+    win = _ort_conv.Window(kernel=(5, 5), stride=(1, 1), dilate=(1, 1), pad=(0, 0))
+    lenet = np.zeros((1, 1, 28, 28), np.float32), np.zeros((20, 1, 5, 5), np.float32)
+    assert not _ort_conv.applies(*lenet, win)  # 0.4M multiply-adds
+    win = _ort_conv.Window(kernel=(3, 3), stride=(1, 1), dilate=(1, 1), pad=(1, 1))
+    resnet = np.zeros((1, 16, 32, 32), np.float32), np.zeros((16, 16, 3, 3), np.float32)
+    assert _ort_conv.applies(*resnet, win)  # 2.4M
+    strided = _ort_conv.Window(kernel=(3, 3), stride=(2, 2), dilate=(1, 1), pad=(1, 1))
+    assert not _ort_conv.applies(*resnet, strided)  # a quarter of the outputs
