@@ -14,6 +14,7 @@ import pytest
 from hybrid import lr_scheduler, nd
 from hybrid import optimizer as opt
 from hybrid.base import HybridError
+from hybrid.ops.registry import get_op
 
 RESCALE, CLIP, WD, LR_MULT = 0.5, 0.6, 0.1, 2.0
 
@@ -256,3 +257,32 @@ def test_create_rejects_unknown_names():
     with pytest.raises(HybridError, match="unknown optimizer 'nope'"):
         opt.create("nope")
     assert isinstance(opt.create("SGD"), opt.SGD)
+
+
+@pytest.mark.parametrize(
+    "name,op_name,kwargs",
+    [
+        ("sgd", "sgd_update", {}),
+        ("sgd", "sgd_mom_update", {"momentum": 0.9}),
+        ("nag", "nag_mom_update", {"momentum": 0.9}),
+        ("signum", "signum_update", {}),
+        ("signum", "signsgd_update", {"momentum": 0.0}),
+        ("adam", "adam_update", {}),
+        ("rmsprop", "rmsprop_update", {}),
+        ("rmsprop", "rmspropalex_update", {"centered": True}),
+        ("ftrl", "ftrl_update", {}),
+    ],
+)
+def test_kernel_optimizers_run_the_registered_update_op(monkeypatch, name, op_name, kwargs):
+    """Where MXNet's Python optimizer calls an update kernel, hybrid's calls the registered op."""
+    op = get_op(op_name)
+    calls = []
+    real = op.forward
+    counted = staticmethod(lambda *a, **k: calls.append(1) or real(*a, **k))
+    monkeypatch.setattr(op, "forward", counted)
+    o = opt.create(name, learning_rate=0.1, **kwargs)
+    w, g = nd.array([[0.5, -1.0]]), nd.array([[0.2, 0.3]])
+    before = w.asnumpy().copy()
+    o.update(0, w, g, o.create_state(0, w))
+    assert calls == [1]
+    assert not np.array_equal(w.asnumpy(), before)

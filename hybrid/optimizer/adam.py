@@ -74,10 +74,9 @@ class Adam(_TwoMoments):
     def update(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
         lr, wd, t = self._begin_update(index)
         lr *= math.sqrt(1.0 - self.beta2**t) / (1.0 - self.beta1**t)
-        w = _np(weight)
-        mean, var = _np(state[0]), _np(state[1])
-        _moments(mean, var, self._grad(grad, w, wd), self.beta1, self.beta2)
-        w -= lr * mean / (np.sqrt(var) + self.epsilon)
+        self._run_update("adam_update", weight, grad, state, lr=lr, beta1=self.beta1,
+                         beta2=self.beta2, epsilon=self.epsilon, wd=wd,
+                         lazy_update=self.lazy_update)
 
 
 @register

@@ -132,22 +132,14 @@ class RMSProp(Optimizer):
 
     def update(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
         lr, wd, _ = self._begin_update(index)
-        w = _np(weight)
-        g = self._grad(grad, w, wd)
-        n = _np(state[0])
-        n *= self.gamma1
-        n += (1.0 - self.gamma1) * np.square(g)
+        clip_weights = self.clip_weights if self.clip_weights else -1.0  # the op's "off"
         if self.centered:
-            g_avg, delta = _np(state[1]), _np(state[2])
-            g_avg *= self.gamma1
-            g_avg += (1.0 - self.gamma1) * g
-            delta *= self.gamma2
-            delta -= lr * g / np.sqrt(n - np.square(g_avg) + self.epsilon)
-            w += delta
+            self._run_update("rmspropalex_update", weight, grad, state, lr=lr, gamma1=self.gamma1,
+                             gamma2=self.gamma2, epsilon=self.epsilon, wd=wd,
+                             clip_weights=clip_weights)
         else:
-            w -= lr * g / np.sqrt(n + self.epsilon)
-        if self.clip_weights:
-            np.clip(w, -self.clip_weights, self.clip_weights, out=w)
+            self._run_update("rmsprop_update", weight, grad, state, lr=lr, gamma1=self.gamma1,
+                             epsilon=self.epsilon, wd=wd, clip_weights=clip_weights)
 
 
 @register
@@ -180,13 +172,5 @@ class Ftrl(Optimizer):
 
     def update(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
         lr, wd, _ = self._begin_update(index)
-        w, z, n = _np(weight), _np(state[0]), _np(state[1])
-        g = self._grad(grad)
-        g2 = np.square(g)
-        z += g - (np.sqrt(n + g2) - np.sqrt(n)) * w / lr
-        n += g2
-        w[...] = (
-            (np.sign(z) * self.lamda1 - z)
-            / ((self.beta + np.sqrt(n)) / lr + wd)
-            * (np.abs(z) > self.lamda1)
-        )
+        self._run_update("ftrl_update", weight, grad, state, lr=lr, lamda1=self.lamda1,
+                         beta=self.beta, wd=wd)

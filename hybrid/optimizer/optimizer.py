@@ -3,9 +3,12 @@
 Note [Optimizer updates]
 ------------------------
 ``update(index, weight, grad, state)`` changes ``weight`` (and ``state``) in place, on their numpy
-buffers, exactly as MXNet 1.9.1's update kernels do: the same order of rescaling, weight decay and
-clipping, the same bias corrections. ``grad`` is never modified. Every update first counts itself
-(``_update_count``: per-index counts ``t`` and the global ``num_update`` that drives
+buffers. Where MXNet 1.9.1's Python optimizer calls an update kernel (SGD, NAG, Signum, Adam,
+RMSProp, Ftrl), hybrid runs the same registered op (``sgd_mom_update``, ``adam_update``, ...:
+one definition for ``nd.sgd_update`` and the optimizer); the others compute in numpy as MXNet's
+Python code does. Either way the arithmetic is MXNet's: the same order of rescaling, weight decay
+and clipping, the same bias corrections. ``grad`` is never modified. Every update first counts
+itself (``_update_count``: per-index counts ``t`` and the global ``num_update`` that drives
 ``lr_scheduler``), then takes the index's learning rate and weight decay, which include the
 per-parameter ``lr_mult`` / ``wd_mult`` (from the Trainer's Parameters, from ``set_lr_mult`` /
 ``set_wd_mult``, or 0 weight decay for names not ending in ``_weight`` / ``_gamma`` when
@@ -22,6 +25,7 @@ import numpy as np
 from ..base import HybridError
 from ..class_registry import ClassRegistry
 from ..ndarray.ndarray import NDArray
+from ..ops.registry import Ctx, get_op
 
 __all__ = ["Optimizer", "register", "create"]
 
@@ -189,6 +193,23 @@ class Optimizer:
         if self.clip_gradient:
             np.clip(g, -self.clip_gradient, self.clip_gradient, out=g)
         return g
+
+    def _run_update(
+        self, op_name: str, weight: Any, grad: Any, states: tuple, **attrs: Any
+    ) -> None:
+        """Run MXNet's update op ``op_name`` from the registry, as MXNet's Python optimizer calls
+        its kernel, on the buffers of ``weight``, ``grad`` and ``states``; the new weight and
+        states are written back in place. ``attrs`` are the op's attributes besides
+        ``rescale_grad`` and ``clip_gradient``, all given (no parsing on the hot path).
+        """
+        w = _np(weight)
+        bufs = [_np(s) for s in states]
+        clip = self.clip_gradient if self.clip_gradient else -1.0  # the op's "off" is negative
+        out = get_op(op_name).forward(
+            Ctx(), w, _np(grad), *bufs, rescale_grad=self.rescale_grad, clip_gradient=clip, **attrs
+        )
+        for buf, new in zip([w, *bufs], out if isinstance(out, tuple) else (out,)):
+            buf[...] = new
 
     # -- states and updates
     # -------------------------------------------------------------------------------------------

@@ -8,17 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from .optimizer import Optimizer, _np, register, zeros_like
+from .optimizer import Optimizer, register, zeros_like
 
 __all__ = ["SGD", "NAG", "Signum"]
-
-
-def _sgd_step(w: np.ndarray, g: np.ndarray, lr: float, wd: float) -> None:
-    """``w = (1 - lr * wd) * w - lr * g`` in place (MXNet's ``sgd_update``)."""
-    w *= 1.0 - lr * wd
-    w -= lr * g
 
 
 @register
@@ -49,16 +41,12 @@ class SGD(Optimizer):
 
     def update(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
         lr, wd, _ = self._begin_update(index)
-        w = _np(weight)
-        g = self._grad(grad)
         if state is None:
-            _sgd_step(w, g, lr, wd)
-            return
-        mom = _np(state)
-        mom *= self.momentum
-        mom -= lr * wd * w
-        mom -= lr * g
-        w += mom
+            self._run_update("sgd_update", weight, grad, (), lr=lr, wd=wd,
+                             lazy_update=self.lazy_update)
+        else:
+            self._run_update("sgd_mom_update", weight, grad, (state,), lr=lr,
+                             momentum=self.momentum, wd=wd, lazy_update=self.lazy_update)
 
 
 @register
@@ -85,16 +73,11 @@ class NAG(Optimizer):
 
     def update(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
         lr, wd, _ = self._begin_update(index)
-        w = _np(weight)
-        g = self._grad(grad)
         if state is None:
-            _sgd_step(w, g, lr, wd)
-            return
-        mom = _np(state)
-        d = lr * (g + wd * w)
-        mom *= self.momentum
-        w += self.momentum * mom - (1.0 + self.momentum) * d
-        mom -= d
+            self._run_update("sgd_update", weight, grad, (), lr=lr, wd=wd, lazy_update=True)
+        else:
+            self._run_update("nag_mom_update", weight, grad, (state,), lr=lr,
+                             momentum=self.momentum, wd=wd)
 
 
 @register
@@ -129,13 +112,8 @@ class Signum(Optimizer):
 
     def update(self, index: Any, weight: Any, grad: Any, state: Any) -> None:
         lr, wd, _ = self._begin_update(index)
-        w = _np(weight)
         if state is None:
-            _sgd_step(w, np.sign(_np(grad)), lr, wd)
-            return
-        mom = _np(state)
-        g = self._grad(grad)
-        mom *= self.momentum
-        mom -= (1.0 - self.momentum) * (wd * w + g)
-        w *= 1.0 - lr * self.wd_lh
-        w += lr * np.sign(mom)
+            self._run_update("signsgd_update", weight, grad, (), lr=lr, wd=wd)
+        else:
+            self._run_update("signum_update", weight, grad, (state,), lr=lr,
+                             momentum=self.momentum, wd=wd, wd_lh=self.wd_lh)
