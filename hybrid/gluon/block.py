@@ -255,7 +255,8 @@ class Block(BlockCompat):
 
     def summary(self, *inputs: Any) -> None:
         """Print each layer's output shape and parameter count for a forward pass on
-        ``inputs``.
+        ``inputs``. The block must be initialized and not hybridized (an AssertionError, as in
+        MXNet).
         """
         from .summary import print_summary
 

@@ -54,14 +54,12 @@ def _collect_rows(block: Any, inputs: tuple) -> list[dict]:
         rows.append(row)
 
     handles = []
-    hybridized = []
 
     def attach(layer: Any) -> None:
-        # A hybridized block runs its cached graph and skips its children's hooks, so the
-        # summary's one forward pass runs eagerly; the flags come back afterwards.
+        # As MXNet's: a hybridized block runs its cached graph and would skip its children's
+        # hooks, so it is refused (an AssertionError, MXNet's type).
         if getattr(layer, "_active", False):
-            hybridized.append(layer)
-            layer._active = False
+            raise AssertionError(f'"{layer.name}" must not be hybridized to print summary.')
         if not _is_container(layer):
             handles.append(layer.register_forward_hook(on_forward))
 
@@ -71,8 +69,6 @@ def _collect_rows(block: Any, inputs: tuple) -> list[dict]:
     finally:
         for handle in handles:
             handle.detach()
-        for layer in hybridized:
-            layer._active = True
     return rows
 
 

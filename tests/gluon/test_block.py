@@ -377,17 +377,20 @@ def test_export_delegates_to_cached(monkeypatch):
     assert calls == [((block, "model", 3), {})]
 
 
-def test_summary_works_on_a_hybridized_block(capsys):
+def test_summary_refuses_a_hybridized_block_as_mxnet_does(capsys):
     net = nn.HybridSequential()
     net.add(nn.Dense(4, activation="relu"), nn.Dense(2))
     net.initialize()
     net.hybridize()
     x = nd.ones((3, 5))
     net(x)
+    with pytest.raises(AssertionError, match="must not be hybridized to print summary"):
+        net.summary(x)
+    assert net._active and not net[0]._forward_hooks
+    net.hybridize(False)
     net.summary(x)
     text = capsys.readouterr().out
     assert "Dense-3" in text and "Total params: 34" in text
-    assert net._active
 
 
 def test_deprecated_save_params_writes_prefix_stripped_names_load_params_reads(tmp_path):
