@@ -34,3 +34,16 @@ __all__ = [
     "PayloadTooLargeError",
     "ServerBusyError",
 ]
+
+# MXNet's ``mx.runtime`` is the build-feature module; code that reaches it as ``hybrid.runtime``
+# (``import hybrid as mx; mx.runtime.Features()``) gets hybrid.features' objects. Looked up on
+# first use, so serving never imports the framework.
+_MXNET_FEATURE_NAMES = ("Feature", "Features", "feature_list")
+
+
+def __getattr__(name: str) -> object:
+    if name in _MXNET_FEATURE_NAMES:
+        from .. import features
+
+        return getattr(features, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

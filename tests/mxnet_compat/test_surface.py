@@ -194,3 +194,13 @@ def test_storage_type_codes_are_mxnets():
 
     assert _STORAGE_TYPE_STR_TO_ID == {"_undefined": -1, "default": 0, "row_sparse": 1, "csr": 2}
     assert _STORAGE_TYPE_ID_TO_STR[0] == "default"
+
+
+def test_runtime_features_reached_as_hybrid_runtime():
+    """MXNet's ``mx.runtime.Features`` also under ``import hybrid as mx`` (hybrid.runtime is the
+    serving package; the feature names resolve lazily to hybrid.features).
+    """
+    assert mx.runtime.Features is features.Features
+    assert mx.runtime.feature_list is features.feature_list
+    with pytest.raises(AttributeError, match="no attribute 'Featurez'"):
+        mx.runtime.Featurez  # noqa: B018
