@@ -3,6 +3,7 @@ library, runtime features, autograd's star import, gluon.utils.download."""
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import numpy as np
@@ -200,7 +201,8 @@ def test_runtime_features_reached_as_hybrid_runtime():
     """MXNet's ``mx.runtime.Features`` also under ``import hybrid as mx`` (hybrid.runtime is the
     serving package; the feature names resolve lazily to hybrid.features).
     """
-    assert mx.runtime.Features is features.Features
-    assert mx.runtime.feature_list is features.feature_list
+    runtime = importlib.import_module("hybrid.runtime")
+    assert runtime.Features is features.Features
+    assert runtime.feature_list is features.feature_list
     with pytest.raises(AttributeError, match="no attribute 'Featurez'"):
-        mx.runtime.Featurez  # noqa: B018
+        runtime.Featurez  # noqa: B018
