@@ -96,3 +96,20 @@ def complete_shape(
             f"{op}: {name} has shape {given}, expected {tuple(expected)} from {source}"
         )
     return tuple(g or e for g, e in zip(given, expected))
+
+
+def split_terms(j: int, d1: int, d2: int) -> list:
+    """The two output terms of input dim ``j`` split into ``(d1, d2)``, one of which may be -1."""
+    div = ("div", j, d2 if d1 == -1 else d1)
+    return [div, d2] if d1 == -1 else [d1, div if d2 == -1 else d2]
+
+
+def term_value(t: Any, shape: tuple) -> int:
+    """The output dim a term of :func:`hybrid.ops.shape.reshape_terms` gives on ``shape``."""
+    if isinstance(t, int):
+        return t
+    if t[0] == "dim":
+        return shape[t[1]]
+    if t[0] == "prod":
+        return shape[t[1]] * shape[t[1] + 1]
+    return shape[t[1]] // t[2]

@@ -246,9 +246,10 @@ class Scalar(Op):
         return in_shapes, [in_shapes[0]], [in_dtypes[0]]
 
 
-def _declare(name, aliases, f, grads, scalar_names, domain, doc):
-    f = _as_result(_mod if f is None else f, grads)
-    lo, hi = domain
+def binary_methods(f: Callable, grads: Callable | None) -> tuple[Callable, Callable]:
+    """``forward`` and ``vjp`` of a broadcasting ``y = f(a, b)`` whose ``grads(a, b, y, gy)``
+    gives the gradients at the broadcast shape (summed back to each input's shape here).
+    """
 
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
@@ -258,6 +259,15 @@ def _declare(name, aliases, f, grads, scalar_names, domain, doc):
     def vjp(ctx, gy):
         ga, gb = grads(ctx.a, ctx.b, ctx.y, gy)
         return unbroadcast(ga, ctx.a.shape), unbroadcast(gb, ctx.b.shape)
+
+    return forward, vjp
+
+
+def _declare(name, aliases, f, grads, scalar_names, domain, doc):
+    f = _as_result(_mod if f is None else f, grads)
+    lo, hi = domain
+
+    forward, vjp = binary_methods(f, grads)
 
     def samples(rng):
         return [

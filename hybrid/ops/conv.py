@@ -159,15 +159,21 @@ class FullyConnected(Op):
         ]
 
 
+# The window and filter attributes of every convolution, plain or deformable, in MXNet's order.
+FILTER_ATTRS = (
+    Attr("kernel", "shape", REQUIRED),
+    Attr("stride", "shape", ()),
+    Attr("dilate", "shape", ()),
+    Attr("pad", "shape", ()),
+    Attr("num_filter", "int", REQUIRED, check=_POSITIVE),
+    Attr("num_group", "int", 1, check=_POSITIVE),
+)
+
+
 def conv_attrs(workspace: int, no_bias: bool) -> tuple[Attr, ...]:
     """The attributes Convolution and Deconvolution share, with their own defaults."""
     return (
-        Attr("kernel", "shape", REQUIRED),
-        Attr("stride", "shape", ()),
-        Attr("dilate", "shape", ()),
-        Attr("pad", "shape", ()),
-        Attr("num_filter", "int", REQUIRED, check=_POSITIVE),
-        Attr("num_group", "int", 1, check=_POSITIVE),
+        *FILTER_ATTRS,
         Attr("workspace", "int", workspace),
         Attr("no_bias", "bool", no_bias),
         Attr("cudnn_tune", "str?", None, choices=_TUNE),

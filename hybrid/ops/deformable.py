@@ -16,7 +16,8 @@ import numpy as np
 from ..base import AttrError, ShapeError
 from ._im2col import Window, window_attrs
 from ._util import complete_shape, same_dtype
-from .attrs import REQUIRED, Attr
+from .attrs import Attr
+from .conv import FILTER_ATTRS
 from .registry import Op, Sample, register
 
 __all__: list[str] = []
@@ -26,12 +27,7 @@ _POSITIVE = (lambda v: v >= 1, "a positive integer")
 
 def _attrs(*extra: Attr) -> tuple[Attr, ...]:
     return (
-        Attr("kernel", "shape", REQUIRED),
-        Attr("stride", "shape", ()),
-        Attr("dilate", "shape", ()),
-        Attr("pad", "shape", ()),
-        Attr("num_filter", "int", REQUIRED, check=_POSITIVE),
-        Attr("num_group", "int", 1, check=_POSITIVE),
+        *FILTER_ATTRS,
         Attr("num_deformable_group", "int", 1, check=_POSITIVE),
         Attr("workspace", "int", 1024, check=(lambda v: v >= 0, "non-negative")),
         Attr("no_bias", "bool", False),

@@ -139,6 +139,16 @@ class _Normalization(Op):
         return 3 if attrs.get("output_mean_var") else 1
 
 
+# The attributes BatchNorm and SyncBatchNorm share, in MXNet's order.
+BATCH_NORM_ATTRS = (
+    Attr("eps", "float", 1e-3),
+    Attr("momentum", "float", 0.9),
+    Attr("fix_gamma", "bool", True),
+    Attr("use_global_stats", "bool", False),
+    Attr("output_mean_var", "bool", False),
+)
+
+
 @register
 class BatchNorm(_Normalization):
     """``y = gamma * (x - mean) / sqrt(var + eps) + beta`` per channel (``axis``, default 1).
@@ -159,12 +169,7 @@ class BatchNorm(_Normalization):
     name = "BatchNorm"
     aliases = ("batch_norm", "BatchNorm_v1")
     inputs = ("data", "gamma", "beta", "moving_mean", "moving_var")
-    attrs = (
-        Attr("eps", "float", 1e-3),
-        Attr("momentum", "float", 0.9),
-        Attr("fix_gamma", "bool", True),
-        Attr("use_global_stats", "bool", False),
-        Attr("output_mean_var", "bool", False),
+    attrs = BATCH_NORM_ATTRS + (
         Attr("axis", "int", 1),
         Attr("cudnn_off", "bool", False),
         Attr("min_calib_range", "float?", None),

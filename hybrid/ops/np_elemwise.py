@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._util import unbroadcast
-from .broadcast import Broadcast
+from .broadcast import Broadcast, binary_methods
 from .elemwise import Piecewise
 from .registry import Sample, register
 
@@ -78,14 +77,7 @@ def _binary_samples(kind):
 
 
 def _declare_binary(name, f, grads, kind, doc):
-    def forward(ctx, a, b):
-        ctx.a, ctx.b = a, b
-        ctx.y = f(a, b)
-        return ctx.y
-
-    def vjp(ctx, gy):
-        ga, gb = grads(ctx.a, ctx.b, ctx.y, gy)
-        return unbroadcast(ga, ctx.a.shape), unbroadcast(gb, ctx.b.shape)
+    forward, vjp = binary_methods(f, grads)
 
     body = {"name": name, "__doc__": doc, "forward": forward, "samples": _binary_samples(kind),
             "differentiable": grads is not None}

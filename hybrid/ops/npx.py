@@ -30,6 +30,7 @@ import math
 import numpy as np
 
 from ..base import AttrError, HybridError, ShapeError
+from ._util import split_terms, term_value
 from .attrs import Attr
 from .registry import REGISTRY, Op, Sample, register
 from .shape import _Move
@@ -139,8 +140,7 @@ def npx_reshape_terms(
                                 "one may be -1")
             (d0,) = take(1)
             splits.append((d0, d1, d2))
-            div = ("div", d0, d2 if d1 == -1 else d1)
-            out += [div, d2] if d1 == -1 else [d1, div if d2 == -1 else d2]
+            out += split_terms(d0, d1, d2)
             i += 2
         else:
             raise AttrError(f"{name}: newshape={codes}: dimension sizes must be >= -6, "
@@ -161,16 +161,7 @@ def npx_reshape_target(codes: tuple[int, ...], shape: tuple, reverse: bool = Fal
         if d0 % given if -1 in (d1, d2) else d1 * d2 != d0:
             raise ShapeError(f"{where}: -6 cannot split dim {d0} into ({d1}, {d2})")
 
-    def value(t) -> int:
-        if isinstance(t, int):
-            return t
-        if t[0] == "dim":
-            return shape[t[1]]
-        if t[0] == "prod":
-            return shape[t[1]] * shape[t[1] + 1]
-        return shape[t[1]] // t[2]
-
-    out = [value(t) for t in terms]
+    out = [term_value(t, shape) for t in terms]
     size = math.prod(shape)
     if -1 in terms:
         at = terms.index(-1)

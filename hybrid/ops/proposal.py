@@ -175,16 +175,9 @@ def _samples(rng, batch: int) -> list:
     ]
 
 
-@register
-class Proposal(Op):
-    """Region proposals for one image (see the module docstring). Inputs ``cls_prob`` ``(1, 2 *
-    A, H, W)`` (background then foreground scores of the ``A = len(ratios) * len(scales)``
-    anchors), ``bbox_pred`` ``(1, 4 * A, H, W)``, ``im_info`` ``(1, 3)`` ``[height, width,
-    scale]``. Outputs ``rois`` ``(rpn_post_nms_top_n, 5)`` ``[0, x1, y1, x2, y2]`` and, with
-    ``output_score``, ``scores`` ``(rpn_post_nms_top_n, 1)``.
-    """
+class _ProposalOp(Op):
+    """What Proposal and MultiProposal share: inputs, attributes, and the optional scores."""
 
-    name = "_contrib_Proposal"
     inputs = ("cls_prob", "bbox_pred", "im_info")
     attrs = _ATTRS
     differentiable = False
@@ -194,6 +187,18 @@ class Proposal(Op):
 
     def num_outputs(attrs):
         return 1 + attrs["output_score"]
+
+
+@register
+class Proposal(_ProposalOp):
+    """Region proposals for one image (see the module docstring). Inputs ``cls_prob`` ``(1, 2 *
+    A, H, W)`` (background then foreground scores of the ``A = len(ratios) * len(scales)``
+    anchors), ``bbox_pred`` ``(1, 4 * A, H, W)``, ``im_info`` ``(1, 3)`` ``[height, width,
+    scale]``. Outputs ``rois`` ``(rpn_post_nms_top_n, 5)`` ``[0, x1, y1, x2, y2]`` and, with
+    ``output_score``, ``scores`` ``(rpn_post_nms_top_n, 1)``.
+    """
+
+    name = "_contrib_Proposal"
 
     def infer(in_shapes, in_dtypes, **a):
         return _infer(Proposal.name, in_shapes, in_dtypes, a, one_image=True)
@@ -207,21 +212,13 @@ class Proposal(Op):
 
 
 @register
-class MultiProposal(Op):
+class MultiProposal(_ProposalOp):
     """Region proposals for a batch (see the module docstring): Proposal per image, outputs
     ``(batch * rpn_post_nms_top_n, 5)`` rows ``[image, x1, y1, x2, y2]`` and, with
     ``output_score``, ``(batch * rpn_post_nms_top_n, 1)`` scores.
     """
 
     name = "_contrib_MultiProposal"
-    inputs = ("cls_prob", "bbox_pred", "im_info")
-    attrs = _ATTRS
-    differentiable = False
-    completes = (1, 2)
-    xfail = Proposal.xfail
-
-    def num_outputs(attrs):
-        return 1 + attrs["output_score"]
 
     def infer(in_shapes, in_dtypes, **a):
         return _infer(MultiProposal.name, in_shapes, in_dtypes, a, one_image=False)

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..base import AttrError, ShapeError
-from ._util import normalize_axes, normalize_axis
+from ._util import normalize_axes, normalize_axis, split_terms, term_value
 from .attrs import Attr
 from .registry import Op, Sample, register
 
@@ -92,8 +92,7 @@ def reshape_terms(
                 )
             (d0,) = take(1)
             splits.append((d0, d1, d2))
-            div = ("div", d0, d2 if d1 == -1 else d1)
-            out += [div, d2] if d1 == -1 else [d1, div if d2 == -1 else d2]
+            out += split_terms(d0, d1, d2)
             i += 2
         else:
             raise AttrError(f"{op}: shape={codes} has an invalid code at position {i}")
@@ -114,16 +113,7 @@ def reshape_target(
         if d0 and (d0 % given if -1 in (d1, d2) else d1 * d2 != d0):
             raise ShapeError(f"{op}: -4 cannot split dim {d0} of {shape} into ({d1}, {d2})")
 
-    def value(t: Any) -> int:
-        if isinstance(t, int):
-            return t
-        if t[0] == "dim":
-            return shape[t[1]]
-        if t[0] == "prod":
-            return shape[t[1]] * shape[t[1] + 1]
-        return shape[t[1]] // t[2]
-
-    out = [value(t) for t in terms]
+    out = [term_value(t, shape) for t in terms]
     infer_at = terms.index(-1) if -1 in terms else None
     return _infer_minus_one(op, codes, shape, out, reverse, infer_at)
 

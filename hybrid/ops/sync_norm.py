@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .attrs import REQUIRED, Attr
-from .norm import BatchNorm
+from .norm import BATCH_NORM_ATTRS, BatchNorm
 from .registry import Ctx, Sample, register
 
 __all__: list[str] = []
@@ -50,12 +50,7 @@ class SyncBatchNorm(BatchNorm):
 
     name = "_contrib_SyncBatchNorm"
     aliases = ()
-    attrs = (
-        Attr("eps", "float", 1e-3),
-        Attr("momentum", "float", 0.9),
-        Attr("fix_gamma", "bool", True),
-        Attr("use_global_stats", "bool", False),
-        Attr("output_mean_var", "bool", False),
+    attrs = BATCH_NORM_ATTRS + (
         Attr("ndev", "int", 1),
         Attr("key", "str", REQUIRED),
     )

@@ -135,6 +135,14 @@ class RecurrentCell(Block):
 class HybridRecurrentCell(RecurrentCell, HybridBlock):
     """A recurrent cell that can be hybridized (``cell.hybridize()`` traces one step)."""
 
+    def _deferred_params(self, specs: dict) -> None:
+        """Create each ``name: (shape, init)`` of ``specs`` as attribute ``name`` (0 dims of the
+        shape are inferred at the first call)."""
+        for key, (shape, init) in specs.items():
+            setattr(
+                self, key, self.params.get(key, shape=shape, init=init, allow_deferred_init=True)
+            )
+
 
 class _GatedCell(HybridRecurrentCell):
     """Shared parameters of RNNCell, LSTMCell and GRUCell: ``i2h_weight`` ``(G*H, input_size)``,
@@ -158,24 +166,12 @@ class _GatedCell(HybridRecurrentCell):
         super().__init__(prefix=prefix, params=params)
         self._hidden_size, self._input_size = hidden_size, input_size
         g = self.gates * hidden_size
-        shapes = {
-            "i2h_weight": (g, input_size),
-            "h2h_weight": (g, hidden_size),
-            "i2h_bias": (g,),
-            "h2h_bias": (g,),
-        }
-        inits = {
-            "i2h_weight": i2h_weight_initializer,
-            "h2h_weight": h2h_weight_initializer,
-            "i2h_bias": i2h_bias_initializer,
-            "h2h_bias": h2h_bias_initializer,
-        }
-        for key, shape in shapes.items():
-            setattr(
-                self,
-                key,
-                self.params.get(key, shape=shape, init=inits[key], allow_deferred_init=True),
-            )
+        self._deferred_params({
+            "i2h_weight": ((g, input_size), i2h_weight_initializer),
+            "h2h_weight": ((g, hidden_size), h2h_weight_initializer),
+            "i2h_bias": ((g,), i2h_bias_initializer),
+            "h2h_bias": ((g,), h2h_bias_initializer),
+        })
 
     def state_info(self, batch_size: int = 0) -> list[dict]:
         return [

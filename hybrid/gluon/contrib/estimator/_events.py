@@ -43,17 +43,24 @@ class BatchEnd(EventHandler):
         return False
 
 
+def list_of(items: Any, cls: type, expected: str) -> list:
+    """A list from one ``cls`` instance or a list of them (None: empty); else an error saying
+    ``expected`` and what came."""
+    if isinstance(items, cls):
+        return [items]
+    items = list(items or [])
+    if not all(isinstance(item, cls) for item in items):
+        raise HybridError(f"{expected}{items}")
+    return items
+
+
 def check_event_handlers(handlers: Any) -> list:
     """A list of handlers from one handler or a list (None: empty)."""
-    if isinstance(handlers, EventHandler):
-        return [handlers]
-    handlers = list(handlers or [])
-    if not all(isinstance(handler, EventHandler) for handler in handlers):
-        raise HybridError(
-            f"estimator: handlers must be an EventHandler or a list of EventHandler, got: "
-            f"{handlers}"
-        )
-    return handlers
+    return list_of(
+        handlers,
+        EventHandler,
+        "estimator: handlers must be an EventHandler or a list of EventHandler, got: ",
+    )
 
 
 def improvement_op(handler: str, monitor: Any, mode: str) -> Any:

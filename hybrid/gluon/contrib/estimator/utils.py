@@ -9,21 +9,18 @@ from typing import Any
 from ....base import HybridError
 from ....metric import Accuracy, CompositeEvalMetric, EvalMetric
 from ...loss import SoftmaxCrossEntropyLoss
+from ._events import list_of
 
 
 def check_metrics(metrics: Any) -> list:
     """A list of metrics from one metric, a composite (flattened) or a list."""
     if isinstance(metrics, CompositeEvalMetric):
         return [m for metric in metrics.metrics for m in check_metrics(metric)]
-    if isinstance(metrics, EvalMetric):
-        return [metrics]
-    metrics = list(metrics or [])
-    if not all(isinstance(metric, EvalMetric) for metric in metrics):
-        raise HybridError(
-            f"estimator: metrics must be a Metric or a list of Metric (hybrid.metric.EvalMetric), "
-            f"got {metrics}"
-        )
-    return metrics
+    return list_of(
+        metrics,
+        EvalMetric,
+        "estimator: metrics must be a Metric or a list of Metric (hybrid.metric.EvalMetric), got ",
+    )
 
 
 def check_handler_metric_ref(handler: Any, known_metrics: set) -> None:

@@ -114,14 +114,8 @@ class SyncBatchNorm(BatchNorm):
                 stacklevel=2,
             )
             num_devices = 1  # NOTE: MXNet counts GPUs here; hybrid has none
-        self._kwargs = {
-            "eps": epsilon,
-            "momentum": momentum,
-            "fix_gamma": not scale,
-            "use_global_stats": use_global_stats,
-            "ndev": num_devices,
-            "key": self.prefix,
-        }
+        del self._kwargs["axis"]  # BatchNorm's attributes; the op's channel axis is always 1
+        self._kwargs.update(ndev=num_devices, key=self.prefix)
 
     def hybrid_forward(
         self, F: Any, x: Any, gamma: Any, beta: Any, running_mean: Any, running_var: Any

@@ -106,16 +106,12 @@ class _BaseConvRNNCell(HybridRecurrentCell):
         self._state_shape = (
             (hidden_channels,) + out_dims if channel_first else out_dims + (hidden_channels,)
         )
-        shapes = {
+        self._deferred_params({
             "i2h_weight": (channels_at(in_channels, self._i2h_kernel), i2h_weight_initializer),
             "h2h_weight": (channels_at(hidden_channels, self._h2h_kernel), h2h_weight_initializer),
             "i2h_bias": ((g,), i2h_bias_initializer),
             "h2h_bias": ((g,), h2h_bias_initializer),
-        }
-        for key, (shape, init) in shapes.items():
-            setattr(
-                self, key, self.params.get(key, shape=shape, init=init, allow_deferred_init=True)
-            )
+        })
 
     def state_info(self, batch_size: int = 0) -> list[dict]:
         info = {"shape": (batch_size,) + self._state_shape, "__layout__": self._conv_layout}

@@ -161,17 +161,13 @@ class LSTMPCell(HybridRecurrentCell):
         self._hidden_size, self._projection_size = hidden_size, projection_size
         self._input_size = input_size
         g = 4 * hidden_size
-        shapes = {
+        self._deferred_params({
             "i2h_weight": ((g, input_size), i2h_weight_initializer),
             "h2h_weight": ((g, projection_size), h2h_weight_initializer),
             "h2r_weight": ((projection_size, hidden_size), h2r_weight_initializer),
             "i2h_bias": ((g,), i2h_bias_initializer),
             "h2h_bias": ((g,), h2h_bias_initializer),
-        }
-        for key, (shape, init) in shapes.items():
-            setattr(
-                self, key, self.params.get(key, shape=shape, init=init, allow_deferred_init=True)
-            )
+        })
 
     def state_info(self, batch_size: int = 0) -> list[dict]:
         return [
