@@ -89,7 +89,8 @@ class Encoder(gluon.HybridBlock):
         h = self.heads
         qkv = self.qkv(x).reshape((b, t, 3, h, d // h)).transpose((2, 0, 3, 1, 4))
         qkv = qkv.reshape((3, b * h, t, d // h))
-        q, k, v = qkv[0], qkv[1], qkv[2]
+        # split, not qkv[0]: indexing an MXNet Symbol picks outputs, not rows.
+        q, k, v = F.split(qkv, num_outputs=3, axis=0, squeeze_axis=True)
         att = F.softmax(F.batch_dot(q, k, transpose_b=True) / float(np.sqrt(d // h)), axis=-1)
         ctx = F.batch_dot(att, v).reshape((b, h, t, d // h)).transpose((0, 2, 1, 3))
         x = self.norm1(x + self.out(ctx.reshape((b, t, d))))
@@ -113,15 +114,26 @@ class LanguageModel(gluon.HybridBlock):
         return self.decoder(self.rnn(self.embed(x)))
 
 
-def _train(net, shape, classes, batch, hybridize=True, loss=None) -> Callable[[], int]:
+def _train(
+    net, shape, classes, batch, hybridize=True, loss=None, tokens=False
+) -> Callable[[], int]:
+    """A training step on fixed data of ``shape``: class labels per sample (``classes``), per
+    token when the inputs are ``tokens`` (ids below ``classes``), or regression targets of the
+    input's shape when ``classes`` is 0.
+    """
     rng = np.random.default_rng(0)
     net.initialize(mx.init.Xavier())
     loss = loss or gluon.loss.SoftmaxCrossEntropyLoss()
     if hybridize:
         net.hybridize(static_alloc=True)
         loss.hybridize(static_alloc=True)
-    x = from_np(rng.normal(size=shape).astype(np.float32))
-    y = from_np(rng.integers(0, classes, shape[:1] if classes else shape).astype(np.float32))
+    if tokens:
+        x, y = (rng.integers(0, classes, shape) for _ in range(2))
+    elif classes:
+        x, y = rng.normal(size=shape), rng.integers(0, classes, shape[:1])
+    else:
+        x, y = rng.normal(size=shape), rng.normal(size=shape)
+    x, y = (from_np(a.astype(np.float32)) for a in (x, y))
     trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.01, "momentum": 0.9})
 
     def step() -> int:
@@ -214,7 +226,7 @@ def _dataloader() -> Callable[[], int]:
 def _lm() -> Callable[[], int]:
     seq, batch, vocab = 35, 20, 10000
     net = LanguageModel(vocab, 200)
-    return _train(net, (seq, batch), vocab, seq * batch)
+    return _train(net, (seq, batch), vocab, seq * batch, tokens=True)
 
 
 def _encoder() -> Callable[[], int]:
