@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..ops.registry import REGISTRY, build_function, invoke
-from .ndarray import _BINARY, NDArray, binary
+from ._operators import _BINARY, binary
+from .ndarray import NDArray
 
 # MXNet's nd.add/subtract/... accept scalars on either side; they pick the broadcast or the scalar
 # op.

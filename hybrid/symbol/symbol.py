@@ -20,7 +20,7 @@ from ..base import FileFormatError, HybridError
 from ..graph.infer import infer_graph
 from ..graph.ir import Graph, Value, make_node, variable
 from ..name import NameManager
-from ..ndarray.ndarray import add_operators
+from ..ndarray._operators import add_operators
 from ..ops import registry
 from ..ops.registry import get_op
 
