@@ -17,14 +17,16 @@ from ..autograd import _scope, _topological
 from ..base import HybridError
 from .registry import REGISTRY, invoke
 
-__all__ = ["F", "gradients", "reduce_to"]
+__all__ = ["gradients", "reduce_to"]
 
 
 class _Ops:
     """The ``F`` a ``grad_graph`` receives: ``F.exp(x)`` runs the registered op ``exp``."""
 
     def __getattr__(self, name: str) -> Any:
-        op = REGISTRY[name]
+        op = REGISTRY.get(name)
+        if op is None:
+            raise AttributeError(f"F.{name}: no registered op has that name")
 
         def call(*args: Any, **attrs: Any) -> Any:
             return invoke(op, list(args), op.parse_attrs(attrs))

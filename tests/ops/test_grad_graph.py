@@ -24,7 +24,8 @@ def _first_order(op, sample, values, v, create_graph):
         x.attach_grad()
     with mx.autograd.record():
         y = invoke(op, xs, op.parse_attrs(sample.attrs))
-        grads = mx.autograd.grad(y, xs, head_grads=mx.nd.array(v, dtype=v.dtype), create_graph=create_graph)
+        head = mx.nd.array(v, dtype=v.dtype)
+        grads = mx.autograd.grad(y, xs, head_grads=head, create_graph=create_graph)
     return xs, grads
 
 
