@@ -287,13 +287,9 @@ def grad(
     train_mode: bool = True,
 ) -> list:
     """Gradients of ``heads`` with respect to ``variables``, returned instead of written to
-    ``.grad``.
+    ``.grad``. With ``create_graph`` they are recorded too and can be differentiated again,
+    through the ops that define ``grad_graph`` (see ``hybrid/ops/grad_graph.py``).
     """
-    if create_graph:
-        raise HybridError(
-            "autograd.grad: create_graph=True (higher-order gradients) is not supported: "
-            "hybrid's VJPs are first-order numpy functions"
-        )
     variables = _as_list(variables)
     for v in variables:
         if v._grad is None:
@@ -301,6 +297,10 @@ def grad(
                 "autograd.grad: every variable must be marked (attach_grad) before record()"
             )
     hg = None if head_grads is None else _as_list(head_grads)
+    if create_graph:  # the gradients are recorded, so the graph stays (MXNet's default)
+        from .ops.grad_graph import gradients
+
+        return gradients(_as_list(heads), hg, variables, train_mode)
     with _scope(False, train_mode):
         leaves = _run(_as_list(heads), hg, bool(retain_graph))
     # Each gradient takes its variable's array type (NDArray or np.ndarray).

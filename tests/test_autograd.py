@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -119,12 +121,17 @@ def test_grad_returns_gradients_without_touching_dot_grad():
     np.testing.assert_allclose(x.grad.asnumpy(), [0.0, 0.0])
 
 
-def test_create_graph_is_refused_with_reason():
-    x = _var([1.0])
+def test_create_graph_records_the_gradient_for_a_second_derivative():
+    x = _var([1.5, -0.5])
     with autograd.record():
-        y = x * x
-    with pytest.raises(HybridError, match="first-order"):
-        autograd.grad(y, [x], create_graph=True)
+        y = x * x * x + mx.nd.tanh(x)
+    (dx,) = autograd.grad(y, [x], create_graph=True)
+    t = np.tanh([1.5, -0.5])
+    np.testing.assert_allclose(dx.asnumpy(), 3 * x.asnumpy() ** 2 + 1 - t**2, rtol=1e-6)
+    assert x.grad.asnumpy().tolist() == [0.0, 0.0]  # grad() leaves .grad alone
+    dx.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), 6 * x.asnumpy() - 2 * t * (1 - t**2),
+                               rtol=1e-5)
 
 
 def test_ops_outside_record_are_not_taped():
@@ -202,6 +209,30 @@ def test_get_symbol_replays_a_hybridized_block_and_star_import_names():
     assert len(sym.list_arguments()) == 3
     (got,) = sym.eval(var0=x, var1=net.weight.data(), var2=net.bias.data())
     np.testing.assert_allclose(got.asnumpy(), y.asnumpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("flags, inlined", [
+    ({"inline_limit": 3}, True),  # three Dense ops: at the limit, MXNet records them one by one
+    ({"inline_limit": 2}, False),
+    ({"inline_limit": 3, "static_alloc": True}, False),
+])
+def test_get_symbol_shows_a_block_past_inline_limit_as_one_cached_op(flags, inlined):
+    net = mx.gluon.nn.HybridSequential()
+    for units in (4, 3, 2):
+        net.add(mx.gluon.nn.Dense(units, in_units=5 if units == 4 else units + 1))
+    net.initialize()
+    net.hybridize(**flags)
+    x = mx.nd.array(np.random.default_rng(0).uniform(-1, 1, (2, 5)))
+    with mx.autograd.record():
+        y = net(x)
+    sym = mx.autograd.get_symbol(y)
+    ops = [n["op"] for n in json.loads(sym.tojson())["nodes"] if n["op"] != "null"]
+    assert ops == (["FullyConnected"] * 3 if inlined else ["_CachedOp"])
+    params = [p.data() for p in net.collect_params().values()]
+    feed = dict(zip(sym.list_arguments(), [x, *params]))
+    for s in (sym, mx.sym.load_json(sym.tojson())):
+        np.testing.assert_allclose(s.eval(**feed)[0].asnumpy(), y.asnumpy(), rtol=1e-6)
+    y.backward()  # the tape is untouched by reading it
 
 
 def test_fresh_grad_flag_follows_backward_as_mxnet():

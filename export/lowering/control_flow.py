@@ -1,5 +1,5 @@
-"""Lowerings of the control-flow ops (``hybrid/ops/control_flow.py``): ``_foreach`` -> ``Scan``,
-``_while_loop`` -> ``Loop``, ``_cond`` -> ``If``.
+"""Lowerings of the ops holding subgraphs (``hybrid/ops/control_flow.py``): ``_foreach`` ->
+``Scan``, ``_while_loop`` -> ``Loop``, ``_cond`` -> ``If``; a ``_CachedOp``'s graph is inlined.
 
 Bodies are lowered node by node into ONNX subgraphs with the same rules as the main graph. A
 body's loop-invariant inputs are not passed in: an ONNX body reads names of the enclosing graph
@@ -156,3 +156,9 @@ def _cond(ctx: Builder, n: Call) -> list[str]:
         outs = _inline(body, graph, [n.inputs[s] for s in where], types)
         bodies.append(_body(body, label, [], outs, _out_dtypes(graph, types)))
     return ctx.node("If", [go], a["num_outputs"], then_branch=bodies[0], else_branch=bodies[1])
+
+
+@lowering("_CachedOp")
+def _cached_op(ctx: Builder, n: Call) -> list[str]:
+    graph = n.attrs["subgraphs"][0]
+    return _inline(ctx, graph, list(n.inputs), _types(graph, n.in_shapes, n.in_dtypes))

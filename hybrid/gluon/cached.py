@@ -96,6 +96,9 @@ class CachedOp:
         graph = tr.graph if hooked else optimize(tr.graph, inference, plan)
         ex = Executor(graph)
         ex.source_graph = tr.graph  # the ops as the block wrote them, for autograd.get_symbol
+        # MXNet's CachedOp records its ops one by one only while they are few (inlining).
+        limit = self.flags.get("inline_limit", 2)
+        ex.inline = not self.static_alloc and len(tr.graph.nodes) <= limit
         self._executors[run_key] = ex
         return tr, ex
 

@@ -103,6 +103,7 @@ class Executor:
         # Block.register_op_hook: called after each step with (step, input arrays, outputs).
         self.monitor: Any = None
         self.source_graph = graph  # the graph before optimisation, when its owner sets it
+        self.inline = True  # autograd.get_symbol replays the nodes; see graph/tape_symbol.py
         self.planned = plan is not None
         self._pool: list[list[Arena]] = []  # free arena sets
         self._owned: set[int] = set()  # ids of every arena buffer, see _detach

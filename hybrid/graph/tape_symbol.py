@@ -4,7 +4,9 @@ Walks back from an array's tape entry. Every input that no recorded op produced 
 marked with ``attach_grad`` or a constant array) becomes a variable ``var0``, ``var1``, ... in
 the order the walk first meets it, as MXNet names them. A hybridized block's run (one tape
 entry) is replayed node by node from its traced graph, so the symbol shows the ops the block
-wrote (not the fused ones the executor runs).
+wrote (not the fused ones the executor runs), when MXNet would inline it: at most
+``inline_limit`` ops and no ``static_alloc``. Otherwise it is one ``_CachedOp`` node holding
+that graph.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from ..base import HybridError
 from ..name import NameManager
+from ..ops.registry import get_op
 from ..symbol import symbol as _symbol
 
 __all__ = ["get_symbol"]
@@ -55,6 +58,9 @@ def _replay(entry: Any, ins: list) -> list:
             "autograd.get_symbol: a hybridized block's graph holds folded constants; "
             "hybridize it again and record before reading its symbol"
         )
+    if not executor.inline:
+        op = get_op("_CachedOp")
+        return list(_symbol.symbol_invoke(op, ins, {"subgraphs": (graph,)})._outputs)
     env = {id(v): s._outputs[0] for v, s in zip(graph.inputs, ins)}
     for node in graph.nodes:
         args = [_symbol.Symbol([env[id(v)]]) for v in node.inputs]

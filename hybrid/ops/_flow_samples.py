@@ -1,5 +1,6 @@
-"""Samples of the control-flow ops: nodes built by the symbolic front end
-(``hybrid/symbol/control_flow.py``) on small bodies, with inputs in the node's input order.
+"""Samples of the ops holding subgraphs: control-flow nodes built by the symbolic front end
+(``hybrid/symbol/control_flow.py``) on small bodies, with inputs in the node's input order, and a
+``_CachedOp`` node.
 """
 
 from __future__ import annotations
@@ -81,3 +82,15 @@ def cond_samples(rng: np.random.Generator) -> list[Sample]:
         s.inputs[0][...] = taken
         samples.append(s)
     return samples
+
+
+def cached_op_samples(rng: np.random.Generator) -> list[Sample]:
+    """A two-output graph of three ops on x and w (2, 3)."""
+    from .. import symbol as sym
+    from ..graph.ir import Graph
+
+    x, w = sym.var("x", shape=(2, 3), dtype="float64"), sym.var("w", shape=(2, 3), dtype="float64")
+    outs = [sym.tanh(x * w) + x, sym.exp(w)]
+    graph = Graph.from_outputs([o._outputs[0] for o in outs],
+                               inputs=[x._outputs[0], w._outputs[0]])
+    return [Sample([rng.uniform(-1, 1, size=(2, 3)) for _ in range(2)], {"subgraphs": (graph,)})]

@@ -29,6 +29,10 @@ class Tanh(Unary):
     def vjp(ctx, gy):
         return (gy * (1 - ctx.y * ctx.y),)
 
+    def grad_graph(F, inputs, out_grads):
+        y = F.tanh(inputs[0])
+        return (out_grads[0] * (1 - y * y),)
+
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """``1 / (1 + e^-x)`` without overflow warnings for large ``|x|``."""
@@ -54,6 +58,10 @@ class Sigmoid(Unary):
     def vjp(ctx, gy):
         return (gy * ctx.y * (1 - ctx.y),)
 
+    def grad_graph(F, inputs, out_grads):
+        y = F.sigmoid(inputs[0])
+        return (out_grads[0] * y * (1 - y),)
+
 
 @register
 class Relu(Unary):
@@ -75,6 +83,10 @@ class Relu(Unary):
             if nan.any():
                 gx[nan] = np.nan
         return (gx,)
+
+    def grad_graph(F, inputs, out_grads):
+        (x,), (g,) = inputs, out_grads
+        return (g * (x > 0),)
 
     @classmethod
     def samples(cls, rng):

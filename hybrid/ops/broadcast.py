@@ -14,6 +14,7 @@ import numpy as np
 
 from ._util import broadcast_shapes, same_dtype, unbroadcast
 from .attrs import Attr
+from .grad_graph import reduce_to
 from .registry import Op, Sample, register
 
 Grad = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple]
@@ -262,6 +263,29 @@ def binary_methods(f: Callable, grads: Callable | None) -> tuple[Callable, Calla
     return forward, vjp
 
 
+# The table gradients written with arithmetic operators only: they run on recorded arrays as
+# well, which gives these ops and their scalar forms a ``grad_graph`` (higher-order gradients).
+_OPERATOR_GRADS = ("broadcast_add", "broadcast_sub", "broadcast_mul", "broadcast_div")
+
+
+def _binary_grad_graph(name: str, grads: Callable) -> Callable:
+    def grad_graph(F, inputs, out_grads):
+        a, b = inputs
+        ga, gb = grads(a, b, getattr(F, name)(a, b), out_grads[0])
+        return reduce_to(ga, a.shape), reduce_to(gb, b.shape)
+
+    return grad_graph
+
+
+def _scalar_grad_graph(name: str, grads: Callable, reflected: bool) -> Callable:
+    def grad_graph(F, inputs, out_grads, scalar, is_int):
+        (x,), (g,) = inputs, out_grads
+        y = getattr(F, name)(x, scalar=scalar, is_int=is_int)
+        return (grads(scalar, x, y, g)[1],) if reflected else (grads(x, scalar, y, g)[0],)
+
+    return grad_graph
+
+
 def _declare(name, aliases, f, grads, scalar_names, domain, doc):
     f = _as_result(_mod if f is None else f, grads)
     lo, hi = domain
@@ -285,12 +309,14 @@ def _declare(name, aliases, f, grads, scalar_names, domain, doc):
     }
     if grads is not None:
         body["vjp"] = vjp
+    if name in _OPERATOR_GRADS:
+        body["grad_graph"] = _binary_grad_graph(name, grads)
     register(type(name, (Broadcast,), body))
     for scalar_name, reflected in zip(scalar_names, (False, True)):
         if scalar_name in _declared_scalars:
             continue
         _declared_scalars.add(scalar_name)
-        _declare_scalar(scalar_name, f, grads, reflected, domain, doc)
+        _declare_scalar(scalar_name, f, grads, reflected, domain, doc, name in _OPERATOR_GRADS)
 
 
 _declared_scalars: set[str] = set()
@@ -314,7 +340,7 @@ _SCALAR_ALIASES.update({
 })
 
 
-def _declare_scalar(name, f, grads, reflected, domain, doc):
+def _declare_scalar(name, f, grads, reflected, domain, doc, recordable):
     lo, hi = domain
 
     def forward(ctx, x, scalar, is_int):
@@ -346,6 +372,8 @@ def _declare_scalar(name, f, grads, reflected, domain, doc):
     }
     if grads is not None:
         body["vjp"] = vjp
+    if recordable:
+        body["grad_graph"] = _scalar_grad_graph(name, grads, reflected)
     register(type(name, (Scalar,), body))
 
 

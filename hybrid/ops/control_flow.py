@@ -1,4 +1,5 @@
-"""Control-flow ops: ``_foreach``, ``_while_loop`` and ``_cond``, nodes holding subgraphs.
+"""Ops holding subgraphs: the control-flow ops ``_foreach``, ``_while_loop`` and ``_cond``, and
+``_CachedOp``, a hybridized block's whole graph as one node.
 
 ``sym.contrib.foreach``/``while_loop``/``cond`` (and ``F.contrib`` in a hybridized block) build
 these nodes; ``nd.contrib``'s versions loop in Python instead, as MXNet's do. The attributes are
@@ -311,3 +312,38 @@ class Cond(Op):
         from ._flow_samples import cond_samples
 
         return cond_samples(rng)
+
+
+@register
+class CachedOpNode(Op):
+    """A hybridized block's graph as one node, as ``autograd.get_symbol`` shows a block that
+    MXNet does not inline (more ops than ``hybridize(inline_limit=...)``, or ``static_alloc``).
+    Inputs: the graph's inputs in order (data, then parameters); outputs: the graph's outputs.
+    """
+
+    name = "_CachedOp"
+    inputs = ("*data",)
+    attrs = (Attr("subgraphs", "any", REQUIRED, check=_subgraph.check_subgraphs(1)),)
+    named_inputs = False
+
+    def num_outputs(attrs):
+        return len(attrs["subgraphs"][0].outputs)
+
+    def infer(in_shapes, in_dtypes, subgraphs):
+        return _subgraph.infer(subgraphs[0], list(in_shapes), list(in_dtypes))
+
+    def forward(ctx, *arrays, subgraphs):
+        needs = ctx.needs_grad if True in ctx.needs_grad else None
+        res, saved = _subgraph.run(subgraphs[0], list(arrays), needs)
+        if needs is not None:
+            ctx.saved = saved
+        return res[0] if len(res) == 1 else tuple(res)
+
+    def vjp(ctx, *out_grads, subgraphs):
+        grads = _subgraph.backward(subgraphs[0], ctx.saved, list(out_grads))
+        return tuple(g if n else None for g, n in zip(grads, ctx.needs_grad))
+
+    def samples(rng):
+        from ._flow_samples import cached_op_samples
+
+        return cached_op_samples(rng)

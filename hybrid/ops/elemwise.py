@@ -102,6 +102,9 @@ class Negative(Unary):
     def vjp(ctx, gy):
         return (np.negative(gy),)
 
+    def grad_graph(F, inputs, out_grads):
+        return (-out_grads[0],)
+
 
 @register
 class Copy(Unary):
@@ -138,11 +141,18 @@ class Exp(Unary):
     name = "exp"
 
     def forward(ctx, x):
-        ctx.y = np.exp(x)
+        # numpy's float32 exp is up to an ulp off (exp(1) rounds up); through float64 the result
+        # is correctly rounded, as MXNet's libm expf gives.
+        f32 = x.dtype == np.float32
+        ctx.y = np.exp(x, dtype=np.float64).astype(np.float32) if f32 else np.exp(x)
         return ctx.y
 
     def vjp(ctx, gy):
         return (gy * ctx.y,)
+
+    def grad_graph(F, inputs, out_grads):
+        (x,), (g,) = inputs, out_grads
+        return (g * F.exp(x),)
 
 
 @register
@@ -158,6 +168,10 @@ class Log(Unary):
 
     def vjp(ctx, gy):
         return (gy / ctx.x,)
+
+    def grad_graph(F, inputs, out_grads):
+        (x,), (g,) = inputs, out_grads
+        return (g / x,)
 
 
 @register
@@ -203,6 +217,10 @@ class Sqrt(Unary):
     def vjp(ctx, gy):
         return (gy / (2 * ctx.y),)
 
+    def grad_graph(F, inputs, out_grads):
+        (x,), (g,) = inputs, out_grads
+        return (g * 0.5 / F.sqrt(x),)
+
 
 @register
 class Rsqrt(Unary):
@@ -232,6 +250,10 @@ class Square(Unary):
     def vjp(ctx, gy):
         return (gy * 2 * ctx.x,)
 
+    def grad_graph(F, inputs, out_grads):
+        (x,), (g,) = inputs, out_grads
+        return (g * 2 * x,)
+
 
 @register
 class Reciprocal(Unary):
@@ -247,6 +269,10 @@ class Reciprocal(Unary):
     def vjp(ctx, gy):
         return (-gy * ctx.y * ctx.y,)
 
+    def grad_graph(F, inputs, out_grads):
+        (x,), (g,) = inputs, out_grads
+        return (-g / (x * x),)
+
 
 @register
 class Sin(Unary):
@@ -261,6 +287,10 @@ class Sin(Unary):
     def vjp(ctx, gy):
         return (gy * np.cos(ctx.x),)
 
+    def grad_graph(F, inputs, out_grads):
+        (x,), (g,) = inputs, out_grads
+        return (g * F.cos(x),)
+
 
 @register
 class Cos(Unary):
@@ -274,6 +304,10 @@ class Cos(Unary):
 
     def vjp(ctx, gy):
         return (-gy * np.sin(ctx.x),)
+
+    def grad_graph(F, inputs, out_grads):
+        (x,), (g,) = inputs, out_grads
+        return (-(g * F.sin(x)),)
 
 
 @register

@@ -108,6 +108,8 @@ class Op:
       dtype rule. Unknown dims are 0 and an unknown shape is None; it returns the input shapes
       completed.
     - ``num_outputs(attrs)``: how many outputs the op shows.
+    - ``grad_graph(F, inputs, out_grads, **attrs)``, optional: the VJP written with ``F``'s
+      registered ops on arrays, for higher-order gradients (``hybrid/ops/grad_graph.py``).
     - ``samples(rng)``: a list of :class:`Sample`.
     """
 
@@ -143,6 +145,8 @@ class Op:
 
     def infer(in_shapes: list, in_dtypes: list, **attrs: Any) -> tuple[list, list, list]:
         raise NotImplementedError
+
+    grad_graph: Any = None
 
     def num_outputs(attrs: dict) -> int:
         return 1
