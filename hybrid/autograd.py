@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import HybridError, string_types  # noqa: F401  (re-exported, as in MXNet)
+from .base import HybridError, _as_list, string_types  # noqa: F401  (string_types: as in MXNet)
 
 __all__ = [
     "record",
@@ -149,10 +149,6 @@ def mark_variables(
         v._entry = None
         v._grad = None if r == "null" else g
         v._grad_req = r
-
-
-def _as_list(x: Any) -> list:
-    return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
 def _run(

@@ -39,31 +39,33 @@ class HybridError(Exception):
 MXNetError = HybridError
 
 
-class NotImplementedForSymbol(HybridError):
+class _FunctionError(HybridError):
+    """A function that cannot run on some kind of array, named as MXNet's errors name it: by
+    ``function`` (a callable or its name) and its ``alias``.
+    """
+
+    _cannot = ""  # how the message ends
+
+    def __init__(self, function: object, alias: str | None, *args: object):
+        super().__init__()
+        self.function = getattr(function, "__name__", str(function))
+        self.alias = alias
+
+    def __str__(self) -> str:
+        name = self.alias or self.function
+        return f"Function {name} (namely operator {self.function}) {self._cannot}"
+
+
+class NotImplementedForSymbol(_FunctionError):
     """An NDArray-only function called on a Symbol (MXNet's error of the same name)."""
 
-    def __init__(self, function: object, alias: str | None, *args: object):
-        super().__init__()
-        self.function = getattr(function, "__name__", str(function))
-        self.alias = alias
-
-    def __str__(self) -> str:
-        name = self.alias or self.function
-        return f"Function {name} (namely operator {self.function}) is not implemented for Symbol"
+    _cannot = "is not implemented for Symbol"
 
 
-class NotSupportedForSparseNDArray(HybridError):
+class NotSupportedForSparseNDArray(_FunctionError):
     """A function that hybrid's dense-only arrays cannot run on sparse storage."""
 
-    def __init__(self, function: object, alias: str | None, *args: object):
-        super().__init__()
-        self.function = getattr(function, "__name__", str(function))
-        self.alias = alias
-
-    def __str__(self) -> str:
-        name = self.alias or self.function
-        return (f"Function {name} (namely operator {self.function}) is not supported for "
-                "SparseNDArray")
+    _cannot = "is not supported for SparseNDArray"
 
 
 class FileFormatError(HybridError, ValueError):

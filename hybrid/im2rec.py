@@ -14,8 +14,10 @@ import os
 import random
 from collections.abc import Iterator
 from multiprocessing import Pool
+from typing import BinaryIO
 
 from . import recordio
+from ._files import write_atomic
 from .base import HybridError
 from .image._codec import ImageDecodeError, cv2, cv2_decode
 
@@ -44,12 +46,13 @@ def list_images(root: str, recursive: bool, exts: list[str]) -> Iterator[tuple]:
 
 def write_list(path: str, items: list) -> None:
     """An MXNet ``.lst`` file: ``index\\tlabel(s)\\tpath`` lines (written atomically)."""
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w") as f:
+
+    def write_lines(f: BinaryIO) -> None:
         for item in items:
             labels = "\t".join(f"{float(v):f}" for v in item[2:])
-            f.write(f"{item[0]}\t{labels}\t{item[1]}\n")
-    os.replace(tmp, path)
+            f.write(f"{item[0]}\t{labels}\t{item[1]}\n".encode())
+
+    write_atomic(path, write_lines)
 
 
 def make_lists(args: argparse.Namespace) -> None:

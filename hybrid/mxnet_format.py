@@ -30,7 +30,7 @@ import struct
 
 import numpy as np
 
-from .serialization import ParameterFileError
+from ._files import ParameterFileError, write_atomic
 
 __all__ = [
     "LIST_MAGIC", "TYPE_FLAGS", "array_from_bytes", "array_to_bytes", "is_mxnet_file", "read",
@@ -214,8 +214,6 @@ def write(
     ParameterFileError
         An array's dtype has no MXNet type flag, or names and arrays differ in number.
     """
-    from .serialization import write_atomic
-
     names = [] if names is None else list(names)
     if names and len(names) != len(arrays):
         raise ParameterFileError(

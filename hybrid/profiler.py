@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from ._files import write_atomic
 from .base import HybridError
 from .ops import registry
 
@@ -121,18 +121,6 @@ def _clear() -> None:
         _events.clear()
 
 
-def _write_atomic(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".profile-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def dump(finished: bool = True, profile_process: str = "worker") -> None:
     """Write every recorded event to the configured file as a Chrome trace (``traceEvents``
     of complete events: ``name``, ``cat``, ``ts`` and ``dur`` in microseconds, ``args`` with the
@@ -142,7 +130,7 @@ def dump(finished: bool = True, profile_process: str = "worker") -> None:
         events = list(_events)
     meta = {"name": "process_name", "ph": "M", "pid": os.getpid(), "args": {"name": "cpu/0"}}
     trace = {"traceEvents": [meta, *events], "displayTimeUnit": "ms"}
-    _write_atomic(_config["filename"], json.dumps(trace))
+    write_atomic(_config["filename"], json.dumps(trace).encode())
     if finished:
         set_state("stop")
 

@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import zipfile
-from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
-from .base import FileFormatError
+from . import mxnet_format
+from ._files import ParameterFileError, new_file_mode, write_atomic  # noqa: F401 (re-exported)
 
 __all__ = ["save", "load", "ParameterFileError", "FORMAT_KEY", "MAX_INFLATE_RATIO",
            "MAX_INFLATE_FLOOR"]
@@ -45,10 +44,6 @@ MAX_INFLATE_RATIO = 200
 MAX_INFLATE_FLOOR = 64 << 20
 _DICT_FORMAT = "hybrid-ndarray-dict-v1"
 _LIST_FORMAT = "hybrid-ndarray-list-v1"
-
-
-class ParameterFileError(FileFormatError):
-    """A file that cannot be written or read as a hybrid array file; the message names it."""
 
 
 def _as_numpy(name: str, value: Any) -> np.ndarray:
@@ -87,8 +82,6 @@ def save(fname: str | os.PathLike, data: Any, format: str = "hybrid") -> None:
     if format not in ("hybrid", "mxnet"):
         raise ParameterFileError(f"nd.save: format {format!r}, expected 'hybrid' or 'mxnet'")
     if format == "mxnet":
-        from . import mxnet_format
-
         if isinstance(data, dict):
             names = list(data)
             values = [_as_numpy(k, v) for k, v in data.items()]
@@ -114,40 +107,6 @@ def save(fname: str | os.PathLike, data: Any, format: str = "hybrid") -> None:
     write_atomic(fname, lambda f: np.savez(f, **arrays))
 
 
-def write_atomic(fname: str | os.PathLike, payload: bytes | Callable[[BinaryIO], None]) -> None:
-    """Write ``payload`` (bytes, or a function writing to a binary file) to ``fname`` through a
-    temporary file in the same folder and ``os.replace``: readers see the old file or the new one.
-    """
-    directory = os.path.dirname(os.path.abspath(fname))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
-    try:
-        os.fchmod(fd, new_file_mode())  # mkstemp makes 0600; a saved file follows the umask
-        with os.fdopen(fd, "wb") as f:
-            if callable(payload):
-                payload(f)
-            else:
-                f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, fname)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def new_file_mode() -> int:
-    """The mode ``open()`` gives a new file: 0o666 less the process umask."""
-    try:
-        with open("/proc/self/status") as f:  # reading it, unlike os.umask, changes nothing
-            umask = next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
-    except (OSError, StopIteration, ValueError):
-        umask = os.umask(0o022)
-        os.umask(umask)
-    return 0o666 & ~umask
-
-
 def load(fname: str | os.PathLike) -> list | dict:
     """Load what :func:`save` wrote, or a file written by MXNet 1.x: a list or a dict of NDArrays.
 
@@ -159,7 +118,6 @@ def load(fname: str | os.PathLike) -> list | dict:
     ParameterFileError
         The file is missing, truncated, corrupted or not an array file; names the file.
     """
-    from . import mxnet_format
     from .ndarray.ndarray import NDArray
 
     fname = os.fspath(fname)

@@ -18,8 +18,9 @@ from ..name import NameManager, Prefix
 from ..util import is_np_array
 from ._np_mode import check_inputs, check_outputs
 from .block_compat import BlockCompat, warn_unregistered_containers
+from .block_io import BlockParameterIO
 from .block_scope import BlockScope, HookHandle, indent
-from .parameter import DeferredInitializationError, Parameter, ParameterDict, load_checked
+from .parameter import DeferredInitializationError, Parameter, ParameterDict
 
 __all__ = ["Block", "HybridBlock", "NameManager", "HookHandle", "AttributeTypeError"]
 
@@ -30,7 +31,7 @@ class AttributeTypeError(HybridError, TypeError):
     """
 
 
-class Block(BlockCompat):
+class Block(BlockParameterIO, BlockCompat):
     """Base class of every layer and model: holds child blocks and Parameters.
 
     Assigning a Block or Parameter to an attribute registers it. Subclasses write ``forward``.
@@ -155,15 +156,6 @@ class Block(BlockCompat):
             ret.update(child.collect_params(select=select))
         return ret
 
-    def _collect_params_with_prefix(self, prefix: str = "") -> dict[str, Parameter]:
-        """Parameters by structural name (``fc1.weight``), as saved by save_parameters."""
-        if prefix:
-            prefix += "."
-        ret = {prefix + key: val for key, val in self._reg_params.items()}
-        for name, child in self._children.items():
-            ret.update(child._collect_params_with_prefix(prefix + name))
-        return ret
-
     def initialize(
         self,
         init: Any = None,
@@ -180,59 +172,6 @@ class Block(BlockCompat):
 
     def reset_ctx(self, ctx: Any) -> None:
         self.collect_params().reset_ctx(ctx)
-
-    def save_parameters(
-        self, filename: str, deduplicate: bool = False, format: str = "hybrid"
-    ) -> None:
-        """Save parameter values under structural names (``fc1.weight``) to ``filename``.
-
-        ``deduplicate=True`` saves a shared parameter once, under its first name.
-        ``format='mxnet'`` writes MXNet's binary NDArray-list file, which MXNet 1.x's
-        ``load_parameters`` reads; ``'hybrid'`` (the default) hybrid's pickle-free ``.npz``
-        file. :meth:`load_parameters` reads both.
-        """
-        params = self._collect_params_with_prefix()
-        if deduplicate:
-            first: dict[int, str] = {}
-            for key, param in params.items():
-                first.setdefault(id(param), key)
-            params = {key: p for key, p in params.items() if first[id(p)] == key}
-        ndarray.save(filename, {key: p._reduce() for key, p in params.items()}, format=format)
-
-    def load_parameters(
-        self,
-        filename: str,
-        ctx: Any = None,
-        allow_missing: bool = False,
-        ignore_extra: bool = False,
-        cast_dtype: bool = False,
-        dtype_source: str = "current",
-    ) -> None:
-        """Load values written by :meth:`save_parameters` (or by ``collect_params().save``).
-
-        Names, shapes and dtypes are all checked first: a failed load changes nothing.
-        """
-        loaded = ndarray.load(filename)
-        if not isinstance(loaded, dict):
-            raise HybridError(f"{self.name}: {filename!r} holds a list, not named parameters")
-        params = self._collect_params_with_prefix()
-        if not loaded and not params:
-            return
-        if loaded and not any("." in key for key in loaded):
-            # Files saved with full names (collect_params().save) load by name, as in MXNet.
-            self.collect_params().load(
-                filename,
-                ctx,
-                allow_missing,
-                ignore_extra,
-                self.prefix,
-                cast_dtype=cast_dtype,
-                dtype_source=dtype_source,
-            )
-            return
-        load_checked(
-            params, loaded, filename, ctx, allow_missing, ignore_extra, cast_dtype, dtype_source
-        )
 
     def hybridize(self, active: bool = True, **kwargs: Any) -> None:
         """Hybridize every HybridBlock among the children (a plain Block itself stays eager)."""

@@ -1,6 +1,7 @@
-"""MXNet 1.x Block behaviours kept for old code: the deprecated ``save_params``/``load_params``,
-``register_op_hook`` (a callback on every op of a hybridized block's graph) and the warning about
-Blocks held in plain lists, tuples and dicts.
+"""MXNet 1.x Block behaviours kept for old code: ``register_op_hook`` (a callback on every op of
+a hybridized block's graph) and the warning about Blocks held in plain lists, tuples and dicts.
+The deprecated ``save_params``/``load_params`` live with the other parameter files in
+``block_io.py``.
 """
 
 from __future__ import annotations
@@ -12,28 +13,6 @@ from typing import Any
 
 class BlockCompat:
     """Mixed into :class:`hybrid.gluon.Block`."""
-
-    def save_params(self, filename: str) -> None:
-        """[Deprecated] Save the parameters under their full names minus this block's prefix
-        (``collect_params().save(filename, strip_prefix=prefix)``); use ``save_parameters``.
-        """
-        warnings.warn(
-            "save_params is deprecated. Please use save_parameters. Note that if you want load "
-            "from SymbolBlock later, please use export instead.",
-            stacklevel=2,
-        )
-        self.collect_params().save(filename, strip_prefix=self.prefix)
-
-    def load_params(
-        self,
-        filename: str,
-        ctx: Any = None,
-        allow_missing: bool = False,
-        ignore_extra: bool = False,
-    ) -> None:
-        """[Deprecated] ``load_parameters(filename, ctx, allow_missing, ignore_extra)``."""
-        warnings.warn("load_params is deprecated. Please use load_parameters.", stacklevel=2)
-        self.load_parameters(filename, ctx, allow_missing, ignore_extra)
 
     def register_op_hook(
         self, callback: Callable[[bytes, bytes, Any], None], monitor_all: bool = False

@@ -10,6 +10,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from ..base import _as_list
+
 __all__ = ["KVStoreBase", "TestStore"]
 
 
@@ -70,10 +72,6 @@ class KVStoreBase:
             )
         KVStoreBase.kv_registry[name] = klass
         return klass
-
-
-def _as_list(value: Any) -> list:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 @KVStoreBase.register

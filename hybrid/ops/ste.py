@@ -39,40 +39,37 @@ class GradientMultiplier(Unary):
         return [Sample([rng.normal(size=(3, 4))], {"scalar": -0.5})]
 
 
+class _StraightThrough(Unary):
+    """A rounding forward with the identity as gradient (straight-through estimator)."""
+
+    xfail = _NOT_DERIVATIVE
+
+    def vjp(ctx, gy):
+        return (gy,)
+
+    @classmethod
+    def samples(cls, rng):
+        return [Sample([rng.normal(size=(3, 4))])]
+
+
 @register
-class RoundSte(Unary):
+class RoundSte(_StraightThrough):
     """``y = round(x)`` (half away from zero) with the identity as gradient (straight-through)."""
 
     name = "_contrib_round_ste"
-    xfail = _NOT_DERIVATIVE
 
     def forward(ctx, x):
         return np.copysign(np.floor(np.abs(x) + 0.5), x).astype(x.dtype, copy=False)
 
-    def vjp(ctx, gy):
-        return (gy,)
-
-    @classmethod
-    def samples(cls, rng):
-        return [Sample([rng.normal(size=(3, 4))])]
-
 
 @register
-class SignSte(Unary):
+class SignSte(_StraightThrough):
     """``y = sign(x)`` with the identity as gradient (straight-through)."""
 
     name = "_contrib_sign_ste"
-    xfail = _NOT_DERIVATIVE
 
     def forward(ctx, x):
         return np.sign(x)
-
-    def vjp(ctx, gy):
-        return (gy,)
-
-    @classmethod
-    def samples(cls, rng):
-        return [Sample([rng.normal(size=(3, 4))])]
 
 
 @register
