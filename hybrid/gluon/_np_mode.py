@@ -11,7 +11,7 @@ from ..base import ArrayKindError, legacy_array_expected, numpy_array_expected
 from ..ndarray.ndarray import NDArray
 from ..util import is_np_array
 
-__all__ = ["array_class", "check_inputs", "check_outputs"]
+__all__ = ["array_class", "check_inputs", "check_outputs", "eager_namespace"]
 
 
 def array_class() -> type:
@@ -21,6 +21,16 @@ def array_class() -> type:
 
         return ndarray
     return NDArray
+
+
+def eager_namespace() -> Any:
+    """The ``F`` of an eager ``hybrid_forward``: ``hybrid.nd`` in legacy mode (scripts test
+    ``F is mx.nd``); in numpy mode the unchecked twin of ``nd`` (with ``F.np``, ``F.npx``), as
+    the built-in layers run legacy ops on ``np.ndarray`` (see Note [Legacy operators refuse
+    np.ndarray] in ``hybrid/ndarray/namespace.py``)."""
+    from .. import ndarray
+
+    return ndarray.unchecked if is_np_array() else ndarray
 
 
 def check_inputs(block: str, args: Any) -> None:

@@ -62,4 +62,4 @@ def functions(F: Any) -> dict[str, Callable[..., Any]]:
     return {f.__name__: f for f in (isnan, isinf, isfinite, rand_zipfian)}
 
 
-_namespace.populate_subspace(globals(), __all__, "contrib")
+_namespace.populate_subspace(globals(), __all__, "contrib", checked="nd")

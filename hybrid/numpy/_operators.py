@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as onp
 
-from ..base import HybridError, numeric_types
+from ..base import HybridError, legacy_array_expected, numeric_types
 from ..ndarray.ndarray import NDArray
 from ..ops.registry import get_op, invoke
 from ._dispatch import _as_input
@@ -134,6 +134,8 @@ def _install() -> None:
             return binary(self, other, method)
 
         def reflected(self: Any, other: Any, method: str = method) -> Any:
+            if other.__class__ is NDArray:  # ``nd_array + np_array``: the legacy operator's error
+                raise legacy_array_expected(f"NDArray.__{method}__ (operator {_TABLE[method][0]})")
             return binary(other, self, method)
 
         forward.__name__ = f"__{method}__"
