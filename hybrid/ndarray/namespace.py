@@ -108,17 +108,12 @@ def _fluent(fn: Any) -> Any:
 
 def _helper(public: str, ops: tuple[str, str, str], checked: str | None) -> Any:
     def fn(lhs: Any, rhs: Any) -> Any:
+        if checked is not None and numpy_array_type in (lhs.__class__, rhs.__class__):
+            # ops: (array-array, array-scalar, scalar-array), as binary picks them
+            which = 1 if isinstance(rhs, numeric_types) else 2 if isinstance(
+                lhs, numeric_types) else 0
+            raise legacy_array_expected(f"{checked}.{public} (operator {ops[which]})")
         return binary(lhs, rhs, *ops)
-
-    def checked_fn(lhs: Any, rhs: Any) -> Any:
-        if lhs.__class__ is numpy_array_type or rhs.__class__ is numpy_array_type:
-            op = ops[1] if isinstance(rhs, numeric_types) else ops[2] if isinstance(
-                lhs, numeric_types) else ops[0]
-            raise legacy_array_expected(f"{checked}.{public} (operator {op})")
-        return binary(lhs, rhs, *ops)
-
-    if checked is not None:
-        fn = checked_fn
 
     fn.__name__ = fn.__qualname__ = public
     fn.__doc__ = (
