@@ -92,6 +92,13 @@ def test_np_arrays_keep_only_mxnets_numpy_methods():
     assert type(x.as_nd_ndarray().relu()) is mx.nd.NDArray  # the legacy method is unchanged
 
 
+def test_nd_contrib_isnan_takes_np_arrays_as_in_mxnet():
+    # MXNet's isnan is ``data != data``, so an np.ndarray gives NumPy's bool array.
+    got = mx.nd.contrib.isnan(np.array([1.0, onp.nan]))
+    assert isinstance(got, np.ndarray) and got.dtype == onp.bool_
+    assert got.tolist() == [False, True]
+
+
 class _UserBlock(nn.HybridBlock):
     """A numpy-mode block as MXNet users write it: F.np, F.npx and a legacy op through F."""
 
