@@ -32,20 +32,20 @@ _namespace.populate(globals(), __all__, cls=NDArray)
 
 
 def _creation_call(op: Any, inputs: list, attrs: dict, out: Any, name: Any) -> Any:
-    """Ops without array inputs (``F.zeros``, ``F.eye``...) make ``np.ndarray`` in numpy mode,
-    so the built-in layers' constants meet their np inputs, as MXNet's ``F.np.zeros`` would."""
+    """Ops without array inputs (``F.zeros``, ``F.eye``, ``F.random.uniform``...) make
+    ``np.ndarray`` in numpy mode, so the built-in layers' constants meet their np inputs, as
+    MXNet's ``F.np.zeros`` would."""
     res = invoke(op, inputs, attrs, out, name)
-    if is_np_array() and out is None:
+    if not inputs and out is None and is_np_array():
         for r in res if isinstance(res, (list, tuple)) else (res,):
-            if r.__class__ is NDArray:
-                r.__class__ = _namespace.numpy_array_type
+            r.__class__ = _namespace.numpy_array_type
     return res
 
 
 for _key, _op in REGISTRY.items():
     if not _op.inputs and not _op.variadic and _key in globals():
         globals()[_key] = build_function(_op, _creation_call)
-_FRONTEND = _nd_random.Frontend(NDArray, _nd_random._nd_call)
+_FRONTEND = _nd_random.Frontend(NDArray, _creation_call)
 FUNCTIONS = _helpers.functions(_FRONTEND)
 globals().update(FUNCTIONS)
 __all__ += list(FUNCTIONS)
