@@ -126,6 +126,24 @@ def test_user_numpy_block_eager_equals_hybridized(np_mode):
         onp.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-5)
 
 
+def test_eager_f_in_numpy_mode_offers_mxnets_submodules(np_mode):
+    seen = []
+
+    class Probe(nn.HybridBlock):
+        def hybrid_forward(self, F, x):
+            seen.append(F)
+            return F.relu(x) + F.zeros((2,)) + F.random.uniform(0, 1, shape=(2,)) * 0
+
+    out = Probe()(np.array([-1.0, 2.0]))
+    assert isinstance(out, np.ndarray) and out.tolist() == [0.0, 2.0]
+    F = seen[0]
+    assert F is not mx.nd and F.np is mx.np and F.npx is mx.npx and F.NDArray is mx.nd.NDArray
+    for sub, name in (("contrib", "box_nms"), ("linalg", "gemm2"), ("image", "to_tensor"),
+                      ("random", "uniform_like"), ("_internal", "_plus")):
+        assert callable(getattr(getattr(F, sub), name))
+    assert isinstance(F.linalg.gemm2(_x(2, 2), _x(2, 2)), np.ndarray)
+
+
 def test_f_is_nd_in_legacy_mode():
     seen = []
 
