@@ -74,9 +74,20 @@ def test_legacy_functions_still_take_legacy_arrays(either_mode):
 
 def test_numpy_functions_refuse_legacy_arrays(either_mode):
     legacy = mx.nd.ones((2,))
-    for call in (lambda: np.exp(legacy), lambda: npx.relu(legacy), lambda: _x(2) + legacy):
+    def set_all(x):
+        x[:] = legacy
+
+    def subtract_in_place(x):
+        x -= legacy
+
+    for call in (lambda: np.exp(legacy), lambda: npx.relu(legacy), lambda: _x(2) + legacy,
+                 lambda: set_all(_x(2)), lambda: subtract_in_place(_x(2))):
         with pytest.raises(TypeError, match=r"numpy operator.*npx\.set_np\(\).*as_np_ndarray"):
             call()
+    x = _x(2)
+    x -= _x(2)
+    x[:] += 1
+    assert x.tolist() == [1.0, 1.0]
 
 
 def test_np_arrays_keep_only_mxnets_numpy_methods():
