@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import ndarray as nd
 from ..base import ArrayKindError, legacy_array_expected, numpy_array_expected
 from ..ndarray.ndarray import NDArray
 from ..util import is_np_array
@@ -28,9 +29,7 @@ def eager_namespace() -> Any:
     ``F is mx.nd``); in numpy mode the unchecked twin of ``nd`` (with ``F.np``, ``F.npx``), as
     the built-in layers run legacy ops on ``np.ndarray`` (see Note [Legacy operators refuse
     np.ndarray] in ``hybrid/ndarray/namespace.py``)."""
-    from .. import ndarray
-
-    return ndarray.unchecked if is_np_array() else ndarray
+    return nd.unchecked if is_np_array() else nd
 
 
 def check_inputs(block: str, args: Any) -> None:
