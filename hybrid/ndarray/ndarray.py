@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
-from ..base import HybridError, ShapeError, default_dtype
+from ..base import HybridError, ShapeError, default_dtype, legacy_array_expected
 from ..context import Context, cpu
 from ..ops import registry
 from ..ops.registry import get_op, invoke
@@ -244,6 +244,7 @@ class NDArray:
 
     def __setitem__(self, key: Any, value: Any) -> None:
         _check_in_place(self, value, "x[key] = value")
+        _refuse_numpy_value(self, value, "NDArray.__setitem__")
         if isinstance(value, NDArray):
             value = value._data
         elif isinstance(value, (list, tuple)):
@@ -333,9 +334,20 @@ def _check_in_place(x: NDArray, value: Any, what: str) -> None:
         )
 
 
+def _refuse_numpy_value(x: NDArray, value: Any, what: str) -> None:
+    """A legacy array takes no ``np.ndarray`` in place: MXNet's TypeError (see Note [Legacy
+    operators refuse np.ndarray] in ``namespace.py``)."""
+    if value.__class__ is not NDArray and x.__class__ is NDArray and isinstance(value, NDArray):
+        from .namespace import numpy_array_type
+
+        if value.__class__ is numpy_array_type:
+            raise legacy_array_expected(what)
+
+
 def _add_in_place_operator(method: str, ufunc: np.ufunc) -> None:
     def in_place_fn(self: NDArray, other: Any) -> NDArray:
         _check_in_place(self, other, f"__i{method}__")
+        _refuse_numpy_value(self, other, f"NDArray.__i{method}__")
         ufunc(
             self._data,
             other._data if isinstance(other, NDArray) else other,
