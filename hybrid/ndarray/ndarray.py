@@ -244,7 +244,6 @@ class NDArray:
 
     def __setitem__(self, key: Any, value: Any) -> None:
         _check_in_place(self, value, "x[key] = value")
-        _refuse_numpy_value(self, value, "NDArray.__setitem__")
         if isinstance(value, NDArray):
             value = value._data
         elif isinstance(value, (list, tuple)):
@@ -322,8 +321,14 @@ def _index_key(key: Any) -> Any:
 
 def _check_in_place(x: NDArray, value: Any, what: str) -> None:
     """Writing into ``x`` while autograd records ``x`` or ``value`` would lose the gradient:
-    MXNet refuses it with this message, and so does hybrid.
+    MXNet refuses it with this message, and so does hybrid. A legacy ``x`` takes no
+    ``np.ndarray`` (see Note [Legacy operators refuse np.ndarray] in ``namespace.py``).
     """
+    if value.__class__ is not NDArray and x.__class__ is NDArray and isinstance(value, NDArray):
+        from .namespace import numpy_array_type  # the module above this one
+
+        if value.__class__ is numpy_array_type:
+            raise legacy_array_expected(f"NDArray {what}")
     if not autograd._state.recording:
         return
     tracked = [a for a in (x, value) if isinstance(a, NDArray)]
@@ -334,20 +339,9 @@ def _check_in_place(x: NDArray, value: Any, what: str) -> None:
         )
 
 
-def _refuse_numpy_value(x: NDArray, value: Any, what: str) -> None:
-    """A legacy array takes no ``np.ndarray`` in place: MXNet's TypeError (see Note [Legacy
-    operators refuse np.ndarray] in ``namespace.py``)."""
-    if value.__class__ is not NDArray and x.__class__ is NDArray and isinstance(value, NDArray):
-        from .namespace import numpy_array_type
-
-        if value.__class__ is numpy_array_type:
-            raise legacy_array_expected(what)
-
-
 def _add_in_place_operator(method: str, ufunc: np.ufunc) -> None:
     def in_place_fn(self: NDArray, other: Any) -> NDArray:
         _check_in_place(self, other, f"__i{method}__")
-        _refuse_numpy_value(self, other, f"NDArray.__i{method}__")
         ufunc(
             self._data,
             other._data if isinstance(other, NDArray) else other,

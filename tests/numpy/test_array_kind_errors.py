@@ -55,8 +55,8 @@ LEGACY_CALLS = [
     ("nd.concat", lambda: mx.nd.concatenate([_x(2), _x(2)])),
     ("nd.relu (operator relu, out=)", lambda: mx.nd.relu(mx.nd.ones(2), out=_x(2))),
     ("NDArray.__add__ (operator broadcast_add)", lambda: mx.nd.ones(2) + _x(2)),
-    ("NDArray.__iadd__", lambda: _in_place_add(mx.nd.ones(2), _x(2))),
-    ("NDArray.__setitem__", lambda: mx.nd.ones(2).__setitem__(slice(None), _x(2))),
+    ("NDArray __iadd__", lambda: _in_place_add(mx.nd.ones(2), _x(2))),
+    ("NDArray x[key] = value", lambda: mx.nd.ones(2).__setitem__(slice(None), _x(2))),
 ]
 
 
