@@ -62,6 +62,8 @@ def numpy_mode_rows() -> None:
         ("x[1] (2, 2)", lambda x: x[1], lambda x: x[1]),
         ("npx.relu (2, 2)", lambda x: mx.nd.relu(x), lambda x: mx.npx.relu(x)),
         ("npx.softmax (2, 2)", lambda x: mx.nd.softmax(x), lambda x: mx.npx.softmax(x)),
+        # The eager ``F`` of numpy-mode layers: nd's ops without nd's np.ndarray check.
+        ("F.relu (2, 2)", lambda x: mx.nd.relu(x), lambda x: mx.nd.unchecked.relu(x)),
     ]
     print("{:26s} {:>9s} {:>9s} {:>7s}".format("numpy mode", "nd us", "np us", "+np"))
     for label, nd_fn, np_fn in cases:

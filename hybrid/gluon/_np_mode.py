@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import ndarray as nd
 from ..base import ArrayKindError, legacy_array_expected, numpy_array_expected
 from ..ndarray.ndarray import NDArray
 from ..util import is_np_array
 
-__all__ = ["array_class", "check_inputs", "check_outputs"]
+__all__ = ["array_class", "check_inputs", "check_outputs", "eager_namespace"]
 
 
 def array_class() -> type:
@@ -21,6 +22,14 @@ def array_class() -> type:
 
         return ndarray
     return NDArray
+
+
+def eager_namespace() -> Any:
+    """The ``F`` of an eager ``hybrid_forward``: ``hybrid.nd`` in legacy mode (scripts test
+    ``F is mx.nd``); in numpy mode the unchecked twin of ``nd`` (with ``F.np``, ``F.npx``), as
+    the built-in layers run legacy ops on ``np.ndarray`` (see Note [Legacy operators refuse
+    np.ndarray] in ``hybrid/ndarray/namespace.py``)."""
+    return nd.unchecked if is_np_array() else nd
 
 
 def check_inputs(block: str, args: Any) -> None:

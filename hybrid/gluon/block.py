@@ -16,7 +16,7 @@ from ..context import Context
 from ..graph.tracer import InputStructureError
 from ..name import NameManager, Prefix
 from ..util import is_np_array
-from ._np_mode import check_inputs, check_outputs
+from ._np_mode import check_inputs, check_outputs, eager_namespace
 from .block_compat import BlockCompat, warn_unregistered_containers
 from .block_io import BlockParameterIO
 from .block_scope import BlockScope, HookHandle, indent
@@ -365,7 +365,7 @@ class HybridBlock(Block):
     def forward(self, x: Any, *args: Any) -> Any:
         """Eager Gluon 1 path: ``hybrid_forward(nd, x, *args, **parameter data)``."""
         params = {k: p.data() for k, p in self._reg_params.items()}
-        return self.hybrid_forward(ndarray, x, *args, **params)
+        return self.hybrid_forward(eager_namespace(), x, *args, **params)
 
     def hybrid_forward(self, F: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
         """The computation written once for ``F = nd`` and ``F = sym``; subclasses override it."""

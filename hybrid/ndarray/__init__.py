@@ -7,7 +7,9 @@ from __future__ import annotations
 import sys
 
 from ..serialization import load, save
-from . import _internal, contrib, image, linalg, random, sparse  # noqa: F401  (submodules, as in MXNet)
+
+# Submodules as in MXNet, and hybrid's ``unchecked`` (Note [Legacy operators refuse np.ndarray]).
+from . import _internal, contrib, image, linalg, random, sparse, unchecked  # noqa: F401
 from . import control_flow as _flow
 from . import helpers as _helpers
 from . import namespace as _namespace
@@ -32,12 +34,12 @@ __all__ = [
     "from_dlpack", "to_dlpack_for_read", "to_dlpack_for_write",
 ]
 
-_namespace.populate(globals(), __all__)
+_namespace.populate(globals(), __all__, cls=None, checked="nd")
 # MXNet's Python-level nd functions (hybrid/ndarray/helpers.py), after the ops they call.
-_FUNCTIONS = _helpers.functions(random.Frontend(NDArray, random._nd_call))
+_FUNCTIONS = _helpers.functions(random.Frontend(NDArray, _namespace.legacy_call("nd")))
 globals().update(_FUNCTIONS)
 # x.split_v2(...) is MXNet's fluent form of the Python-level split_v2.
-NDArray.split_v2 = _namespace._fluent(_FUNCTIONS["split_v2"])
+NDArray.split_v2 = _namespace._fluent(unchecked.FUNCTIONS["split_v2"])
 NDArray._basic_indexing_slice_is_contiguous = staticmethod(
     _helpers.basic_indexing_slice_is_contiguous
 )

@@ -31,7 +31,7 @@ def functions(F: Any) -> dict[str, Callable[..., Any]]:
         >>> mx.nd.contrib.isnan(mx.nd.array([1.0, float("nan")])).asnumpy().tolist()
         [0.0, 1.0]
         """
-        return F.broadcast_not_equal(data, data)
+        return data != data  # the operator, so an np.ndarray gives its bool array, as in MXNet
 
     def isinf(data):
         """1 where ``data`` is +inf or -inf, else 0, in ``data``'s dtype."""
@@ -62,4 +62,4 @@ def functions(F: Any) -> dict[str, Callable[..., Any]]:
     return {f.__name__: f for f in (isnan, isinf, isfinite, rand_zipfian)}
 
 
-_namespace.populate_subspace(globals(), __all__, "contrib")
+_namespace.populate_subspace(globals(), __all__, "contrib", checked="nd")

@@ -8,4 +8,4 @@ from . import namespace as _namespace
 
 __all__: list[str] = []
 
-_namespace.populate_subspace(globals(), __all__, "image")
+_namespace.populate_subspace(globals(), __all__, "image", checked="nd")

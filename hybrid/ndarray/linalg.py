@@ -8,4 +8,4 @@ from . import namespace as _namespace
 
 __all__: list[str] = []
 
-_namespace.populate_subspace(globals(), __all__, "linalg")
+_namespace.populate_subspace(globals(), __all__, "linalg", checked="nd")

@@ -1,11 +1,21 @@
-"""Fills the ``nd`` namespace from the op registry, plus MXNet's Python-level helpers."""
+"""Fills the ``nd`` namespace from the op registry, plus MXNet's Python-level helpers.
+
+Note [Legacy operators refuse np.ndarray]: MXNet 1.9.1's legacy functions (``nd.relu``,
+``nd.contrib.box_nms``, ``nd.add``...) raise TypeError for an ``np.ndarray`` input or ``out=``, in
+numpy mode or not, advising ``as_nd_ndarray()``. The public ``nd`` functions are therefore built
+with :func:`legacy_call`. hybrid's own code runs legacy ops on np arrays (Gluon layers and losses
+in numpy mode, optimizers, metrics...): it calls the unchecked twins in
+``hybrid/ndarray/unchecked.py``, built by the same functions here with the plain ``invoke``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from ..base import legacy_array_expected, numeric_types
 from ..ops.registry import REGISTRY, build_function, invoke
 from ._operators import _BINARY, binary
 from .ndarray import NDArray
@@ -57,6 +67,37 @@ FLUENT = (
 )
 
 
+class _NotYet:
+    """Stands for ``np.ndarray`` until ``hybrid/numpy/ndarray.py`` plugs the class in."""
+
+
+# ``mx.np.ndarray``, plugged in by ``hybrid/numpy/ndarray.py`` (this module sits below it).
+numpy_array_type: type = _NotYet
+
+
+def refuse_numpy_arrays(where: str, arrays: Any) -> None:
+    """Raise MXNet's legacy-operator error if one of ``arrays`` is an ``np.ndarray``."""
+    for a in arrays:
+        if a.__class__ is numpy_array_type:
+            raise legacy_array_expected(where)
+
+
+def legacy_call(where: str) -> Callable[..., Any]:
+    """The ``call`` of :func:`build_function` for a public legacy function (``where``:
+    ``nd.relu``): see Note [Legacy operators refuse np.ndarray]."""
+
+    def call(op: Any, inputs: list, attrs: dict, out: Any, name: Any) -> Any:
+        for a in inputs:
+            if a.__class__ is numpy_array_type:
+                raise legacy_array_expected(f"{where} (operator {op.name})")
+        if out is not None:
+            refuse_numpy_arrays(f"{where} (operator {op.name}, out=)",
+                                out if isinstance(out, (list, tuple)) else (out,))
+        return invoke(op, inputs, attrs, out, name)
+
+    return call
+
+
 def _fluent(fn: Any) -> Any:
     def method(self: NDArray, *args: Any, **kwargs: Any) -> Any:
         return fn(self, *args, **kwargs)
@@ -65,8 +106,13 @@ def _fluent(fn: Any) -> Any:
     return method
 
 
-def _helper(public: str, ops: tuple[str, str, str]) -> Any:
+def _helper(public: str, ops: tuple[str, str, str], checked: str | None) -> Any:
     def fn(lhs: Any, rhs: Any) -> Any:
+        if checked is not None and numpy_array_type in (lhs.__class__, rhs.__class__):
+            # ops: (array-array, array-scalar, scalar-array), as binary picks them
+            which = 1 if isinstance(rhs, numeric_types) else 2 if isinstance(
+                lhs, numeric_types) else 0
+            raise legacy_array_expected(f"{checked}.{public} (operator {ops[which]})")
         return binary(lhs, rhs, *ops)
 
     fn.__name__ = fn.__qualname__ = public
@@ -99,27 +145,37 @@ def subspace_of(key: str) -> tuple[str, str] | None:
 
 
 def populate_subspace(
-    namespace: dict, public: list[str], sub: str, call: Any = invoke
+    namespace: dict, public: list[str], sub: str, call: Any = invoke, checked: str | None = None
 ) -> None:
     """Add a function for every registry key that MXNet files under submodule ``sub``
-    (``contrib``, ``linalg``, ``image``, ``random`` or ``_internal``)."""
+    (``contrib``, ``linalg``, ``image``, ``random`` or ``_internal``). With ``checked`` (the
+    namespace's name, ``nd``) each refuses ``np.ndarray`` (:func:`legacy_call`)."""
     for key, op in REGISTRY.items():
         where = subspace_of(key)
         if where is not None and where[0] == sub:
+            if checked is not None:
+                call = legacy_call(f"{checked}.{sub}.{where[1]}")
             fn = build_function(op, call)
             fn.__name__ = fn.__qualname__ = where[1]
             namespace[where[1]] = fn
             public.append(where[1])
 
 
-def populate(namespace: dict, public: list[str], call: Any = invoke, cls: type = NDArray) -> None:
+def populate(
+    namespace: dict, public: list[str], call: Any = invoke, cls: type | None = NDArray,
+    checked: str | None = None,
+) -> None:
     """Add a function for every op name and alias (each calling ``call``), the scalar-aware
-    helpers, and the fluent methods on ``cls``; shared by the ``nd`` and ``sym`` namespaces.
+    helpers, and the fluent methods on ``cls`` (unless None); shared by the ``nd`` and ``sym``
+    namespaces. With ``checked`` (the namespace's name, ``nd``) the functions refuse
+    ``np.ndarray``: see Note [Legacy operators refuse np.ndarray].
     """
     built: dict[int, Any] = {}
     for key, op in REGISTRY.items():
         fn = built.get(id(op))
-        if fn is None:
+        if checked is not None:
+            fn = build_function(op, legacy_call(f"{checked}.{key}"))
+        elif fn is None:
             fn = built[id(op)] = build_function(op, call)
         namespace[key] = fn
         if not key.startswith("_"):
@@ -127,8 +183,10 @@ def populate(namespace: dict, public: list[str], call: Any = invoke, cls: type =
     by_method = {m: ops for m, *ops in _BINARY}
     for public_name, method in _HELPERS.items():
         ops = _EXTRA_BINARY[public_name] if method is None else tuple(by_method[method])
-        namespace[public_name] = _helper(public_name, ops)
+        namespace[public_name] = _helper(public_name, ops, checked)
         public.append(public_name)
+    if cls is None:
+        return
     for name in FLUENT:
         if name in namespace:  # tests/test_ndarray.py checks that every one exists
             setattr(cls, name, _fluent(namespace[name]))

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import autograd
-from ..base import HybridError, ShapeError, default_dtype
+from ..base import HybridError, ShapeError, default_dtype, legacy_array_expected
 from ..context import Context, cpu
 from ..ops import registry
 from ..ops.registry import get_op, invoke
@@ -321,8 +321,14 @@ def _index_key(key: Any) -> Any:
 
 def _check_in_place(x: NDArray, value: Any, what: str) -> None:
     """Writing into ``x`` while autograd records ``x`` or ``value`` would lose the gradient:
-    MXNet refuses it with this message, and so does hybrid.
+    MXNet refuses it with this message, and so does hybrid. A legacy ``x`` takes no
+    ``np.ndarray`` (see Note [Legacy operators refuse np.ndarray] in ``namespace.py``).
     """
+    if value.__class__ is not NDArray and x.__class__ is NDArray and isinstance(value, NDArray):
+        from .namespace import numpy_array_type  # the module above this one
+
+        if value.__class__ is numpy_array_type:
+            raise legacy_array_expected(f"NDArray {what}")
     if not autograd._state.recording:
         return
     tracked = [a for a in (x, value) if isinstance(a, NDArray)]

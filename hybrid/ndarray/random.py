@@ -160,9 +160,9 @@ def _nd_call(op: Any, inputs: list, attrs: dict, out: Any, name: Any) -> Any:
     return invoke(op, inputs, attrs, out)
 
 
-_FUNCTIONS = functions(Frontend(NDArray, _nd_call))
+_FUNCTIONS = functions(Frontend(NDArray, _namespace.legacy_call("nd.random")))
 globals().update(_FUNCTIONS)
 __all__ += list(_FUNCTIONS)
 
 # The registered ``_random_*_like`` ops (``uniform_like``...), as MXNet shows them here.
-_namespace.populate_subspace(globals(), __all__, "random")
+_namespace.populate_subspace(globals(), __all__, "random", checked="nd")

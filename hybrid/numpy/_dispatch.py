@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as onp
 
-from ..base import HybridError, default_dtype
+from ..base import HybridError, default_dtype, numpy_array_expected
 from ..context import Context
 from ..ndarray.ndarray import NDArray, _placement
 from ..ops.registry import get_op, invoke
@@ -54,10 +54,7 @@ def _as_input(op_name: str, a: Any) -> Any:
 def check_legacy(where: str, a: Any) -> None:
     """Refuse a legacy ``nd.NDArray`` where an ``np.ndarray`` is expected (MXNet's rule)."""
     if isinstance(a, NDArray) and not isinstance(a, ndarray):
-        raise HybridError(
-            f"{where}: got a legacy mx.nd.NDArray where an mx.np.ndarray is expected; convert it "
-            "with as_np_ndarray() (and call npx.set_np() to make Gluon produce np.ndarray)"
-        )
+        raise numpy_array_expected(where)
 
 
 def asarray_like(x: Any, dtype: Any = None, ctx: Context | None = None) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as onp
 
 from .. import autograd
-from ..base import HybridError
+from ..base import HybridError, numpy_array_expected
 from ..ndarray.ndarray import NDArray, _check_in_place
 from ..ops.registry import get_op, invoke
 from .ndarray import ndarray
@@ -75,6 +75,8 @@ def setitem(x: ndarray, key: Any, value: Any) -> None:
             "first to clear the graph or do this out of a record section."
         )
     _check_in_place(x, value, "np.ndarray.__setitem__")
+    if value.__class__ is NDArray:  # MXNet refuses a legacy array here too
+        raise numpy_array_expected("np.ndarray.__setitem__")
     if isinstance(value, NDArray):
         value = value._data
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _core, _manip
+from . import _arrange, _core, _manip
 from .ndarray import ndarray
 
 __all__ = ["install"]
@@ -16,9 +16,22 @@ _FLUENT = {
         "cumsum", "clip", "round", "dot",
     )},
     **{n: getattr(_manip, n) for n in (
-        "swapaxes", "squeeze", "repeat", "tile", "sort", "argsort", "copy", "ravel",
+        "swapaxes", "squeeze", "repeat", "sort", "argsort", "copy", "ravel", "broadcast_to",
     )},
+    "take": _arrange.take,
 }
+# NDArray's legacy methods that MXNet 1.9.1's np.ndarray keeps as names but refuses with
+# AttributeError when called (measured: ``mx.np.ones(2).relu()``).
+_LEGACY_ONLY = (
+    "abs", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "argmax_channel",
+    "asscalar", "broadcast_axes", "broadcast_like", "cbrt", "ceil", "cos", "cosh", "degrees",
+    "depth_to_space", "diag", "exp", "expand_dims", "expm1", "fix", "flip", "floor", "log",
+    "log10", "log1p", "log2", "log_softmax", "nanprod", "nansum", "norm", "one_hot", "ones_like",
+    "pad", "pick", "radians", "rcbrt", "reciprocal", "relu", "reshape_like", "rint", "rsqrt",
+    "shape_array", "sigmoid", "sign", "sin", "sinh", "size_array", "slice", "slice_axis",
+    "slice_like", "softmax", "softmin", "space_to_depth", "split", "split_v2", "sqrt", "square",
+    "tan", "tanh", "tile", "topk", "tostype", "trunc", "zeros_like",
+)
 
 
 def _method(fn: Any) -> Any:
@@ -50,7 +63,18 @@ def flatten(self: ndarray, order: str = "C") -> Any:
     return _manip.ravel(self, order).copy()
 
 
+def _refused(name: str) -> Any:
+    def method(self: ndarray, *args: Any, **kwargs: Any) -> Any:
+        raise AttributeError(f"mxnet.numpy.ndarray object has no attribute {name}")
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"Refused, as in MXNet: ``{name}`` is a legacy NDArray method."
+    return method
+
+
 def install() -> None:
+    for name in _LEGACY_ONLY:
+        setattr(ndarray, name, _refused(name))
     for name, fn in _FLUENT.items():
         setattr(ndarray, name, _method(fn))
     for fn in (reshape, transpose, flatten):

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as onp
 
-from ..base import HybridError, numeric_types
+from ..base import HybridError, legacy_array_expected, numeric_types, numpy_array_expected
 from ..ndarray.ndarray import NDArray
 from ..ops.registry import get_op, invoke
 from ._dispatch import _as_input
@@ -134,6 +134,8 @@ def _install() -> None:
             return binary(self, other, method)
 
         def reflected(self: Any, other: Any, method: str = method) -> Any:
+            if other.__class__ is NDArray:  # ``nd_array + np_array``: the legacy operator's error
+                raise legacy_array_expected(f"NDArray.__{method}__ (operator {_TABLE[method][0]})")
             return binary(other, self, method)
 
         forward.__name__ = f"__{method}__"
@@ -141,11 +143,26 @@ def _install() -> None:
         if method not in _COMPARISONS:
             reflected.__name__ = f"__r{method}__"
             setattr(ndarray, reflected.__name__, reflected)
+    for method in ("add", "sub", "mul", "truediv", "mod", "pow"):
+        _refuse_legacy_in_place(f"__i{method}__")
     negative = get_op("negative")
     ndarray.__neg__ = lambda self: invoke(negative, (self,), _NO_ATTRS)
     ndarray.__matmul__ = lambda self, other: _matmul(self, other)
     ndarray.__rmatmul__ = lambda self, other: _matmul(other, self)
     ndarray.__hash__ = object.__hash__
+
+
+def _refuse_legacy_in_place(name: str) -> None:
+    """``x += legacy_array`` raises MXNet's TypeError; otherwise NDArray's in-place form runs."""
+    in_place = getattr(NDArray, name)
+
+    def method(self: Any, other: Any) -> Any:
+        if other.__class__ is NDArray:
+            raise numpy_array_expected(f"np.ndarray.{name}")
+        return in_place(self, other)
+
+    method.__name__ = name
+    setattr(ndarray, name, method)
 
 
 def _matmul(a: Any, b: Any) -> Any:

@@ -16,6 +16,7 @@ import numpy as onp
 
 from ..base import HybridError
 from ..context import Context
+from ..ndarray import namespace as _nd_namespace
 from ..ndarray.ndarray import NDArray
 
 __all__ = ["ndarray"]
@@ -115,3 +116,7 @@ class ndarray(NDArray):  # noqa: N801 - MXNet's name
 
     def __str__(self) -> str:
         return str(self._data)
+
+
+# The legacy ``nd`` functions refuse this type: see Note [Legacy operators refuse np.ndarray].
+_nd_namespace.numpy_array_type = ndarray

@@ -94,6 +94,6 @@ class SDMLLoss(Loss):
         labels = gold * (1 - self.smoothing_parameter) + (1 - gold) * (
             self.smoothing_parameter / (n - 1)
         )
-        diff = F.broadcast_sub(x1.expand_dims(1), x2.expand_dims(0))  # (N, N, dim)
+        diff = F.broadcast_sub(F.expand_dims(x1, axis=1), F.expand_dims(x2, axis=0))  # (N, N, dim)
         distances = F.sum(F.square(diff), axis=2)
         return self.kl_loss(F.log_softmax(-distances, axis=1), labels)

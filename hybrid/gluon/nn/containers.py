@@ -108,7 +108,8 @@ class Concatenate(Sequential):
         self.axis = axis
 
     def forward(self, x: Any) -> Any:
-        return ndarray.concat(*[block(x) for block in self._children.values()], dim=self.axis)
+        outs = [block(x) for block in self._children.values()]
+        return ndarray.unchecked.concat(*outs, dim=self.axis)  # nd or np arrays
 
 
 class HybridConcatenate(HybridSequential):

@@ -8,9 +8,10 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from ... import ndarray, symbol
+from ... import symbol
 from ...base import ShapeError
 from ...util import is_np_array
+from .._np_mode import eager_namespace
 from ..parameter import Parameter
 
 
@@ -58,7 +59,7 @@ def _as_list(x: Any) -> list:
 
 def namespace(x: Any) -> Any:
     first = x[0] if isinstance(x, (list, tuple)) else x
-    return symbol if _is_symbol(first) else ndarray
+    return symbol if _is_symbol(first) else eager_namespace()
 
 
 def format_sequence(

@@ -173,7 +173,7 @@ class FusedRNNLayer(HybridBlock):
         """Zero begin states: ``nd.zeros`` eagerly; in a graph, zeros that follow the input's
         batch size at run time (so exported models keep a dynamic batch axis).
         """
-        if F is ndarray:
+        if isinstance(x, ndarray.NDArray):  # eager, nd or np
             batch = x.shape[1]
             return self.begin_state(batch, ctx=x.context, dtype=x.dtype)
         first = F.slice_axis(x, axis=0, begin=0, end=1)  # (1, N, C)
