@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hybrid.ops.broadcast import BROADCAST_TABLE
+from hybrid.ops.broadcast import BROADCAST_TABLE, ELEMWISE
 
 from ..builder import Builder, Call, onnx_type
 from . import lowering
@@ -98,6 +98,8 @@ def _register_table() -> None:
     for name, _aliases, _f, _grads, scalar_names, _domain, _doc in BROADCAST_TABLE:
         emit = _EMIT[name]
         lowering(name)(_array_rule(emit))
+        if name in ELEMWISE:
+            lowering(ELEMWISE[name][0])(_array_rule(emit))
         for scalar_name, reflected in zip(scalar_names, (False, True)):
             if scalar_name not in done:
                 done.add(scalar_name)

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..base import HybridError, numeric_types
 from ..ops.registry import get_op, invoke
+from ..util import is_np_array
 
 # Binary operators: (method, array-array op, array-scalar op, scalar-array op for the reflected
 # form).
@@ -51,20 +52,29 @@ def binary(lhs: Any, rhs: Any, array_op: str, scalar_op: str, rscalar_op: str) -
     return invoke(get_op(array_op), (lhs, rhs), {})
 
 
-def add_operators(cls: type) -> None:
-    """Give ``cls`` (NDArray, Symbol) MXNet's arithmetic and comparison operators from _BINARY."""
+def add_operators(cls: type, legacy_ops: dict | None = None) -> None:
+    """Give ``cls`` (NDArray, Symbol) MXNet's arithmetic and comparison operators from _BINARY.
+    ``legacy_ops`` replaces some array-array ops outside numpy mode: MXNet's Symbol ``+ - * /``
+    are its ``elemwise_*`` ops, which do not broadcast, while numpy-mode symbols broadcast.
+    """
     for method, array_op, scalar_op, rscalar_op in _BINARY:
-        _add_operator(cls, method, array_op, scalar_op, rscalar_op)
+        legacy_op = (legacy_ops or {}).get(array_op, array_op)
+        _add_operator(cls, method, array_op, legacy_op, scalar_op, rscalar_op)
     cls.__div__ = cls.__truediv__
     cls.__rdiv__ = cls.__rtruediv__
 
 
-def _add_operator(cls: type, method: str, array_op: str, scalar_op: str, rscalar_op: str) -> None:
+def _add_operator(cls: type, method: str, array_op: str, legacy_op: str, scalar_op: str,
+                  rscalar_op: str) -> None:
+    mode_aware = legacy_op != array_op  # only then is the mode looked up, once per call
+
     def forward_fn(self: Any, other: Any) -> Any:
-        return binary(self, other, array_op, scalar_op, rscalar_op)
+        op = legacy_op if mode_aware and not is_np_array() else array_op
+        return binary(self, other, op, scalar_op, rscalar_op)
 
     def reflected_fn(self: Any, other: Any) -> Any:
-        return binary(other, self, array_op, scalar_op, rscalar_op)
+        op = legacy_op if mode_aware and not is_np_array() else array_op
+        return binary(other, self, op, scalar_op, rscalar_op)
 
     forward_fn.__name__ = f"__{method}__"
     setattr(cls, forward_fn.__name__, forward_fn)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._util import broadcast_shapes, same_dtype, unbroadcast
+from ._util import broadcast_shapes, complete_shape, same_dtype, unbroadcast
 from .attrs import Attr
 from .grad_graph import reduce_to
 from .registry import Op, Sample, register
@@ -45,7 +45,7 @@ def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 BROADCAST_TABLE: list[tuple] = [
     (
         "broadcast_add",
-        ("elemwise_add", "_plus", "_add", "_Plus", "broadcast_plus"),
+        ("broadcast_plus",),
         np.add,
         lambda a, b, y, gy: (gy, gy),
         ("_plus_scalar", "_plus_scalar"),
@@ -54,7 +54,7 @@ BROADCAST_TABLE: list[tuple] = [
     ),
     (
         "broadcast_sub",
-        ("elemwise_sub", "_minus", "_sub", "_Minus", "broadcast_minus"),
+        ("broadcast_minus",),
         np.subtract,
         lambda a, b, y, gy: (gy, -gy),
         ("_minus_scalar", "_rminus_scalar"),
@@ -63,7 +63,7 @@ BROADCAST_TABLE: list[tuple] = [
     ),
     (
         "broadcast_mul",
-        ("elemwise_mul", "_mul", "_Mul"),
+        (),
         np.multiply,
         lambda a, b, y, gy: (gy * b, gy * a),
         ("_mul_scalar", "_mul_scalar"),
@@ -72,7 +72,7 @@ BROADCAST_TABLE: list[tuple] = [
     ),
     (
         "broadcast_div",
-        ("elemwise_div", "_div", "_Div"),
+        (),
         _divide,
         lambda a, b, y, gy: (gy / b, -gy * y / b),
         ("_div_scalar", "_rdiv_scalar"),
@@ -234,6 +234,30 @@ class Broadcast(Op):
         )
 
 
+class Elemwise(Op):
+    """Family base: MXNet's ``elemwise_*``, the same math on operands of one shape. A shape known
+    on either side completes the other (so partial shape inference gets as far as MXNet's), and
+    operands of different shapes are an error rather than broadcast.
+    """
+
+    check_eager = True
+
+    def infer(in_shapes, in_dtypes, **attrs):
+        a, b = in_shapes
+        shape = b if a is None else a if b is None else complete_shape(
+            "elemwise", "rhs", b, a, "lhs")
+        return [shape, shape], [shape], [same_dtype("elemwise", in_dtypes)]
+
+
+# MXNet's elemwise op (and its aliases) for a broadcast op of the table.
+ELEMWISE = {
+    "broadcast_add": ("elemwise_add", ("_plus", "_add", "_Plus")),
+    "broadcast_sub": ("elemwise_sub", ("_minus", "_sub", "_Minus")),
+    "broadcast_mul": ("elemwise_mul", ("_mul", "_Mul")),
+    "broadcast_div": ("elemwise_div", ("_div", "_Div")),
+}
+
+
 class Scalar(Op):
     """Family base: ``y = f(data, scalar)`` (or ``f(scalar, data)`` for the reflected ``_r*``
     ops).
@@ -311,7 +335,14 @@ def _declare(name, aliases, f, grads, scalar_names, domain, doc):
         body["vjp"] = vjp
     if name in _OPERATOR_GRADS:
         body["grad_graph"] = _binary_grad_graph(name, grads)
-    register(type(name, (Broadcast,), body))
+    op = register(type(name, (Broadcast,), body))
+    if name in ELEMWISE:
+        elemwise, elemwise_aliases = ELEMWISE[name]
+        register(type(elemwise, (Elemwise, op), {
+            "name": elemwise, "aliases": elemwise_aliases,
+            "__doc__": doc + " Both operands have one shape.",
+            "samples": lambda rng: samples(rng)[:1],
+        }))
     for scalar_name, reflected in zip(scalar_names, (False, True)):
         if scalar_name in _declared_scalars:
             continue

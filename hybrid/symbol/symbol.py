@@ -21,6 +21,7 @@ from ..graph.ir import Graph, Value, make_node
 from ..name import NameManager
 from ..ndarray._operators import add_operators
 from ..ops import registry
+from ..ops.broadcast import ELEMWISE
 from ..ops.registry import get_op
 
 __all__ = ["Symbol", "var", "Variable", "Group", "load", "load_json", "symbol_invoke"]
@@ -306,7 +307,7 @@ def _by_name(names: list[str], args: tuple, kwargs: dict) -> dict:
     return {k: v for k, v in known.items() if v is not None}
 
 
-add_operators(Symbol)
+add_operators(Symbol, {b: e for b, (e, _) in ELEMWISE.items()})
 
 
 def symbol_invoke(

@@ -19,15 +19,32 @@ def test_symbol_namespace_mirrors_the_registry():
     assert sym.add is not None and sym.maximum is not None
 
 
-def test_arithmetic_builds_the_same_ops_as_ndarray_and_evaluates():
+def test_arithmetic_builds_mxnets_ops_and_evaluates():
     x, y = sym.var("x"), sym.var("y")
     z = (2 * x - y / 4) ** 2 + (x > y)
     ops = [n.op.name for n in z._graph().nodes]
-    assert ops == ["_mul_scalar", "_div_scalar", "broadcast_sub", "_power_scalar",
-                   "broadcast_greater", "broadcast_add"]
+    # As in MXNet, Symbol + - * / between symbols are the elemwise ops, which do not broadcast.
+    assert ops == ["_mul_scalar", "_div_scalar", "elemwise_sub", "_power_scalar",
+                   "broadcast_greater", "elemwise_add"]
     a, b = np.array([1.0, 3.0], np.float32), np.array([2.0, 1.0], np.float32)
     out = z.eval(x=mx.nd.array(a), y=mx.nd.array(b))[0].asnumpy()
     np.testing.assert_allclose(out, (2 * a - b / 4) ** 2 + (a > b))
+    with pytest.raises(ShapeError, match="elemwise: rhs has shape \\(1, 3\\)"):
+        sym.var("p", shape=(2, 3)) * sym.var("q", shape=(1, 3))
+    with mx.util.np_shape(True), mx.util.np_array(True):  # numpy mode broadcasts
+        w = sym.var("p", shape=(2, 3)) * sym.var("q", shape=(1, 3))
+    assert [n.op.name for n in w._graph().nodes] == ["broadcast_mul"]
+
+
+def test_partial_shape_inference_through_elemwise_ops_as_mxnet():
+    x, y = sym.var("x"), sym.var("y")
+    z = sym.FullyConnected(x, num_hidden=3, name="fc") + y
+    args, outs, _ = z.infer_shape_partial(y=(4, 3))
+    assert outs == [(4, 3)] and args[-1] == (4, 3)
+    args, outs, _ = z.infer_shape_partial(x=(4, 5))
+    assert dict(zip(z.list_arguments(), args)) == {
+        "x": (4, 5), "fc_weight": (3, 5), "fc_bias": (3,), "y": (4, 3)}
+    assert outs == [(4, 3)]
 
 
 def test_listing_arguments_outputs_and_auxiliary_states():

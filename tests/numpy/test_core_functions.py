@@ -219,7 +219,8 @@ def test_traced_np_network_equals_eager_and_exports_to_onnx():
     data = rng.normal(size=(2, 4)).astype(onp.float32)
     weight = rng.normal(size=(4, 3)).astype(onp.float32)
     eager = _np_network(np.array(data), np.array(weight))
-    sym = _np_network(mx.sym.var("data", shape=(2, 4)), mx.sym.var("w", shape=(4, 3)))
+    with mx.util.np_shape(True), mx.util.np_array(True):  # numpy mode: symbols broadcast
+        sym = _np_network(mx.sym.var("data", shape=(2, 4)), mx.sym.var("w", shape=(4, 3)))
     traced = sym.eval(data=np.array(data), w=np.array(weight))[0]
     onp.testing.assert_allclose(traced.asnumpy(), eager.asnumpy(), rtol=1e-6)
     model = to_onnx(sym, input_shapes=[(2, 4), (4, 3)], dynamic_batch=False)
