@@ -195,6 +195,7 @@ class Executor:
         grads: list[Any] = [None] * self.n_values
         for v, g in zip(self.out_vids, out_grads):
             grads[v] = g if grads[v] is None else grads[v] + g
+        observer = registry.observer  # hybrid.profiler, while it runs: times every step
         for step, ctx in zip(reversed(self.steps), reversed(run.ctxs)):
             if ctx is None:
                 continue
@@ -205,7 +206,8 @@ class Executor:
                 np.zeros(shape, dtype) if g is None else g
                 for g, (shape, dtype) in zip(gys, ctx._out_types)
             ]
-            in_grads = step.vjp(ctx, *gys, **step.attrs)
+            vjp = step.vjp if observer is None else observer.step_vjp(step.op, step.name)
+            in_grads = vjp(ctx, *gys, **step.attrs)
             for v, g, need in zip(step.ins_v, in_grads, ctx.needs_grad):
                 if g is not None and need:
                     grads[v] = g if grads[v] is None else grads[v] + g
