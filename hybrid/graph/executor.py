@@ -10,8 +10,9 @@ With a memory plan (a hybridized block's recorded runs always have one) each ste
 run also gets an arena of buffers kept across runs (see Note [Planned buffers] in
 ``hybrid/ops/_buffers.py``). A run leases one set of arenas and gives it back when its saved
 contexts are freed (after backward), so a second forward before the first backward gets a set of
-its own. Arrays handed back to the
-caller (outputs, input gradients) are copied when they live in an arena.
+its own. The first lease also has the C library keep freed memory for reuse (Note [Keeping freed
+memory] in ``hybrid/ops/_buffers.py``). Arrays handed back to the caller (outputs, input
+gradients) are copied when they live in an arena.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 from .. import autograd
 from ..base import HybridError
 from ..ops import registry
-from ..ops._buffers import Arena, Scratch
+from ..ops._buffers import Arena, Scratch, keep_freed_memory
 from ..ops.registry import Ctx, array_type
 from .ir import Graph
 
@@ -110,6 +111,7 @@ class Executor:
     def _lease(self) -> _Lease:
         if self._pool:
             return _Lease(self._pool, self._pool.pop())
+        keep_freed_memory()  # see Note [Keeping freed memory]
         # One scratch per set: runs in different threads never share a buffer.
         scratch = Scratch(self._owned)
         return _Lease(self._pool, [Arena(scratch) for _ in self.steps])
