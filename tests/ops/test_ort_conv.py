@@ -86,10 +86,10 @@ def test_float32_convolution_takes_the_ort_route(monkeypatch):
     real = _ort_conv._run
     monkeypatch.setattr(_ort_conv, "_run", lambda op, *a: calls.append(op) or real(op, *a))
     on = _conv_and_grads(x, w, b, head, np.float32, **attrs)
-    assert calls == ["Conv", "ConvTranspose"]
+    assert calls == ["Conv", "ConvTranspose", "Gemm"]  # Gemm: the weight gradient
     monkeypatch.setattr(_ort_conv, "ENABLED", False)
     off = _conv_and_grads(x, w, b, head, np.float32, **attrs)
-    assert len(calls) == 2
+    assert len(calls) == 3
     for g, r in zip(on, off):
         np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-4)
 
