@@ -99,15 +99,16 @@ WORKLOADS = {
 }
 
 
-def _time_passes(passes: list[Pass], steps: int) -> dict[str, float]:
-    """Median ms per pass over ``steps`` steps."""
+def _time_passes(passes: list[Pass], steps: int) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU ms per pass over ``steps`` steps."""
     times = defaultdict(list)
     for _ in range(steps):
         for name, run in passes:
-            start = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             run()
-            times[name].append((time.perf_counter() - start) * 1e3)
-    return {name: statistics.median(t) for name, t in times.items()}
+            times[name].append(((time.perf_counter() - wall) * 1e3,
+                                (time.process_time() - cpu) * 1e3))
+    return {name: tuple(statistics.median(c) for c in zip(*t)) for name, t in times.items()}
 
 
 def _profile(passes: list[Pass], steps: int) -> tuple[list[dict], dict[str, float]]:
@@ -140,13 +141,13 @@ def _profile(passes: list[Pass], steps: int) -> tuple[list[dict], dict[str, floa
     return ops, {name: statistics.median(t) for name, t in times.items()}
 
 
-def _print_passes(times: dict[str, float], batch: int) -> float:
-    total = sum(times.values())
-    print(f"\n1. Step time by pass (median of steps, profiler off): {total:.1f} ms per step, "
-          f"{batch / total * 1e3:.1f} samples/s")
-    for name, ms in times.items():
-        print(f"   {name:14s}{ms:9.2f} ms  {100 * ms / total:5.1f}%")
-    return total
+def _print_passes(times: dict[str, tuple[float, float]], batch: int) -> None:
+    wall, cpu = (sum(t[i] for t in times.values()) for i in (0, 1))
+    print(f"\n1. Step time by pass (median of steps, profiler off): {wall:.1f} ms wall, "
+          f"{cpu:.1f} ms CPU per step ({batch / cpu * 1e3:.1f} samples per CPU second)")
+    print(f"   {'pass':14s}{'wall ms':>9s}{'CPU ms':>9s}{'% CPU':>7s}")
+    for name, (w, c) in times.items():
+        print(f"   {name:14s}{w:9.2f}{c:9.2f}{100 * c / cpu:6.1f}%")
 
 
 def _print_top_ops(ops: list[dict], steps: int, pass_ms: dict[str, float], top: int) -> None:
@@ -187,7 +188,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.memory:
         _print_memory(passes)
         return
-    print(f"{args.workload} training step, batch {batch}, one thread")
+    print(f"{args.workload} training step, batch {batch}, one thread; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times stretch with it)")
     _print_passes(_time_passes(passes, args.steps), batch)
     ops, pass_ms = _profile(passes, args.steps)
     _print_top_ops(ops, args.steps, pass_ms, args.top)

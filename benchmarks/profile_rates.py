@@ -37,23 +37,26 @@ for c in json.loads(sys.stdin.read()):
     def best(fn):
         fn(); times = []
         for _ in range(5):
-            t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
+            t = time.process_time(); fn(); times.append(time.process_time() - t)
         return min(times)
-    res.append({"fwd": best(lambda: conv(x, w, **kw)),
-                "data": best(lambda: torch.autograd.grad(conv(x, w, **kw), x, gy)),
-                "weight": best(lambda: torch.autograd.grad(conv(x, w, **kw), w, gy))})
+    fwd = best(lambda: conv(x, w, **kw))
+    res.append({"fwd": fwd,
+                "data": best(lambda: torch.autograd.grad(conv(x, w, **kw), x, gy)) - fwd,
+                "weight": best(lambda: torch.autograd.grad(conv(x, w, **kw), w, gy)) - fwd})
 print(json.dumps(res))
 """
 
 
 def _best(fn: Callable[[], object], repeat: int = 5) -> float:
-    """Best wall time of ``fn`` in seconds (after one warm-up call)."""
+    """Best CPU time of ``fn`` in seconds (after one warm-up call): one thread, so on a shared
+    machine CPU time shows the kernel's speed where wall time would add the waits.
+    """
     fn()
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return min(times)
 
 
@@ -131,8 +134,9 @@ def _isolated(g: dict, ort: bool) -> dict[str, float]:
     finally:
         _ort_conv.ENABLED = saved
     cols = rng.standard_normal((prod(g["w"][1:]), prod(g["y"]) // g["y"][1]), np.float32)
-    gy2 = rng.standard_normal((cols.shape[1], g["w"][0]), dtype=np.float32)
-    res["gemm"] = _best(lambda: cols @ gy2)
+    gy2 = rng.standard_normal((g["w"][0], cols.shape[1]), dtype=np.float32)
+    res["gemm"] = _best(lambda: cols @ gy2.T)
+    res["ort gemm"] = _best(lambda: _ort_conv.product_nt(cols, gy2))
     return res
 
 
@@ -157,12 +161,14 @@ def print_conv_rates(blocks: list, events: list[dict], steps: int, inputs: list[
     size, peak = square_sgemm_rate()
     print(f"\n3. Convolutions: GFLOP/s reached (numpy's best sgemm: {peak:.1f} GFLOP/s at "
           f"{size}x{size}x{size}; ORT = ONNX Runtime, np = the numpy im2col+GEMM route)")
-    print("   in net: median call in the profiled network (bwd = data + weight gradients, weight "
-          "only on an input layer); isolated: best of 5 on the same shape; wgrad = im2col + GEMM "
-          "as the engine runs it, its GEMM = that product alone")
+    print("   in net: median call in the profiled network, wall clock (bwd = data + weight "
+          "gradients, weight only on an input layer);\n   isolated: best CPU time of 5 on the same "
+          "shape; wgrad = the weight gradient as the engine runs it (im2col + GEMM), np/ORT GEMM = "
+          "that product alone in numpy / ONNX Runtime")
     torch = _torch(groups, torch_python)
     head = ["layers", "ms/step", "in net fwd", "bwd", "ORT fwd", "np fwd", "ORT dgrad",
-            "np dgrad", "wgrad", "its GEMM"] + (["torch fwd", "dgrad", "wgrad"] if torch else [])
+            "np dgrad", "wgrad", "np GEMM", "ORT GEMM"]
+    head += ["torch fwd", "dgrad", "wgrad"] if torch else []
     print("   " + f"{'op: x -> y, weight':50s}" + "".join(f"{h:>11s}" for h in head))
     total_ms = 0.0
     for i, g in enumerate(groups):
@@ -175,7 +181,8 @@ def print_conv_rates(blocks: list, events: list[dict], steps: int, inputs: list[
         cells = [f"{layers:d}", f"{ms:.2f}", _rate(flops, per_layer.get("fwd", 0) / 1e3),
                  _rate(products * flops, per_layer.get("bwd", 0) / 1e3),
                  _rate(flops, ort["fwd"]), _rate(flops, npy["fwd"]), _rate(flops, ort["data"]),
-                 _rate(flops, npy["data"]), _rate(flops, ort["weight"]), _rate(flops, ort["gemm"])]
+                 _rate(flops, npy["data"]), _rate(flops, ort["weight"]), _rate(flops, ort["gemm"]),
+                 _rate(flops, ort["ort gemm"])]
         if torch:
             cells += [_rate(flops, torch[i][k]) for k in ("fwd", "data", "weight")]
         label = f"{g['op'][:6]}: {_dims(g['x'])} -> {_dims(g['y'])}, {_dims(g['w'])}"
