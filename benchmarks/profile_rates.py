@@ -133,7 +133,8 @@ def _isolated(g: dict, ort: bool) -> dict[str, float]:
         res["weight"] = _best(lambda: run((False, True))) - res["fwd"]
     finally:
         _ort_conv.ENABLED = saved
-    cols = rng.standard_normal((prod(g["w"][1:]), prod(g["y"]) // g["y"][1]), np.float32)
+    pixels = g["y"] if g["op"] == "Convolution" else g["x"]  # what the GEMM sums over
+    cols = rng.standard_normal((prod(g["w"][1:]), prod(pixels) // pixels[1]), np.float32)
     gy2 = rng.standard_normal((g["w"][0], cols.shape[1]), dtype=np.float32)
     res["gemm"] = _best(lambda: cols @ gy2.T)
     res["ort gemm"] = _best(lambda: _ort_conv.product_nt(cols, gy2))
