@@ -147,7 +147,10 @@ def _train(
     return step
 
 
-def _dcgan() -> Callable[[], int]:
+def dcgan_parts() -> tuple:
+    """The DCGAN workload's generator, discriminator, loss, noise, real images, labels (zeros,
+    ones) and trainers (generator's, discriminator's), all built and hybridized.
+    """
     batch, nz = 16, 100
     gen, disc = nn.HybridSequential(), nn.HybridSequential()
     for ch, k, s, p in ((512, 4, 1, 0), (256, 4, 2, 1), (128, 4, 2, 1), (64, 4, 2, 1)):
@@ -167,10 +170,16 @@ def _dcgan() -> Callable[[], int]:
     rng = np.random.default_rng(0)
     noise = from_np(rng.normal(size=(batch, nz, 1, 1)).astype(np.float32))
     real = from_np(rng.uniform(-1, 1, (batch, 3, 64, 64)).astype(np.float32))
-    ones, zeros = mx.nd.ones((batch,)), mx.nd.zeros((batch,))
+    labels = mx.nd.zeros((batch,)), mx.nd.ones((batch,))
     opts = {"learning_rate": 2e-4, "beta1": 0.5}
-    tg = gluon.Trainer(gen.collect_params(), "adam", opts)
-    td = gluon.Trainer(disc.collect_params(), "adam", opts)
+    trainers = (gluon.Trainer(gen.collect_params(), "adam", opts),
+                gluon.Trainer(disc.collect_params(), "adam", opts))
+    return gen, disc, loss, noise, real, labels, trainers
+
+
+def _dcgan() -> Callable[[], int]:
+    gen, disc, loss, noise, real, (zeros, ones), (tg, td) = dcgan_parts()
+    batch = real.shape[0]
 
     def step() -> int:
         fake = gen(noise)

@@ -10,7 +10,9 @@
     mx.profiler.dump()                    # profile.json: open in chrome://tracing or Perfetto
 
 Eager calls are recorded under the category ``operator`` (``profile_imperative``), the steps of
-a hybridized graph under ``symbolic`` (``profile_symbolic``); each event keeps the input shapes.
+a hybridized graph, forward and backward (``_backward_<op>``, as MXNet names them), under
+``symbolic`` (``profile_symbolic``); each event keeps the input shapes (a graph step's also its
+node name and output shapes).
 While the profiler is stopped or paused nothing is hooked: the dispatcher checks one variable
 (``hybrid.ops.registry.observer``) and runs as before.
 """
@@ -239,17 +241,27 @@ class _Observer:
 
     def step(self, op: Any, node: str) -> Callable[..., Any]:
         """The forward of one hybridized graph step, timed."""
-        if not _wanted("profile_symbolic"):
-            return op.forward
+        return _timed(op.forward, op.name, node)
 
-        def forward(ctx: Any, *arrays: Any, **attrs: Any) -> Any:
-            start = _now_us()
-            result = op.forward(ctx, *arrays, **attrs)
-            _record(op.name, "symbolic", start, _now_us(),
-                    {"node": node, "inputs": _shapes(arrays)})
-            return result
+    def step_vjp(self, op: Any, node: str) -> Callable[..., Any]:
+        """The VJP of one hybridized graph step, timed as ``_backward_<op>`` (MXNet's name)."""
+        return _timed(op.vjp, f"_backward_{op.name}", node)
 
-        return forward
+
+def _timed(rule: Callable[..., Any], name: str, node: str) -> Callable[..., Any]:
+    """``rule(ctx, *arrays, **attrs)`` recording one 'symbolic' event per call."""
+    if not _wanted("profile_symbolic"):
+        return rule
+
+    def timed(ctx: Any, *arrays: Any, **attrs: Any) -> Any:
+        start = _now_us()
+        result = rule(ctx, *arrays, **attrs)
+        outs = result if type(result) is tuple else (result,)
+        _record(name, "symbolic", start, _now_us(),
+                {"node": node, "inputs": _shapes(arrays), "outputs": _shapes(outs)})
+        return result
+
+    return timed
 
 
 def _wanted(key: str) -> bool:

@@ -10,8 +10,9 @@ With a memory plan (a hybridized block's recorded runs always have one) each ste
 run also gets an arena of buffers kept across runs (see Note [Planned buffers] in
 ``hybrid/ops/_buffers.py``). A run leases one set of arenas and gives it back when its saved
 contexts are freed (after backward), so a second forward before the first backward gets a set of
-its own. Arrays handed back to the
-caller (outputs, input gradients) are copied when they live in an arena.
+its own. The first lease also has the C library keep freed memory for reuse (Note [Keeping freed
+memory] in ``hybrid/ops/_buffers.py``). Arrays handed back to the caller (outputs, input
+gradients) are copied when they live in an arena.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 from .. import autograd
 from ..base import HybridError
 from ..ops import registry
-from ..ops._buffers import Arena, Scratch
+from ..ops._buffers import Arena, Scratch, keep_freed_memory
 from ..ops.registry import Ctx, array_type
 from .ir import Graph
 
@@ -111,6 +112,7 @@ class Executor:
     def _lease(self) -> _Lease:
         if self._pool:
             return _Lease(self._pool, self._pool.pop())
+        keep_freed_memory()  # see Note [Keeping freed memory]
         # One scratch per set: runs in different threads never share a buffer.
         scratch = Scratch(self._owned)
         return _Lease(self._pool, [Arena(scratch) for _ in self.steps])
@@ -196,6 +198,7 @@ class Executor:
         grads: list[Any] = [None] * self.n_values
         for v, g in zip(self.out_vids, out_grads):
             grads[v] = g if grads[v] is None else grads[v] + g
+        observer = registry.observer  # hybrid.profiler, while it runs: times every step
         for step, ctx in zip(reversed(self.steps), reversed(run.ctxs)):
             if ctx is None:
                 continue
@@ -206,7 +209,8 @@ class Executor:
                 np.zeros(shape, dtype) if g is None else g
                 for g, (shape, dtype) in zip(gys, ctx._out_types)
             ]
-            in_grads = step.vjp(ctx, *gys, **step.attrs)
+            vjp = step.vjp if observer is None else observer.step_vjp(step.op, step.name)
+            in_grads = vjp(ctx, *gys, **step.attrs)
             for v, g, need in zip(step.ins_v, in_grads, ctx.needs_grad):
                 if g is not None and need:
                     grads[v] = g if grads[v] is None else grads[v] + g

@@ -18,12 +18,14 @@ arrays it hands back to the caller never alias an arena (see ``hybrid.graph.exec
 
 from __future__ import annotations
 
+import ctypes
+import sys
 from math import prod
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Arena", "Scratch", "FRESH", "buffers", "scratch_only"]
+__all__ = ["Arena", "Scratch", "FRESH", "buffers", "scratch_only", "keep_freed_memory"]
 
 Shape = tuple[int, ...]
 
@@ -148,3 +150,34 @@ class _ScratchOnly:
 def scratch_only(buf: Any) -> Any:
     """``buf`` with ``empty`` served from its scratch (see :class:`_ScratchOnly`)."""
     return buf if buf is FRESH else _ScratchOnly(buf)
+
+
+# Note [Keeping freed memory]
+# The arrays a training step makes outside the arenas (BatchNorm's and activations' outputs and
+# saved values, gradients) are freed by the end of the step. glibc hands large blocks back to the
+# kernel (blocks over the mmap threshold are unmapped at once; the heap's top is trimmed past
+# 128 KiB free), so the next step page-faults every one of them in again: ResNet-20 at batch 32
+# took 18,000 minor faults and about 50 ms of system time per step, 15-20% of its CPU time.
+# Like MXNet's ``static_alloc``, a process that runs recorded graph steps keeps that memory for
+# reuse instead: blocks up to 32 MiB come from the heap and the heap is trimmed only past
+# 512 MiB free. Peak RSS does not change (the step reaches the same peak either way); only the
+# memory stays mapped between steps. Other C libraries (musl, macOS) are left as they are.
+_MMAP_THRESHOLD, _TRIM_THRESHOLD = -3, -1  # glibc's mallopt parameters
+_kept: list[bool] = []
+
+
+def keep_freed_memory() -> bool:
+    """Tell glibc's malloc to keep freed blocks for reuse (once per process; see Note [Keeping
+    freed memory]). Whether it is in effect: False without glibc.
+    """
+    if not _kept:
+        try:
+            mallopt = ctypes.CDLL("libc.so.6").mallopt if sys.platform == "linux" else None
+        except (OSError, AttributeError):
+            mallopt = None
+        _kept.append(
+            mallopt is not None
+            and bool(mallopt(_MMAP_THRESHOLD, 32 << 20))
+            and bool(mallopt(_TRIM_THRESHOLD, 512 << 20))
+        )
+    return _kept[0]

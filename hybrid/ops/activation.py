@@ -70,16 +70,18 @@ class Relu(Unary):
     name = "relu"
 
     def forward(ctx, x):
-        ctx.x = x
-        return np.maximum(x, 0)
+        # The output, not the input, is saved: y > 0 exactly where x > 0 and y is NaN where x
+        # is, and the next layer usually keeps y alive anyway, so x can die here.
+        ctx.y = np.maximum(x, 0)
+        return ctx.y
 
     def vjp(ctx, gy):
         # NOTE: the gradient at exactly 0 is 0, as in MXNet (the mask is x > 0); at NaN it is
         # NaN, as MXNet's relu_grad passes NaN through.
-        x = ctx.x
-        gx = gy * (x > 0)
-        if x.dtype.kind == "f":
-            nan = np.isnan(x)
+        y = ctx.y
+        gx = gy * (y > 0)
+        if y.dtype.kind == "f":
+            nan = np.isnan(y)
             if nan.any():
                 gx[nan] = np.nan
         return (gx,)

@@ -47,7 +47,7 @@ BROADCAST_TABLE: list[tuple] = [
         "broadcast_add",
         ("broadcast_plus",),
         np.add,
-        lambda a, b, y, gy: (gy, gy),
+        lambda a, b, y, gy: (gy, gy),  # see _VALUE_FREE
         ("_plus_scalar", "_plus_scalar"),
         (-2, 2),
         "``y = lhs + rhs``.",
@@ -56,7 +56,7 @@ BROADCAST_TABLE: list[tuple] = [
         "broadcast_sub",
         ("broadcast_minus",),
         np.subtract,
-        lambda a, b, y, gy: (gy, -gy),
+        lambda a, b, y, gy: (gy, -gy),  # see _VALUE_FREE
         ("_minus_scalar", "_rminus_scalar"),
         (-2, 2),
         "``y = lhs - rhs``.",
@@ -270,19 +270,28 @@ class Scalar(Op):
         return in_shapes, [in_shapes[0]], [in_dtypes[0]]
 
 
+# The gradient rules that read no input or output values (sums and differences): their ops keep
+# only the shapes for backward, so a residual block's sum and its inputs can die after the
+# forward.
+_VALUE_FREE = {row[3] for row in BROADCAST_TABLE if row[0] in ("broadcast_add", "broadcast_sub")}
+
+
 def binary_methods(f: Callable, grads: Callable | None) -> tuple[Callable, Callable]:
     """``forward`` and ``vjp`` of a broadcasting ``y = f(a, b)`` whose ``grads(a, b, y, gy)``
     gives the gradients at the broadcast shape (summed back to each input's shape here).
     """
+    keep = grads is not None and grads not in _VALUE_FREE
 
     def forward(ctx, a, b):
-        ctx.a, ctx.b = a, b
-        ctx.y = f(a, b)
-        return ctx.y
+        y = f(a, b)
+        ctx.shapes = a.shape, b.shape
+        if keep:
+            ctx.a, ctx.b, ctx.y = a, b, y
+        return y
 
     def vjp(ctx, gy):
-        ga, gb = grads(ctx.a, ctx.b, ctx.y, gy)
-        return unbroadcast(ga, ctx.a.shape), unbroadcast(gb, ctx.b.shape)
+        ga, gb = grads(ctx.a, ctx.b, ctx.y, gy) if keep else grads(None, None, None, gy)
+        return unbroadcast(ga, ctx.shapes[0]), unbroadcast(gb, ctx.shapes[1])
 
     return forward, vjp
 

@@ -2,17 +2,31 @@
 
 One GEMM per group scatters every input pixel's weighted kernel into a column buffer that col2im
 sums into the output (see Note [Convolution as GEMM] in ``_im2col.py``); the attributes, weight
-checks and window geometry are the convolution's (``conv.py``).
+checks and window geometry are the convolution's (``conv.py``). float32 deconvolutions run their
+forward and data gradient on ONNX Runtime where it wins (Note [Convolutions on ONNX Runtime] in
+``_ort_conv.py``).
 """
 
 from __future__ import annotations
 
+from math import prod
+
 from ..base import AttrError, ShapeError
-from ._im2col import Window, batch_major, channel_major, conv_adjoint, correlate, gemm
+from . import _ort_conv
+from ._im2col import (
+    Window,
+    batch_major,
+    channel_major,
+    conv_adjoint,
+    correlate,
+    gemm,
+    im2col,
+    pad_spatial,
+)
 from ._layout import channel_last_aware
 from ._util import same_dtype
 from .attrs import Attr
-from .conv import check_arity, check_data, complete_params, conv_attrs, conv_window
+from .conv import add_bias, check_arity, check_data, complete_params, conv_attrs, conv_window
 from .registry import Op, Sample, register
 
 __all__ = ["deconv_geometry", "deconv_extra"]
@@ -115,20 +129,32 @@ class Deconvolution(Op):
         win = conv_window("Deconvolution", a)
         adj, target = deconv_extra("Deconvolution", a, len(win.kernel))
         pad, out, buf = deconv_geometry(x.shape[2:], win, adj, target)
+        win = win._replace(pad=pad)  # the padding before; after it: buf - pad - out
+        ctx.ort = _ort_conv.applies_transposed(x, w, win, out)
         if ctx.needs_grad:
-            ctx.x, ctx.w, ctx.geometry = x, w, (win, pad, out, buf)
-        return conv_adjoint(x, w, a["num_group"], win, pad, out, b)
+            ctx.x, ctx.w, ctx.geometry = x, w, (win, out, buf)
+        if not ctx.ort:
+            return conv_adjoint(x, w, a["num_group"], win, pad, out, b)
+        # Note [Convolutions on ONNX Runtime]
+        y = _ort_conv.conv_data_grad(x, w, win, a["num_group"], out)
+        return y if b is None else add_bias(y, b, True)
 
     def vjp(ctx, gy, **a):
         need, g, (x, w) = ctx.needs_grad, a["num_group"], (ctx.x, ctx.w)
-        win, pad, out, buf = ctx.geometry
-        gx = gw = None
-        if need[0] or need[1]:
-            after = tuple(s - p - o for s, p, o in zip(buf, pad, out))
+        win, out, buf = ctx.geometry
+        after = tuple(s - p - o for s, p, o in zip(buf, win.pad, out))
+        gx = gw = cols = None
+        if ctx.ort and need[0]:
+            gx = _ort_conv.conv_forward(gy, w, win, g, after)  # (N, C, *in)
+        elif need[0] or need[1]:
             w3 = w.reshape(g, w.shape[0] // g, -1)  # (G, C/G, F/G * K)
-            gx3, cols = correlate(gy, w3, win, pad, after, x.shape[2:])  # (C, N, *in)
+            gx3, cols = correlate(gy, w3, win, win.pad, after, x.shape[2:])  # (C, N, *in)
             gx = batch_major(gx3) if need[0] else None
         if need[1]:
+            if cols is None:
+                gyp = pad_spatial(gy, win.pad, after)
+                cols = im2col(gyp, win.kernel, win.stride, win.dilate, x.shape[2:])
+                cols = cols.reshape(g, -1, x.shape[0] * prod(x.shape[2:]))  # (G, F/G * K, N * P)
             x3 = channel_major(x).reshape(g, x.shape[1] // g, -1)  # (G, C/G, N * P)
             gw = gemm(x3, cols.transpose(0, 2, 1)).reshape(w.shape)
         grads = (gx, gw)

@@ -15,6 +15,7 @@ from ..base import AttrError, HybridError, ShapeError
 from ._buffers import buffers
 from ._im2col import Window, crop_spatial, offset_slices, pad_spatial, window_attrs
 from ._layout import CHANNEL_LAST, channel_last_aware
+from ._pool_phases import phase_max_pool, phase_max_pool_grad
 from ._util import same_dtype
 from .attrs import REQUIRED, Attr
 from .registry import Op, Sample, register
@@ -108,6 +109,14 @@ def _whole_window(a: dict, shape: tuple, dtype: np.dtype) -> bool:
     )
 
 
+def _on_phases(geo: _Geometry, dtype: np.dtype) -> bool:
+    """Whether a float max pooling runs on stride phases: strided, overlapping windows (see
+    Note [Max pooling on stride phases]; without overlap, LeNet's 2x2/2 pooling ran 0.6x).
+    """
+    win = geo.win
+    return dtype.kind == "f" and max(win.stride) > 1 and prod(win.kernel) > prod(win.stride)
+
+
 def _slices(geo: _Geometry) -> list[tuple]:
     """Index tuples ``(:, :, *spatial slices)`` of every kernel offset into the padded data."""
     ones = (1,) * len(geo.out)
@@ -195,8 +204,14 @@ class Pooling(Op):
 
     def forward(ctx, x, **a):
         geo, kind = pool_geometry(x.shape, a), a["pool_type"]
-        low = np.finfo(x.dtype).min if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         buf = buffers(ctx, "fwd")
+        ctx.phases = kind == "max" and _on_phases(geo, x.dtype)
+        if ctx.phases:  # Note [Max pooling on stride phases]
+            win = geo.win
+            ctx.y, ctx.xq = phase_max_pool(x, win.kernel, win.stride, geo.before, geo.out, buf)
+            ctx.geo, ctx.x_shape = geo, x.shape
+            return ctx.y
+        low = np.finfo(x.dtype).min if x.dtype.kind == "f" else np.iinfo(x.dtype).min
         xp = pad_spatial(x, geo.before, geo.after, low if kind == "max" else 0, buf)
         slices = _slices(geo)
         ctx.geo, ctx.x_shape, ctx.padded = geo, x.shape, xp.shape
@@ -226,6 +241,10 @@ class Pooling(Op):
     def vjp(ctx, gy, **a):
         geo, kind = ctx.geo, a["pool_type"]
         slices = _slices(geo)
+        if ctx.phases:
+            win = geo.win
+            return (phase_max_pool_grad(ctx.xq, ctx.y, gy, win.kernel, win.stride, geo.before,
+                                        ctx.x_shape, buffers(ctx, "bwd")),)
         if kind == "max":
             gxp = _max_pool_grad(ctx.xp, ctx.y, gy, slices, buffers(ctx, "bwd"))
             return (crop_spatial(gxp, geo.before, ctx.x_shape[2:]),)

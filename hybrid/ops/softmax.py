@@ -54,16 +54,24 @@ class _SoftmaxBase(Op):
     def forward(cls, ctx, x, length=None, *, axis, temperature, dtype, use_length):
         axis = normalize_axis(cls.name, axis, x.ndim)
         work = x.dtype if dtype is None else np.promote_types(x.dtype, dtype)
-        z = x.astype(work, copy=False) * work.type(cls.sign / (temperature or 1.0))
+        scale = cls.sign / (temperature or 1.0)
+        z = x.astype(work, copy=False)
+        if scale != 1:
+            z = z * work.type(scale)
         mask = _length_mask(x, length, axis) if use_length else None
         masked = z if mask is None else np.where(mask, z, -np.inf)
         top = masked.max(axis=axis, keepdims=True)
-        z = z - np.where(np.isfinite(top), top, 0)
-        e = np.exp(z) if mask is None else np.where(mask, np.exp(z), 0)
+        top[~np.isfinite(top)] = 0
+        # NOTE: the full-size arrays are made once and then updated in place (a language
+        # model's (tokens, vocabulary) scores are tens of megabytes); ``x`` is never written.
+        z = np.subtract(z, top)
+        e = np.exp(z)
+        if mask is not None:
+            e[~mask] = 0
         s = e.sum(axis=axis, keepdims=True)
-        s = np.where(s == 0, 1, s)
-        ctx.p, ctx.mask, ctx.axis, ctx.in_dtype = e / s, mask, axis, x.dtype
-        y = z - np.log(s) if cls.log else ctx.p
+        s[s == 0] = 1
+        ctx.p, ctx.mask, ctx.axis, ctx.in_dtype = np.divide(e, s, out=e), mask, axis, x.dtype
+        y = np.subtract(z, np.log(s), out=z) if cls.log else ctx.p
         if mask is not None:
             y = np.where(mask, y, 0)
         return y.astype(work if dtype is None else dtype, copy=False)
@@ -74,10 +82,15 @@ class _SoftmaxBase(Op):
         if ctx.mask is not None:
             gy = np.where(ctx.mask, gy, 0)
         if cls.log:
-            gz = gy - p * gy.sum(axis=ctx.axis, keepdims=True)
+            gz = np.multiply(p, gy.sum(axis=ctx.axis, keepdims=True))
+            gz = np.subtract(gy, gz, out=gz)
         else:
-            gz = p * (gy - (gy * p).sum(axis=ctx.axis, keepdims=True))
-        gx = (gz * scale).astype(ctx.in_dtype, copy=False)
+            gz = np.multiply(gy, p)
+            gz = np.subtract(gy, gz.sum(axis=ctx.axis, keepdims=True), out=gz)
+            gz *= p
+        if scale != 1:
+            gz *= gz.dtype.type(scale)
+        gx = gz.astype(ctx.in_dtype, copy=False)
         return (gx,) if ctx.mask is None else (gx, None)
 
     @classmethod

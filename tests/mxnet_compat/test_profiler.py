@@ -91,6 +91,22 @@ def test_dumps_aggregates_per_op(prof):
         profiler.dumps(sort_by="median")
 
 
+def test_hybridized_backward_steps_are_timed_under_mxnet_names(prof):
+    net = _net()
+    x = mx.nd.ones((2, 4))
+    net(x)
+    profiler.set_state("run")
+    with mx.autograd.record():
+        y = net(x)
+    y.backward()
+    profiler.set_state("stop")
+    doc = json.loads(profiler.dumps(format="json"))["Time"]["symbolic"]
+    forward = {name for name in doc if not name.startswith("_backward_")}
+    assert "FullyConnected" in forward  # the last layer (the first may be fused with its relu)
+    assert {f"_backward_{name}" for name in forward} == set(doc) - forward
+    assert all(doc[f"_backward_{name}"]["Count"] == doc[name]["Count"] for name in forward)
+
+
 def test_categories_follow_the_config(prof):
     profiler.set_config(profile_all=False, profile_imperative=False, profile_symbolic=True)
     net = _net()

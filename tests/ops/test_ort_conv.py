@@ -86,10 +86,10 @@ def test_float32_convolution_takes_the_ort_route(monkeypatch):
     real = _ort_conv._run
     monkeypatch.setattr(_ort_conv, "_run", lambda op, *a: calls.append(op) or real(op, *a))
     on = _conv_and_grads(x, w, b, head, np.float32, **attrs)
-    assert calls == ["Conv", "ConvTranspose"]
+    assert calls == ["Conv", "ConvTranspose", "Gemm"]  # Gemm: the weight gradient
     monkeypatch.setattr(_ort_conv, "ENABLED", False)
     off = _conv_and_grads(x, w, b, head, np.float32, **attrs)
-    assert len(calls) == 2
+    assert len(calls) == 3
     for g, r in zip(on, off):
         np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-4)
 
@@ -142,3 +142,54 @@ def test_small_convolutions_stay_on_the_numpy_route(monkeypatch):
     assert _ort_conv.applies(*resnet, win)  # 2.4M
     strided = _ort_conv.Window(kernel=(3, 3), stride=(2, 2), dilate=(1, 1), pad=(1, 1))
     assert not _ort_conv.applies(*resnet, strided)  # a quarter of the outputs
+
+
+DECONV_CASES = [
+    # x shape, w shape, attrs; every case has 1 or at least 64 input pixels per image
+    ((2, 3, 8, 8), (3, 4, 4, 4), dict(stride=(2, 2), pad=(1, 1))),  # DCGAN's upsampling
+    ((2, 5, 1, 1), (5, 6, 4, 4), {}),  # DCGAN's first layer: one input pixel
+    ((2, 3, 8, 9), (3, 2, 3, 3), dict(stride=(2, 2), pad=(1, 1), adj=(1, 1))),
+    ((1, 2, 8, 8), (2, 3, 3, 3), dict(stride=(2, 2), target_shape=(16, 15))),
+    ((2, 4, 9, 8), (4, 3, 3, 2), dict(dilate=(2, 1), pad=(1, 0), num_group=2)),
+    ((2, 3, 70), (3, 2, 4), dict(stride=(3,), pad=(2,), adj=(2,))),
+    ((1, 2, 4, 4, 4), (2, 3, 2, 3, 2), dict(stride=(2, 1, 2), pad=(1, 1, 0))),
+]
+
+
+def _deconv_and_grads(x, w, b, head, dtype, **attrs):
+    args = [nd.array(a, dtype=dtype) for a in (x, w, b)]
+    for a in args:
+        a.attach_grad()
+    with autograd.record():
+        y = nd.Deconvolution(*args, **attrs)
+        loss = (y * nd.array(head, dtype=dtype)).sum()
+    loss.backward()
+    return [a.asnumpy() for a in (y, *(arg.grad for arg in args))]
+
+
+@pytest.mark.parametrize("xs,ws,extra", DECONV_CASES)
+def test_deconvolution_on_ort_matches_numpy_route(monkeypatch, xs, ws, extra):
+    rng = np.random.default_rng(4)
+    f = ws[1] * extra.get("num_group", 1)
+    x, w, b = rng.normal(size=xs), rng.normal(size=ws), rng.normal(size=f)
+    attrs = dict(kernel=ws[2:], num_filter=f, no_bias=False, **extra)
+    y64 = nd.Deconvolution(*(nd.array(a, dtype="float64") for a in (x, w, b)), **attrs)
+    head = rng.normal(size=y64.shape)
+    calls = []
+    real = _ort_conv._run
+    monkeypatch.setattr(_ort_conv, "_run", lambda op, *a: calls.append(op) or real(op, *a))
+    want = _deconv_and_grads(x, w, b, head, np.float64, **attrs)
+    got = _deconv_and_grads(x, w, b, head, np.float32, **attrs)
+    assert calls == ["ConvTranspose", "Conv"]  # only float32 takes the route
+    for name, g, r in zip(("y", "dx", "dw", "db"), got, want):
+        assert g.dtype == np.float32, name
+        np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-4 * np.abs(r).max(), err_msg=name)
+
+
+def test_deconvolution_with_few_input_pixels_stays_on_the_numpy_route():
+    win = _ort_conv.Window(kernel=(4, 4), stride=(2, 2), dilate=(1, 1), pad=(1, 1))
+    w = np.zeros((512, 256, 4, 4), np.float32)
+    assert not _ort_conv.applies_transposed(np.zeros((16, 512, 4, 4), np.float32), w, win, (8, 8))
+    assert _ort_conv.applies_transposed(np.zeros((16, 512, 8, 8), np.float32), w, win, (16, 16))
+    adj2 = (18, 18)  # output_padding 2 reaches the stride: ONNX Runtime refuses it
+    assert not _ort_conv.applies_transposed(np.zeros((16, 512, 8, 8), np.float32), w, win, adj2)

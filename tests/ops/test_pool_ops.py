@@ -159,3 +159,59 @@ def test_pooling_and_upsampling_errors_name_the_op():
         nd.UpSampling(x, scale=2, sample_type="bilinear")
     with pytest.raises(ShapeError, match=r"UpSampling: input \(1, 2, 3, 3\) does not divide"):
         nd.UpSampling(x, nd.zeros((1, 2, 3, 3)), scale=2, sample_type="nearest")
+
+
+PHASE_CASES = [
+    # shape, attrs: strided overlapping max pooling (Note [Max pooling on stride phases])
+    ((2, 3, 12, 11), dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1))),  # ResNet's stem pooling
+    ((2, 3, 9, 8), dict(kernel=(3, 2), stride=(2, 1), pad=(1, 1))),
+    ((2, 3, 10, 9), dict(kernel=(3, 3), stride=(1, 2), pad=(1, 0))),
+    ((2, 3, 13, 10), dict(kernel=(4, 3), stride=(3, 2))),  # data past the last window
+    ((2, 3, 9), dict(kernel=(3,), stride=(2,), pooling_convention="full")),
+    ((1, 2, 7, 6, 5), dict(kernel=(2, 3, 3), stride=(2, 2, 2), pad=(1, 1, 0))),
+]
+
+
+@pytest.mark.parametrize("shape,attrs", PHASE_CASES)
+def test_max_pooling_on_stride_phases_equals_the_plain_route(monkeypatch, shape, attrs):
+    """Same outputs and gradients bitwise, ties included (the first maximum gets the gradient)."""
+    from hybrid.ops import pooling
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=shape).astype(np.float32)
+    x[..., :2] = 1.0  # ties inside windows
+    head = None
+    results = []
+    for phases in (True, False):
+        monkeypatch.setattr(pooling, "_on_phases", lambda geo, dtype, on=phases: on)
+        xa = nd.array(x)
+        xa.attach_grad()
+        with autograd.record():
+            y = nd.Pooling(xa, pool_type="max", **attrs)
+            head = rng.normal(size=y.shape) if head is None else head
+            loss = (y * nd.array(head)).sum()
+        loss.backward()
+        results.append((y.asnumpy(), xa.grad.asnumpy()))
+    (y1, g1), (y0, g0) = results
+    np.testing.assert_array_equal(y1, y0)
+    np.testing.assert_array_equal(g1, g0)
+    want = pool_ref(x.astype(np.float64), attrs["kernel"], attrs["stride"],
+                    attrs.get("pad", (0,) * len(attrs["kernel"])), "max",
+                    attrs.get("pooling_convention", "valid"))
+    np.testing.assert_allclose(y1, want, rtol=1e-6)
+
+
+def test_only_strided_overlapping_float_max_pooling_takes_phases():
+    from hybrid.ops import pooling
+
+    def geo(shape, **attrs):
+        a = {"kernel": (), "stride": (), "pad": (), "global_pool": False,
+             "pooling_convention": "valid", **attrs}
+        return pooling.pool_geometry(shape, a)
+
+    f32 = np.dtype(np.float32)
+    assert pooling._on_phases(geo((8, 64, 112, 112), kernel=(3, 3), stride=(2, 2)), f32)
+    assert not pooling._on_phases(geo((64, 6, 28, 28), kernel=(2, 2), stride=(2, 2)), f32)
+    assert not pooling._on_phases(geo((2, 3, 8, 8), kernel=(3, 3)), f32)
+    assert not pooling._on_phases(geo((8, 64, 12, 12), kernel=(3, 3), stride=(2, 2)),
+                                  np.dtype(np.int32))
