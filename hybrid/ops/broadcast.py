@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._util import broadcast_shapes, complete_shape, same_dtype, unbroadcast
+from ._arithmetic import ELEMWISE, OPERATOR_GRADS, Elemwise, binary_grad_graph, scalar_grad_graph
+from ._util import broadcast_shapes, same_dtype, unbroadcast
 from .attrs import Attr
-from .grad_graph import reduce_to
 from .registry import Op, Sample, register
 
 Grad = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple]
@@ -234,30 +234,6 @@ class Broadcast(Op):
         )
 
 
-class Elemwise(Op):
-    """Family base: MXNet's ``elemwise_*``, the same math on operands of one shape. A shape known
-    on either side completes the other (so partial shape inference gets as far as MXNet's), and
-    operands of different shapes are an error rather than broadcast.
-    """
-
-    check_eager = True
-
-    def infer(in_shapes, in_dtypes, **attrs):
-        a, b = in_shapes
-        shape = b if a is None else a if b is None else complete_shape(
-            "elemwise", "rhs", b, a, "lhs")
-        return [shape, shape], [shape], [same_dtype("elemwise", in_dtypes)]
-
-
-# MXNet's elemwise op (and its aliases) for a broadcast op of the table.
-ELEMWISE = {
-    "broadcast_add": ("elemwise_add", ("_plus", "_add", "_Plus")),
-    "broadcast_sub": ("elemwise_sub", ("_minus", "_sub", "_Minus")),
-    "broadcast_mul": ("elemwise_mul", ("_mul", "_Mul")),
-    "broadcast_div": ("elemwise_div", ("_div", "_Div")),
-}
-
-
 class Scalar(Op):
     """Family base: ``y = f(data, scalar)`` (or ``f(scalar, data)`` for the reflected ``_r*``
     ops).
@@ -296,29 +272,6 @@ def binary_methods(f: Callable, grads: Callable | None) -> tuple[Callable, Calla
     return forward, vjp
 
 
-# The table gradients written with arithmetic operators only: they run on recorded arrays as
-# well, which gives these ops and their scalar forms a ``grad_graph`` (higher-order gradients).
-_OPERATOR_GRADS = ("broadcast_add", "broadcast_sub", "broadcast_mul", "broadcast_div")
-
-
-def _binary_grad_graph(name: str, grads: Callable) -> Callable:
-    def grad_graph(F, inputs, out_grads):
-        a, b = inputs
-        ga, gb = grads(a, b, getattr(F, name)(a, b), out_grads[0])
-        return reduce_to(ga, a.shape), reduce_to(gb, b.shape)
-
-    return grad_graph
-
-
-def _scalar_grad_graph(name: str, grads: Callable, reflected: bool) -> Callable:
-    def grad_graph(F, inputs, out_grads, scalar, is_int):
-        (x,), (g,) = inputs, out_grads
-        y = getattr(F, name)(x, scalar=scalar, is_int=is_int)
-        return (grads(scalar, x, y, g)[1],) if reflected else (grads(x, scalar, y, g)[0],)
-
-    return grad_graph
-
-
 def _declare(name, aliases, f, grads, scalar_names, domain, doc):
     f = _as_result(_mod if f is None else f, grads)
     lo, hi = domain
@@ -342,8 +295,8 @@ def _declare(name, aliases, f, grads, scalar_names, domain, doc):
     }
     if grads is not None:
         body["vjp"] = vjp
-    if name in _OPERATOR_GRADS:
-        body["grad_graph"] = _binary_grad_graph(name, grads)
+    if name in OPERATOR_GRADS:
+        body["grad_graph"] = binary_grad_graph(name, grads)
     op = register(type(name, (Broadcast,), body))
     if name in ELEMWISE:
         elemwise, elemwise_aliases = ELEMWISE[name]
@@ -356,7 +309,7 @@ def _declare(name, aliases, f, grads, scalar_names, domain, doc):
         if scalar_name in _declared_scalars:
             continue
         _declared_scalars.add(scalar_name)
-        _declare_scalar(scalar_name, f, grads, reflected, domain, doc, name in _OPERATOR_GRADS)
+        _declare_scalar(scalar_name, f, grads, reflected, domain, doc, name in OPERATOR_GRADS)
 
 
 _declared_scalars: set[str] = set()
@@ -413,7 +366,7 @@ def _declare_scalar(name, f, grads, reflected, domain, doc, recordable):
     if grads is not None:
         body["vjp"] = vjp
     if recordable:
-        body["grad_graph"] = _scalar_grad_graph(name, grads, reflected)
+        body["grad_graph"] = scalar_grad_graph(name, grads, reflected)
     register(type(name, (Scalar,), body))
 
 
