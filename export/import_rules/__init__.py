@@ -27,4 +27,13 @@ def rule(*op_types: str) -> Callable[[Callable], Callable]:
     return deco
 
 
-from . import control_flow, elemwise, nn, rnn, shape  # noqa: E402, F401  (register the rules they declare)
+from . import (  # noqa: E402, F401  (register the rules they declare)
+    activation,
+    control_flow,
+    elemwise,
+    nn,
+    reduce,
+    rnn,
+    shape,
+    tensor,
+)

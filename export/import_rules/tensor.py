@@ -1,0 +1,172 @@
+"""Import rules for ONNX tensor ops that map onto MXNet's: CumSum, TopK, OneHot, EyeLike, Trilu,
+GatherND, ScatterND, DepthToSpace, SpaceToDepth, ReverseSequence, Einsum, Det, Size.
+
+Counts, axes and ``k`` operands must be constants (they become attributes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from onnx import helper
+
+from . import rule
+
+
+def _int(ctx: Any, name: str, what: str) -> int:
+    return int(np.asarray(ctx.const(name, what)).reshape(-1)[0])
+
+
+def _constant(ctx: Any, array: np.ndarray) -> Any:
+    """A fixed array as a graph value (a non-trainable parameter)."""
+    name = f"{ctx.node.name or ctx.node.op_type}_const{len(ctx.constants)}"
+    ctx.constants[name] = array
+    return ctx.value(name)
+
+
+def _index_last_to_first(ctx: Any, indices: Any) -> Any:
+    """ONNX's ``(..., k)`` index tuples as MXNet's ``(k, ...)``."""
+    rank = len(indices.shape)
+    return ctx.op("transpose", [indices], axes=(rank - 1, *range(rank - 1)))
+
+
+@rule("CumSum")
+def _cumsum(ctx: Any, node: Any) -> list:
+    x = ctx.value(node.inputs[0])
+    axis = _int(ctx, node.inputs[1], "axis") % len(x.shape)
+    reverse = bool(node.attrs.get("reverse", 0))
+    y = ctx.op("reverse", [x], axis=axis) if reverse else x
+    y = ctx.op("_np_cumsum", [y], axis=axis)
+    if reverse:
+        y = ctx.op("reverse", [y], axis=axis)
+    if node.attrs.get("exclusive", 0):  # the sum of the elements before, not up to
+        y = ctx.op("elemwise_sub", [y, x])
+    return [y]
+
+
+@rule("TopK")
+def _topk(ctx: Any, node: Any) -> list:
+    x = ctx.value(node.inputs[0])
+    k = _int(ctx, node.inputs[1], "K") if ctx.opset >= 10 else int(node.attrs["k"])
+    values, indices = ctx.multi(
+        "topk", [x], axis=int(node.attrs.get("axis", -1)), k=k, ret_typ="both",
+        is_ascend=not node.attrs.get("largest", 1), dtype=np.int64)
+    return [values, indices]
+
+
+@rule("OneHot")
+def _one_hot(ctx: Any, node: Any) -> list:
+    indices_name, depth_name, values_name = node.inputs
+    depth = _int(ctx, depth_name, "depth")
+    off, on = (float(v) for v in np.asarray(ctx.const(values_name, "values")).reshape(-1))
+    # ONNX counts negative indices from the end; others out of range give all off_value, as
+    # in MXNet.
+    indices = ctx.op("Cast", [ctx.value(indices_name)], dtype=np.float64)
+    negative = ctx.op("_lesser_scalar", [indices], scalar=0.0, is_int=False)
+    indices = ctx.op("elemwise_add", [indices, ctx.op("_mul_scalar", [negative], scalar=float(
+        depth), is_int=False)])
+    y = ctx.op("one_hot", [indices], depth=depth, on_value=on, off_value=off,
+               dtype=ctx.dtype(values_name))
+    rank = len(y.shape)
+    axis = int(node.attrs.get("axis", -1)) % rank
+    if axis != rank - 1:  # MXNet appends the class axis last
+        y = ctx.op("transpose", [y], axes=(*range(axis), rank - 1, *range(axis, rank - 1)))
+    return [y]
+
+
+@rule("EyeLike")
+def _eye_like(ctx: Any, node: Any) -> list:
+    n, m = ctx.known_shape(node.inputs[0], "EyeLike")
+    dtype = (helper.tensor_dtype_to_np_dtype(node.attrs["dtype"]) if "dtype" in node.attrs
+             else ctx.dtype(node.inputs[0]))
+    return [ctx.op("_eye", [], N=n, M=m, k=int(node.attrs.get("k", 0)), dtype=dtype)]
+
+
+@rule("Trilu")
+def _trilu(ctx: Any, node: Any) -> list:
+    shape = ctx.known_shape(node.inputs[0], "Trilu")
+    k = _int(ctx, node.input(1), "k") if node.input(1) else 0
+    rows, cols = np.indices(shape[-2:])
+    upper = node.attrs.get("upper", 1)
+    keep = cols - rows >= k if upper else cols - rows <= k
+    x = ctx.value(node.inputs[0])
+    keep = keep.reshape((1,) * (len(shape) - 2) + keep.shape)
+    mask = ctx.op("broadcast_to", [_constant(ctx, keep)], shape=shape)
+    return [ctx.op("where", [mask, x, ctx.op("zeros_like", [x])])]
+
+
+@rule("GatherND")
+def _gather_nd(ctx: Any, node: Any) -> list:
+    if node.attrs.get("batch_dims", 0):
+        raise ctx.error("batch_dims > 0 (MXNet's gather_nd indexes from the first axis)")
+    data, indices = (ctx.value(n) for n in node.inputs)
+    return [ctx.op("gather_nd", [data, _index_last_to_first(ctx, indices)])]
+
+
+@rule("ScatterND")
+def _scatter_nd(ctx: Any, node: Any) -> list:
+    reduction = node.attrs.get("reduction", "none")
+    if reduction not in ("none", "add"):
+        raise ctx.error(f"reduction={reduction!r} (MXNet's scatter_nd writes or adds)")
+    shape = ctx.known_shape(node.inputs[0], "ScatterND")
+    data, indices, updates = (ctx.value(n) for n in node.inputs)
+    indices = _index_last_to_first(ctx, indices)
+    placed = ctx.op("scatter_nd", [updates, indices], shape=shape)
+    if reduction == "none":  # clear the written places of data first
+        hit = ctx.op("scatter_nd", [ctx.op("ones_like", [updates]), indices], shape=shape)
+        data = ctx.op("elemwise_mul", [data, ctx.op("_rminus_scalar", [hit], scalar=1.0,
+                                                     is_int=False)])
+    return [ctx.op("elemwise_add", [data, placed])]
+
+
+@rule("DepthToSpace")
+def _depth_to_space(ctx: Any, node: Any) -> list:
+    b = int(node.attrs["blocksize"])
+    x = ctx.value(node.inputs[0])
+    if node.attrs.get("mode", "DCR") == "DCR":
+        return [ctx.op("depth_to_space", [x], block_size=b)]
+    # CRD: the block offsets are the inner part of each channel group.
+    n, c, h, w = ctx.known_shape(node.inputs[0], "DepthToSpace")
+    y = ctx.op("Reshape", [x], shape=(n, c // (b * b), b, b, h, w))
+    y = ctx.op("transpose", [y], axes=(0, 1, 4, 2, 5, 3))
+    return [ctx.op("Reshape", [y], shape=(n, c // (b * b), h * b, w * b))]
+
+
+@rule("SpaceToDepth")
+def _space_to_depth(ctx: Any, node: Any) -> list:
+    b = int(node.attrs["blocksize"])
+    x = ctx.value(node.inputs[0])
+    if node.attrs.get("mode", "DCR") == "DCR":
+        return [ctx.op("space_to_depth", [x], block_size=b)]
+    n, c, h, w = ctx.known_shape(node.inputs[0], "SpaceToDepth")  # CRD: see DepthToSpace
+    y = ctx.op("Reshape", [x], shape=(n, c, h // b, b, w // b, b))
+    y = ctx.op("transpose", [y], axes=(0, 1, 3, 5, 2, 4))
+    return [ctx.op("Reshape", [y], shape=(n, c * b * b, h // b, w // b))]
+
+
+@rule("ReverseSequence")
+def _reverse_sequence(ctx: Any, node: Any) -> list:
+    x, lengths = ctx.value(node.inputs[0]), ctx.value(node.inputs[1])
+    time_major = int(node.attrs.get("time_axis", 0)) == 0
+    if not time_major:  # MXNet's SequenceReverse wants (time, batch, ...)
+        x = ctx.op("SwapAxis", [x], dim1=0, dim2=1)
+    y = ctx.op("SequenceReverse", [x, lengths], use_sequence_length=True)
+    return [y if time_major else ctx.op("SwapAxis", [y], dim1=0, dim2=1)]
+
+
+@rule("Einsum")
+def _einsum(ctx: Any, node: Any) -> list:
+    operands = [ctx.value(n) for n in node.inputs]
+    return [ctx.op("_npi_einsum", operands, num_args=len(operands),
+                   subscripts=node.attrs["equation"].replace(" ", ""))]
+
+
+@rule("Det")
+def _det(ctx: Any, node: Any) -> list:
+    return [ctx.op("linalg_det", [ctx.value(node.inputs[0])])]
+
+
+@rule("Size")
+def _size(ctx: Any, node: Any) -> list:
+    return [ctx.op("Cast", [ctx.op("size_array", [ctx.value(node.inputs[0])])], dtype=np.int64)]
