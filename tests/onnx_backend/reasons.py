@@ -1,0 +1,125 @@
+"""Why ONNX backend node cases do not pass through ``from_onnx`` (read by test_node_cases.py).
+
+``KNOWN_UNSUPPORTED``: cases of op types the importer maps that it does not cover, by a regex on
+the case name. ``UNMAPPED``: op types without an import rule. Both are checked against the
+cases the onnx wheel defines, so neither can go stale.
+"""
+
+from __future__ import annotations
+
+# (regex on the case name, reason); a case that matches must fail.
+KNOWN_UNSUPPORTED = [
+    (r"^test_cast(like)?_(e8m0_)?(FLOAT|FLOAT16)_to_FLOAT8",
+     "ONNX saturates casts to float8 (saturate=1, rounding modes); numpy's cast overflows"),
+    (r"pool.*dilations", "MXNet's Pooling has no dilation"),
+    (r"ceil_last_window_starts_on_pad|ceil_output_size_reduce_by_one",
+     "MXNet's 'full' convention keeps a last window that starts in the padding; ONNX drops it"),
+    (r"with_argmax", "MaxPool's Indices output has no MXNet equivalent"),
+    (r"training_mode|training_dropout", "import is inference only"),
+    (r"matmul_(bcast|1d_3d)", "MatMul with broadcast batch dims"),
+    (r"wrap_pad", "MXNet's Pad has no wrap mode"),
+    (r"reduce_(max|min|log_sum_exp)_empty_set", "max/min over an empty axis (ONNX gives "
+     "-inf/inf; log-sum-exp is shifted by that maximum)"),
+    (r"allowzero", "Reshape's allowzero=1 with a 0 in the shape (empty tensors)"),
+    (r"^test_gru_", "ONNX's default GRU resets before the recurrent product "
+     "(linear_before_reset=0); MXNet's GRU, hence the RNN op, resets after it"),
+    (r"^test_shape_start_greater_than_end|constantofshape_int_shape_zero",
+     "an empty tensor, which hybrid cannot hold"),
+    (r"lstm_with_peepholes", "MXNet's LSTM has no peephole connections"),
+    (r"mod_float_edge_cases", "MXNet's mod gives NaN, not +-0 / +-inf, for infinite or zero "
+     "operands"),
+    (r"^test_(if|loop\d+)_(seq|opt)", "sequence and optional values: hybrid holds tensors only"),
+    (r"^test_loop11$", "a trip count given as a graph input: _while_loop's max_iterations is "
+     "an attribute"),
+    (r"^test_scan_sum$", "Scan of opset 8 (batch axis, sequence_lens input); opset 9's imports"),
+    (r"^test_tri[lu]_zero$", "an empty tensor, which hybrid cannot hold"),
+    (r"^test_top_k_uint64$", "uint64 data: MXNet 1.x has no uint64 arrays (topk negates to "
+     "sort descending)"),
+    (r"^test_gathernd_example_int32_batch_dim1$", "batch_dims=1: MXNet's gather_nd indexes from "
+     "the first axis only"),
+    (r"^test_scatternd_add$", "repeated indices: MXNet's scatter_nd leaves them undefined (no "
+     "accumulation)"),
+    (r"^test_scatternd_(multiply|max|min)", "reduction mul/max/min: MXNet's scatter_nd has no "
+     "reduction"),
+    (r"^test_einsum_(batch_matmul|sum)_bfloat16$", "bfloat16 arithmetic: numpy (hence hybrid) "
+     "has no bfloat16 type"),
+    (r"^test_einsum_scalar$", "0-d operands: MXNet 1.x has no 0-d arrays"),
+]  # fmt: skip
+
+
+_STRINGS = "strings: hybrid's arrays are numeric"
+_SEQUENCES = "sequence and optional values: hybrid holds tensors only"
+_DYNAMIC = "the output's shape depends on the input's values; hybrid's graphs are statically shaped"
+_QUANTIZED = ("integer quantization with scale and zero point: MXNet's quantized ops keep "
+              "int8 data with float min/max ranges instead")
+_NEWER = ("not imported: an opset 23+ fused op (expressible with MXNet's batch_dot, softmax, "
+          "elementwise ops), not written yet")
+_SIGNAL = "signal processing (DFT): MXNet 1.9.1's contrib.fft runs on GPUs only"
+
+UNMAPPED = {
+    "AffineGrid": "not imported: MXNet's GridGenerator (affine) normalises differently "
+                  "(align_corners), not written yet",
+    "Attention": _NEWER,
+    "Bernoulli": "random: the expected values are one draw of ONNX's reference generator",
+    "BitCast": "reinterpreting bits as another type: MXNet has no such op",
+    "BitShift": "MXNet 1.9.1 has no bit shift op",
+    "BlackmanWindow": "not imported: MXNet's np.blackman is the symmetric window only (ONNX "
+                      "defaults to the periodic one), not written yet",
+    "CausalConvWithState": _NEWER,
+    "CenterCropPad": "not imported (slice and Pad with constant sizes), not written yet",
+    "Col2Im": "not imported: MXNet's col2im, not written yet",
+    "Compress": _DYNAMIC,
+    "ConvInteger": _QUANTIZED,
+    "CumProd": "MXNet has no cumulative product",
+    "DFT": _SIGNAL,
+    "DeformConv": "not imported: MXNet's contrib.ModulatedDeformableConvolution, not written yet",
+    "DequantizeLinear": _QUANTIZED,
+    "DynamicQuantizeLinear": _QUANTIZED,
+    "GatherElements": "not imported: gather_nd with index grids, not written yet",
+    "GridSample": "not imported: MXNet's BilinearSampler covers bilinear sampling with zero "
+                  "padding only, not written yet",
+    "GroupNormalization": "not imported: MXNet's GroupNorm (or moments), not written yet",
+    "HammingWindow": "not imported: MXNet's np.hamming is the symmetric window only, not "
+                     "written yet",
+    "HannWindow": "not imported: MXNet's np.hanning is the symmetric window only, not written "
+                  "yet",
+    "ImageDecoder": "decoding encoded image bytes inside a graph: MXNet's imdecode is not a "
+                    "graph op over uint8 tensors of any format",
+    "LinearAttention": _NEWER,
+    "LpNormalization": "not imported: x / norm(x, ord, axis), not written yet",
+    "LpPool": "not imported: MXNet's Pooling(pool_type='lp'), not written yet",
+    "MatMulInteger": _QUANTIZED,
+    "MaxUnpool": "MXNet has no unpooling op",
+    "MeanVarianceNormalization": "not imported: moments, not written yet",
+    "MelWeightMatrix": _SIGNAL,
+    "NegativeLogLikelihoodLoss": "not imported: pick and weights, not written yet",
+    "NonMaxSuppression": _DYNAMIC,
+    "NonZero": _DYNAMIC,
+    "OptionalGetElement": _SEQUENCES,
+    "OptionalHasElement": _SEQUENCES,
+    "QLinearConv": _QUANTIZED,
+    "QLinearMatMul": _QUANTIZED,
+    "QuantizeLinear": _QUANTIZED,
+    "RMSNormalization": _NEWER,
+    "Range": "not imported: _arange from constant operands, not written yet",
+    "RegexFullMatch": _STRINGS,
+    "Resize": "not imported: MXNet's UpSampling and BilinearResize2D cover some modes, not "
+              "written yet",
+    "RoiAlign": "not imported: MXNet's contrib.ROIAlign, not written yet",
+    "RotaryEmbedding": _NEWER,
+    "STFT": _SIGNAL,
+    "Scatter": "not imported: scatter_nd with index grids, not written yet",
+    "ScatterElements": "not imported: scatter_nd with index grids, not written yet",
+    "SequenceInsert": _SEQUENCES,
+    "SequenceMap": _SEQUENCES,
+    "SoftmaxCrossEntropyLoss": "not imported: log_softmax, pick and weights, not written yet",
+    "SplitToSequence": _SEQUENCES,
+    "StringConcat": _STRINGS,
+    "StringNormalizer": _STRINGS,
+    "StringSplit": _STRINGS,
+    "SwiGLU": _NEWER,
+    "TensorScatter": _NEWER,
+    "TfIdfVectorizer": _STRINGS,
+    "Unique": _DYNAMIC,
+    "Upsample": "not imported: MXNet's UpSampling (nearest, integer scales), not written yet",
+}
