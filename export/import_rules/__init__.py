@@ -31,6 +31,7 @@ from . import (  # noqa: E402, F401  (register the rules they declare)
     activation,
     control_flow,
     elemwise,
+    loss,
     nn,
     reduce,
     rnn,
