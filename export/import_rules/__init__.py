@@ -33,6 +33,7 @@ from . import (  # noqa: E402, F401  (register the rules they declare)
     elemwise,
     loss,
     nn,
+    normalization,
     reduce,
     rnn,
     shape,

@@ -78,7 +78,6 @@ UNMAPPED = {
     "GatherElements": "not imported: gather_nd with index grids, not written yet",
     "GridSample": "not imported: MXNet's BilinearSampler covers bilinear sampling with zero "
                   "padding only, not written yet",
-    "GroupNormalization": "not imported: MXNet's GroupNorm (or moments), not written yet",
     "HammingWindow": "not imported: MXNet's np.hamming is the symmetric window only, not "
                      "written yet",
     "HannWindow": "not imported: MXNet's np.hanning is the symmetric window only, not written "
@@ -86,11 +85,9 @@ UNMAPPED = {
     "ImageDecoder": "decoding encoded image bytes inside a graph: MXNet's imdecode is not a "
                     "graph op over uint8 tensors of any format",
     "LinearAttention": _NEWER,
-    "LpNormalization": "not imported: x / norm(x, ord, axis), not written yet",
     "LpPool": "not imported: MXNet's Pooling(pool_type='lp'), not written yet",
     "MatMulInteger": _QUANTIZED,
     "MaxUnpool": "MXNet has no unpooling op",
-    "MeanVarianceNormalization": "not imported: moments, not written yet",
     "MelWeightMatrix": _SIGNAL,
     "NonMaxSuppression": _DYNAMIC,
     "NonZero": _DYNAMIC,
@@ -99,7 +96,6 @@ UNMAPPED = {
     "QLinearConv": _QUANTIZED,
     "QLinearMatMul": _QUANTIZED,
     "QuantizeLinear": _QUANTIZED,
-    "RMSNormalization": _NEWER,
     "Range": "not imported: _arange from constant operands, not written yet",
     "RegexFullMatch": _STRINGS,
     "Resize": "not imported: MXNet's UpSampling and BilinearResize2D cover some modes, not "
