@@ -234,6 +234,25 @@ def _valid_average(ctx: Any, y: Any, kernel: tuple, strides: tuple, node: Any) -
     return ctx.op("broadcast_div", [y, share])
 
 
+@rule("LpPool")
+def _lp_pool(ctx: Any, node: Any) -> list:
+    data = node.inputs[0]
+    kernel, strides, dil = _windows(node.attrs, len(node.attrs["kernel_shape"]))
+    if any(d != 1 for d in dil):
+        raise ctx.error(f"dilations={dil} (MXNet's Pooling has no dilation)")
+    # (sum |x|^p)^(1/p) over each window, the sum as a padded average times the window size
+    # (MXNet's own 'lp' pooling takes x^p without the absolute value and p up to 3 only).
+    p = float(node.attrs.get("p", 2))
+    begin, end = _pads(ctx, node, data, kernel, strides, dil)
+    powered = ctx.op("_power_scalar", [ctx.op("abs", [ctx.value(data)])], scalar=p, is_int=False)
+    x, pad = _even_pad(ctx, powered, begin, end, 0.0)
+    mean = ctx.op("Pooling", [x], kernel=kernel, stride=strides, pad=pad, pool_type="avg",
+                  count_include_pad=True,
+                  pooling_convention="full" if node.attrs.get("ceil_mode", 0) else "valid")
+    total = ctx.op("_mul_scalar", [mean], scalar=float(np.prod(kernel)), is_int=False)
+    return [ctx.op("_power_scalar", [total], scalar=1.0 / p, is_int=False)]
+
+
 @rule("GlobalMaxPool", "GlobalAveragePool")
 def _global_pool(ctx: Any, node: Any) -> list:
     kind = "max" if node.op_type == "GlobalMaxPool" else "avg"

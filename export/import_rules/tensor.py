@@ -170,3 +170,50 @@ def _det(ctx: Any, node: Any) -> list:
 @rule("Size")
 def _size(ctx: Any, node: Any) -> list:
     return [ctx.op("Cast", [ctx.op("size_array", [ctx.value(node.inputs[0])])], dtype=np.int64)]
+
+
+def _element_coords(ctx: Any, node: Any, data_name: str, indices_name: str) -> Any:
+    """GatherElements/ScatterElements indices as gather_nd/scatter_nd coordinates
+    ``(rank, *indices.shape)``: the indices on ``axis`` (negative ones counted from the end),
+    the element's own position on every other axis.
+    """
+    shape = ctx.known_shape(data_name, node.op_type)
+    where = ctx.known_shape(indices_name, node.op_type)
+    axis = int(node.attrs.get("axis", 0)) % len(shape)
+    index = ctx.op("Cast", [ctx.value(indices_name)], dtype=np.int64)
+    negative = ctx.op("_lesser_scalar", [index], scalar=0.0, is_int=True)
+    index = ctx.op("elemwise_add", [index, ctx.op("_mul_scalar", [negative],
+                                                  scalar=float(shape[axis]), is_int=True)])
+    grid = np.indices(where, dtype=np.int64)
+    rows = [index if d == axis else _constant(ctx, grid[d]) for d in range(len(shape))]
+    return ctx.op("stack", rows, axis=0, num_args=len(rows))
+
+
+@rule("GatherElements")
+def _gather_elements(ctx: Any, node: Any) -> list:
+    data, indices = node.inputs
+    return [ctx.op("gather_nd", [ctx.value(data), _element_coords(ctx, node, data, indices)])]
+
+
+@rule("ScatterElements", "Scatter")
+def _scatter_elements(ctx: Any, node: Any) -> list:
+    reduction = node.attrs.get("reduction", "none")
+    if reduction != "none":
+        raise ctx.error(f"reduction={reduction!r} (MXNet's scatter_nd has none)")
+    data, indices, updates = node.inputs
+    shape = ctx.known_shape(data, node.op_type)
+    coords = _element_coords(ctx, node, data, indices)
+    new = ctx.value(updates)
+    placed = ctx.op("scatter_nd", [new, coords], shape=shape)
+    hit = ctx.op("scatter_nd", [ctx.op("ones_like", [new]), coords], shape=shape)
+    kept = ctx.op("elemwise_mul", [ctx.value(data), ctx.op(
+        "_rminus_scalar", [hit], scalar=1.0, is_int=False)])
+    return [ctx.op("elemwise_add", [kept, placed])]
+
+
+@rule("Range")
+def _range(ctx: Any, node: Any) -> list:
+    start, limit, delta = (np.asarray(ctx.const(n, w)).reshape(-1)[0]
+                           for n, w in zip(node.inputs, ("start", "limit", "delta")))
+    return [ctx.op("_arange", [], start=float(start), stop=float(limit), step=float(delta),
+                   dtype=ctx.dtype(node.inputs[0]))]

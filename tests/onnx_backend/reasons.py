@@ -39,8 +39,10 @@ KNOWN_UNSUPPORTED = [
      "the first axis only"),
     (r"^test_scatternd_add$", "repeated indices: MXNet's scatter_nd leaves them undefined (no "
      "accumulation)"),
-    (r"^test_scatternd_(multiply|max|min)", "reduction mul/max/min: MXNet's scatter_nd has no "
-     "reduction"),
+    (r"^test_scatternd_(multiply|max|min)|^test_scatter_elements_with_reduction",
+     "reduction mul/max/min: MXNet's scatter_nd has no reduction"),
+    (r"^test_scatter_elements_with_duplicate_indices$", "reduction add over repeated indices: "
+     "MXNet's scatter_nd leaves them undefined (no accumulation)"),
     (r"^test_einsum_(batch_matmul|sum)_bfloat16$", "bfloat16 arithmetic: numpy (hence hybrid) "
      "has no bfloat16 type"),
     (r"^test_einsum_scalar$", "0-d operands: MXNet 1.x has no 0-d arrays"),
@@ -75,7 +77,6 @@ UNMAPPED = {
     "DeformConv": "not imported: MXNet's contrib.ModulatedDeformableConvolution, not written yet",
     "DequantizeLinear": _QUANTIZED,
     "DynamicQuantizeLinear": _QUANTIZED,
-    "GatherElements": "not imported: gather_nd with index grids, not written yet",
     "GridSample": "not imported: MXNet's BilinearSampler covers bilinear sampling with zero "
                   "padding only, not written yet",
     "HammingWindow": "not imported: MXNet's np.hamming is the symmetric window only, not "
@@ -85,7 +86,6 @@ UNMAPPED = {
     "ImageDecoder": "decoding encoded image bytes inside a graph: MXNet's imdecode is not a "
                     "graph op over uint8 tensors of any format",
     "LinearAttention": _NEWER,
-    "LpPool": "not imported: MXNet's Pooling(pool_type='lp'), not written yet",
     "MatMulInteger": _QUANTIZED,
     "MaxUnpool": "MXNet has no unpooling op",
     "MelWeightMatrix": _SIGNAL,
@@ -96,15 +96,12 @@ UNMAPPED = {
     "QLinearConv": _QUANTIZED,
     "QLinearMatMul": _QUANTIZED,
     "QuantizeLinear": _QUANTIZED,
-    "Range": "not imported: _arange from constant operands, not written yet",
     "RegexFullMatch": _STRINGS,
     "Resize": "not imported: MXNet's UpSampling and BilinearResize2D cover some modes, not "
               "written yet",
     "RoiAlign": "not imported: MXNet's contrib.ROIAlign, not written yet",
     "RotaryEmbedding": _NEWER,
     "STFT": _SIGNAL,
-    "Scatter": "not imported: scatter_nd with index grids, not written yet",
-    "ScatterElements": "not imported: scatter_nd with index grids, not written yet",
     "SequenceInsert": _SEQUENCES,
     "SequenceMap": _SEQUENCES,
     "SplitToSequence": _SEQUENCES,

@@ -38,7 +38,7 @@ SHAPE_OPERANDS = {
     "ReduceSum": (1,), "ReduceMean": (1,), "ReduceMax": (1,), "ReduceMin": (1,),
     "ReduceProd": (1,), "ReduceL1": (1,), "ReduceL2": (1,), "ReduceSumSquare": (1,),
     "ReduceLogSum": (1,), "ReduceLogSumExp": (1,), "ConstantOfShape": (0,),
-    "CumSum": (1,), "TopK": (1,), "OneHot": (1, 2), "Trilu": (1,),
+    "CumSum": (1,), "TopK": (1,), "OneHot": (1, 2), "Trilu": (1,), "Range": (0, 1, 2),
 }  # fmt: skip
 
 RTOL, ATOL = 1e-4, 1e-5
