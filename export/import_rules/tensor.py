@@ -217,3 +217,56 @@ def _range(ctx: Any, node: Any) -> list:
                            for n, w in zip(node.inputs, ("start", "limit", "delta")))
     return [ctx.op("_arange", [], start=float(start), stop=float(limit), step=float(delta),
                    dtype=ctx.dtype(node.inputs[0]))]
+
+
+# ONNX's window functions: sum over k of a_k cos(2 pi k n / N), N = size (periodic) or size - 1.
+_WINDOWS = {"HannWindow": (0.5, -0.5), "HammingWindow": (25 / 46, -21 / 46),
+            "BlackmanWindow": (0.42, -0.5, 0.08)}
+
+
+@rule(*_WINDOWS)
+def _window(ctx: Any, node: Any) -> list:
+    # The size is a constant, so the window is one: computed here (MXNet's np.hanning and
+    # friends give the symmetric windows only).
+    size = _int(ctx, node.inputs[0], "size")
+    span = size if node.attrs.get("periodic", 1) else size - 1
+    n = np.arange(size, dtype=np.float64)
+    w = sum(a * np.cos(2 * np.pi * k * n / span) for k, a in enumerate(_WINDOWS[node.op_type]))
+    dtype = helper.tensor_dtype_to_np_dtype(node.attrs.get("output_datatype", 1))
+    return [ctx.op("_copy", [_constant(ctx, w.astype(dtype))])]
+
+
+@rule("Col2Im")
+def _col2im(ctx: Any, node: Any) -> list:
+    image = tuple(int(d) for d in np.asarray(ctx.const(node.inputs[1], "image_shape")))
+    block = tuple(int(d) for d in np.asarray(ctx.const(node.inputs[2], "block_shape")))
+    nd = len(block)
+    pads = tuple(node.attrs.get("pads") or (0,) * (2 * nd))
+    if pads[:nd] != pads[nd:]:
+        raise ctx.error(f"pads {pads}: MXNet's col2im pads both sides alike")
+    return [ctx.op("col2im", [ctx.value(node.inputs[0])], output_size=image, kernel=block,
+                   stride=tuple(node.attrs.get("strides") or (1,) * nd),
+                   dilate=tuple(node.attrs.get("dilations") or (1,) * nd), pad=pads[:nd])]
+
+
+@rule("CenterCropPad")
+def _center_crop_pad(ctx: Any, node: Any) -> list:
+    shape = list(ctx.known_shape(node.inputs[0], "CenterCropPad"))
+    target = [int(d) for d in np.asarray(ctx.const(node.inputs[1], "shape")).reshape(-1)]
+    axes = [int(a) % len(shape) for a in node.attrs.get("axes", range(len(shape)))]
+    y, dtype = ctx.value(node.inputs[0]), ctx.dtype(node.inputs[0])
+    for axis, size in zip(axes, target):
+        have = shape[axis]
+        if size < have:  # crop: the larger half of the excess goes at the end
+            begin = (have - size) // 2
+            y = ctx.op("slice_axis", [y], axis=axis, begin=begin, end=begin + size)
+        elif size > have:  # pad with zeros: the larger half at the end
+            before = (size - have) // 2
+            parts = []
+            for width in (before, size - have - before):
+                pad_shape = shape[:axis] + [width] + shape[axis + 1:]
+                parts.append(_constant(ctx, np.zeros(pad_shape, dtype)) if width else None)
+            pieces = [p for p in (parts[0], y, parts[1]) if p is not None]
+            y = ctx.op("Concat", pieces, dim=axis, num_args=len(pieces))
+        shape[axis] = size
+    return [y]

@@ -65,11 +65,7 @@ UNMAPPED = {
     "Bernoulli": "random: the expected values are one draw of ONNX's reference generator",
     "BitCast": "reinterpreting bits as another type: MXNet has no such op",
     "BitShift": "MXNet 1.9.1 has no bit shift op",
-    "BlackmanWindow": "not imported: MXNet's np.blackman is the symmetric window only (ONNX "
-                      "defaults to the periodic one), not written yet",
     "CausalConvWithState": _NEWER,
-    "CenterCropPad": "not imported (slice and Pad with constant sizes), not written yet",
-    "Col2Im": "not imported: MXNet's col2im, not written yet",
     "Compress": _DYNAMIC,
     "ConvInteger": _QUANTIZED,
     "CumProd": "MXNet has no cumulative product",
@@ -79,10 +75,6 @@ UNMAPPED = {
     "DynamicQuantizeLinear": _QUANTIZED,
     "GridSample": "not imported: MXNet's BilinearSampler covers bilinear sampling with zero "
                   "padding only, not written yet",
-    "HammingWindow": "not imported: MXNet's np.hamming is the symmetric window only, not "
-                     "written yet",
-    "HannWindow": "not imported: MXNet's np.hanning is the symmetric window only, not written "
-                  "yet",
     "ImageDecoder": "decoding encoded image bytes inside a graph: MXNet's imdecode is not a "
                     "graph op over uint8 tensors of any format",
     "LinearAttention": _NEWER,

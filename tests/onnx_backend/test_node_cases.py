@@ -39,6 +39,8 @@ SHAPE_OPERANDS = {
     "ReduceProd": (1,), "ReduceL1": (1,), "ReduceL2": (1,), "ReduceSumSquare": (1,),
     "ReduceLogSum": (1,), "ReduceLogSumExp": (1,), "ConstantOfShape": (0,),
     "CumSum": (1,), "TopK": (1,), "OneHot": (1, 2), "Trilu": (1,), "Range": (0, 1, 2),
+    "HannWindow": (0,), "HammingWindow": (0,), "BlackmanWindow": (0,), "Col2Im": (1, 2),
+    "CenterCropPad": (1,),
 }  # fmt: skip
 
 RTOL, ATOL = 1e-4, 1e-5
