@@ -35,6 +35,7 @@ from . import (  # noqa: E402, F401  (register the rules they declare)
     nn,
     normalization,
     reduce,
+    resize,
     rnn,
     shape,
     tensor,
