@@ -34,6 +34,7 @@ from . import (  # noqa: E402, F401  (register the rules they declare)
     loss,
     nn,
     normalization,
+    quantize,
     reduce,
     resize,
     rnn,

@@ -200,15 +200,19 @@ def _cast(ctx: Any, node: Any) -> list:
 
 @rule("Round")
 def _round(ctx: Any, node: Any) -> list:
-    # ONNX rounds halves to even; MXNet's round takes them away from zero (and rint down): step
-    # a half back toward zero where that gave an odd number.
-    x = ctx.value(node.inputs[0])
+    return [round_half_even(ctx, ctx.value(node.inputs[0]))]
+
+
+def round_half_even(ctx: Any, x: Any) -> Any:
+    """ONNX's rounding, halves to even; MXNet's round takes them away from zero (and rint down):
+    step a half back toward zero where that gave an odd number.
+    """
     r = ctx.op("round", [x])
     half = ctx.op("_equal_scalar", [ctx.op("abs", [ctx.op("elemwise_sub", [x, ctx.op(
         "trunc", [x])])])], scalar=0.5, is_int=False)
     odd = ctx.op("abs", [ctx.op("_mod_scalar", [r], scalar=2.0, is_int=False)])
     step = ctx.op("elemwise_mul", [ctx.op("elemwise_mul", [half, odd]), ctx.op("sign", [x])])
-    return [ctx.op("elemwise_sub", [r, step])]
+    return ctx.op("elemwise_sub", [r, step])
 
 
 @rule("IsNaN")
