@@ -29,6 +29,7 @@ def rule(*op_types: str) -> Callable[[Callable], Callable]:
 
 from . import (  # noqa: E402, F401  (register the rules they declare)
     activation,
+    attention,
     control_flow,
     elemwise,
     loss,

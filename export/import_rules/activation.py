@@ -1,5 +1,6 @@
 """Import rules for the ONNX activations beyond MXNet's Activation/LeakyReLU types, written with
-MXNet ops: HardSigmoid, HardSwish, PRelu, ThresholdedRelu, Celu, Mish, Swish, Shrink, Hardmax.
+MXNet ops: HardSigmoid, HardSwish, PRelu, ThresholdedRelu, Celu, Mish, Swish, SwiGLU, Shrink,
+Hardmax.
 """
 
 from __future__ import annotations
@@ -63,6 +64,14 @@ def _swish(ctx: Any, node: Any) -> list:
     x = ctx.value(node.inputs[0])
     gate = ctx.op("sigmoid", [_scalar(ctx, "_mul_scalar", x, node.attrs.get("alpha", 1.0))])
     return [ctx.op("elemwise_mul", [x, gate])]
+
+
+@rule("SwiGLU")
+def _swiglu(ctx: Any, node: Any) -> list:
+    # swish_alpha(a) * b, with swish as in _swish.
+    a, b = ctx.value(node.inputs[0]), ctx.value(node.inputs[1])
+    gate = ctx.op("sigmoid", [_scalar(ctx, "_mul_scalar", a, node.attrs.get("alpha", 1.0))])
+    return [ctx.op("elemwise_mul", [ctx.op("elemwise_mul", [a, gate]), b])]
 
 
 @rule("Shrink")

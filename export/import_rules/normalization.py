@@ -78,3 +78,4 @@ def _group_norm(ctx: Any, node: Any) -> list:
     column = (1, c) + (1,) * len(rest)
     y = ctx.op("broadcast_mul", [y, ctx.op("Reshape", [scale], shape=column)])
     return [ctx.op("broadcast_add", [y, ctx.op("Reshape", [bias], shape=column)])]
+
