@@ -1,10 +1,15 @@
-"""Import rules for the ONNX ops of transformer blocks, written with MXNet ops: RotaryEmbedding."""
+"""Import rules for the ONNX ops of transformer blocks, written with MXNet ops: RotaryEmbedding
+and Attention.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from . import rule
+from .tensor import _constant
 
 
 @rule("RotaryEmbedding")
@@ -44,3 +49,95 @@ def _rotary_embedding(ctx: Any, node: Any) -> list:
     if len(shape) == 4:
         return [ctx.op("transpose", [rotated], axes=(0, 2, 1, 3))]
     return [ctx.op("Reshape", [rotated], shape=shape)]
+
+
+def _heads(ctx: Any, x: Any, heads: int | None) -> Any:
+    """(batch, heads, seq, head) from a 4-D input, or a 3-D (batch, seq, hidden) one."""
+    if len(x.shape) == 4:
+        return x
+    b, s, hidden = x.shape
+    x = ctx.op("Reshape", [x], shape=(b, s, heads, hidden // heads))
+    return ctx.op("transpose", [x], axes=(0, 2, 1, 3))
+
+
+def _bmm(ctx: Any, a: Any, b: Any, transpose_b: bool) -> Any:
+    """matmul over the last two axes of 4-D ``a`` and ``b`` with MXNet's batch_dot."""
+    n, h, m, _ = a.shape
+    flat = [ctx.op("Reshape", [v], shape=(-1, *v.shape[2:])) for v in (a, b)]
+    y = ctx.op("batch_dot", flat, transpose_b=transpose_b)
+    return ctx.op("Reshape", [y], shape=(n, h, m, -1))
+
+
+def _log_mask(ctx: Any, node: Any, q_len: int, kv_len: int, dtype: Any) -> Any:
+    """The additive mask: a float mask as it is, a boolean one as log(mask) (0 or -inf),
+    padded with -inf to the key length (see the module's Attention rule)."""
+    name = node.input(3)
+    mask = ctx.value(name)
+    if ctx.dtype(name) == np.bool_:
+        mask = ctx.op("log", [ctx.op("Cast", [mask], dtype=dtype)])
+    short = kv_len - mask.shape[-1]
+    if short > 0:
+        pad = np.full((*mask.shape[:-1], short), -np.inf, dtype)
+        mask = ctx.op("Concat", [mask, _constant(ctx, pad)], dim=len(mask.shape) - 1,
+                      num_args=2)
+    return mask
+
+
+@rule("Attention")
+def _attention(ctx: Any, node: Any) -> list:
+    # softmax(scale * Q K^T + bias) V per head, as ONNX defines it (opset 23): 3-D inputs split
+    # into heads, past keys/values prepended, grouped key heads repeated, an optional soft cap,
+    # a causal bias aligned to the end of the keys, and rows masked entirely giving 0.
+    a = node.attrs
+    if node.input(6) or a.get("left_window_size", -1) >= 0 or a.get("right_window_size",
+                                                                       -1) >= 0:
+        raise ctx.error("nonpad_kv_seqlen and sliding windows are not supported")
+    dtype = ctx.dtype(node.inputs[0])
+    q = _heads(ctx, ctx.value(node.inputs[0]), a.get("q_num_heads"))
+    k = _heads(ctx, ctx.value(node.inputs[1]), a.get("kv_num_heads"))
+    v = _heads(ctx, ctx.value(node.inputs[2]), a.get("kv_num_heads"))
+    past = 0
+    if node.input(4):
+        past = ctx.value(node.input(4)).shape[2]
+        k = ctx.op("Concat", [ctx.value(node.input(4)), k], dim=2, num_args=2)
+        v = ctx.op("Concat", [ctx.value(node.input(5)), v], dim=2, num_args=2)
+    present_k, present_v = k, v
+    if q.shape[1] != k.shape[1]:
+        reps = q.shape[1] // k.shape[1]
+        k, v = (ctx.op("repeat", [t], repeats=reps, axis=1) for t in (k, v))
+    q_len, kv_len = q.shape[2], k.shape[2]
+    scale = a.get("scale", 1.0 / np.sqrt(q.shape[3]))
+    scores = ctx.op("_mul_scalar", [_bmm(ctx, q, k, True)], scalar=float(scale), is_int=False)
+    if a.get("softcap", 0.0) > 0:
+        cap = float(a["softcap"])
+        scores = ctx.op("_mul_scalar", [ctx.op("tanh", [ctx.op(
+            "_div_scalar", [scores], scalar=cap, is_int=False)])], scalar=cap, is_int=False)
+    qk = scores
+    bias = None
+    if node.input(3):
+        bias = _log_mask(ctx, node, q_len, kv_len, dtype)
+    if a.get("is_causal", 0):
+        rows, cols = np.indices((q_len, kv_len))
+        causal = np.where(cols <= rows + past, 0.0, -np.inf).astype(dtype)
+        causal = _constant(ctx, causal)
+        bias = causal if bias is None else ctx.op("broadcast_add", [bias, causal])
+    if bias is not None:
+        scores = ctx.op("broadcast_add", [scores, bias])
+    if a.get("qk_matmul_output_mode", 0) == 2:
+        qk = scores
+    # A row masked entirely (all -inf) gives 0, not NaN: shift by a finite maximum and divide
+    # by a sum of 1 where the sum is 0.
+    top = ctx.op("_maximum_scalar", [ctx.op("max", [scores], axis=-1, keepdims=True)],
+                 scalar=float(np.finfo(dtype).min), is_int=False)
+    e = ctx.op("exp", [ctx.op("broadcast_sub", [scores, top])])
+    total = ctx.op("sum", [e], axis=-1, keepdims=True)
+    total = ctx.op("elemwise_add", [total, ctx.op("_equal_scalar", [total], scalar=0.0,
+                                                   is_int=False)])
+    p = ctx.op("broadcast_div", [e, total])
+    if a.get("qk_matmul_output_mode", 0) == 3:
+        qk = p
+    y = _bmm(ctx, p, v, False)
+    if len(ctx.value(node.inputs[0]).shape) == 3:
+        y = ctx.op("Reshape", [ctx.op("transpose", [y], axes=(0, 2, 1, 3))],
+                   shape=(y.shape[0], y.shape[2], -1))
+    return [y, present_k, present_v, qk][:len(node.outputs)]

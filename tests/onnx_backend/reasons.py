@@ -50,6 +50,14 @@ KNOWN_UNSUPPORTED = [
      "integer outputs: numpy (hence hybrid) has no such types"),
     (r"^test_swiglu_float16$", "float16 rounding: ONNX's reference rounds the gate to float16 "
      "before the product (one float16 ulp apart; the harness's 1e-4 is a float32 tolerance)"),
+    (r"^test_attention_.*(window(?!_default)|padded_kv|nonpad)", "not written yet: sliding "
+     "windows and nonpad_kv_seqlen (Attention of opset 24/25; the bias would be built like the "
+     "causal one)"),
+    (r"^test_attention_.*bf16$", "bfloat16 arithmetic: numpy (hence hybrid) has no bfloat16 "
+     "type"),
+    (r"^test_attention_4d_(causal_|gqa_with_past_and_present_)?fp16$", "float16 rounding: "
+     "ONNX's reference rounds at other steps (float16 ulps apart; the harness's 1e-4 is a "
+     "float32 tolerance)"),
     (r"^test_resize_.*antialias$", "not written yet: antialiased downsampling (a filter that "
      "widens with the factor; a matrix like the other modes)"),
     (r"^test_resize_tf_crop_and_resize", "not written yet: tf_crop_and_resize (a crop box and "
@@ -69,7 +77,6 @@ _SIGNAL = "signal processing (DFT): MXNet 1.9.1's contrib.fft runs on GPUs only"
 UNMAPPED = {
     "AffineGrid": "not imported: MXNet's GridGenerator (affine) normalises differently "
                   "(align_corners), not written yet",
-    "Attention": _NEWER,
     "Bernoulli": "random: the expected values are one draw of ONNX's reference generator",
     "BitCast": "reinterpreting bits as another type: MXNet has no such op",
     "BitShift": "MXNet 1.9.1 has no bit shift op",
