@@ -39,6 +39,7 @@ from . import (  # noqa: E402, F401  (register the rules they declare)
     reduce,
     resize,
     rnn,
+    sampling,
     shape,
     tensor,
 )

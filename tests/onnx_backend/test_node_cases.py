@@ -41,6 +41,7 @@ SHAPE_OPERANDS = {
     "CumSum": (1,), "TopK": (1,), "OneHot": (1, 2), "Trilu": (1,), "Range": (0, 1, 2),
     "HannWindow": (0,), "HammingWindow": (0,), "BlackmanWindow": (0,), "Col2Im": (1, 2),
     "CenterCropPad": (1,), "Resize": (1, 2, 3), "Upsample": (1,),
+    "AffineGrid": (1,),
 }  # fmt: skip
 
 RTOL, ATOL = 1e-4, 1e-5
