@@ -136,6 +136,30 @@ def _conv(ctx: Any, node: Any) -> list:
     return [y]
 
 
+@rule("DeformConv")
+def _deform_conv(ctx: Any, node: Any) -> list:
+    # MXNet's (modulated) deformable convolution reads the offsets in ONNX's layout: per kernel
+    # position a (dy, dx) pair, offset groups outermost.
+    w_name = node.inputs[1]
+    weight = ctx.known_shape(w_name, "DeformConv")
+    kernel, strides, dil = _windows({"kernel_shape": weight[2:], **node.attrs}, len(weight) - 2)
+    begin, end = _pads(ctx, node, node.inputs[0], kernel, strides, dil)
+    if begin != end:
+        raise ctx.error(f"uneven pads {begin} / {end} (MXNet's deformable convolution pads "
+                        "both sides alike)")
+    x, offset, w = (ctx.value(n) for n in (node.inputs[0], node.inputs[2], w_name))
+    attrs = {"kernel": kernel, "stride": strides, "dilate": dil, "pad": begin,
+             "num_filter": weight[0], "num_group": int(node.attrs.get("group", 1)),
+             "num_deformable_group": int(node.attrs.get("offset_group", 1)),
+             "no_bias": not node.input(3)}
+    bias = [ctx.value(node.input(3))] if node.input(3) else []
+    if node.input(4):
+        mask = ctx.value(node.input(4))
+        return [ctx.op("_contrib_ModulatedDeformableConvolution", [x, offset, mask, w, *bias],
+                       **attrs)]
+    return [ctx.op("_contrib_DeformableConvolution", [x, offset, w, *bias], **attrs)]
+
+
 @rule("ConvTranspose")
 def _conv_transpose(ctx: Any, node: Any) -> list:
     data, w_shape, kernel, strides, dil, inputs, group = _conv_common(ctx, node)

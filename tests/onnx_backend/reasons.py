@@ -85,7 +85,6 @@ UNMAPPED = {
     "ConvInteger": _QUANTIZED,
     "CumProd": "MXNet has no cumulative product",
     "DFT": _SIGNAL,
-    "DeformConv": "not imported: MXNet's contrib.ModulatedDeformableConvolution, not written yet",
     "DynamicQuantizeLinear": _QUANTIZED,
     "ImageDecoder": "decoding encoded image bytes inside a graph: MXNet's imdecode is not a "
                     "graph op over uint8 tensors of any format",
