@@ -1,5 +1,6 @@
 """Import rules for ONNX tensor ops that map onto MXNet's: CumSum, TopK, OneHot, EyeLike, Trilu,
-GatherND, ScatterND, DepthToSpace, SpaceToDepth, ReverseSequence, Einsum, Det, Size.
+GatherND, ScatterND, GatherElements, ScatterElements, TensorScatter, DepthToSpace, SpaceToDepth,
+ReverseSequence, Einsum, Det, Size, Range, Col2Im, CenterCropPad and the window functions.
 
 Counts, axes and ``k`` operands must be constants (they become attributes).
 """
@@ -23,6 +24,16 @@ def _constant(ctx: Any, array: np.ndarray) -> Any:
     name = f"{ctx.node.name or ctx.node.op_type}_const{len(ctx.constants)}"
     ctx.constants[name] = array
     return ctx.value(name)
+
+
+def _write_at(ctx: Any, data: Any, updates: Any, coords: Any, shape: tuple) -> Any:
+    """``data`` with ``updates`` written at scatter_nd's ``coords`` (the written places of data
+    cleared first: scatter_nd itself starts from zeros)."""
+    placed = ctx.op("scatter_nd", [updates, coords], shape=shape)
+    hit = ctx.op("scatter_nd", [ctx.op("ones_like", [updates]), coords], shape=shape)
+    kept = ctx.op("elemwise_mul", [data, ctx.op("_rminus_scalar", [hit], scalar=1.0,
+                                                 is_int=False)])
+    return ctx.op("elemwise_add", [kept, placed])
 
 
 def _index_last_to_first(ctx: Any, indices: Any) -> Any:
@@ -112,12 +123,10 @@ def _scatter_nd(ctx: Any, node: Any) -> list:
     shape = ctx.known_shape(node.inputs[0], "ScatterND")
     data, indices, updates = (ctx.value(n) for n in node.inputs)
     indices = _index_last_to_first(ctx, indices)
-    placed = ctx.op("scatter_nd", [updates, indices], shape=shape)
-    if reduction == "none":  # clear the written places of data first
-        hit = ctx.op("scatter_nd", [ctx.op("ones_like", [updates]), indices], shape=shape)
-        data = ctx.op("elemwise_mul", [data, ctx.op("_rminus_scalar", [hit], scalar=1.0,
-                                                     is_int=False)])
-    return [ctx.op("elemwise_add", [data, placed])]
+    if reduction == "none":
+        return [_write_at(ctx, data, updates, indices, shape)]
+    return [ctx.op("elemwise_add", [data, ctx.op("scatter_nd", [updates, indices],
+                                                  shape=shape)])]
 
 
 @rule("DepthToSpace")
@@ -203,12 +212,7 @@ def _scatter_elements(ctx: Any, node: Any) -> list:
     data, indices, updates = node.inputs
     shape = ctx.known_shape(data, node.op_type)
     coords = _element_coords(ctx, node, data, indices)
-    new = ctx.value(updates)
-    placed = ctx.op("scatter_nd", [new, coords], shape=shape)
-    hit = ctx.op("scatter_nd", [ctx.op("ones_like", [new]), coords], shape=shape)
-    kept = ctx.op("elemwise_mul", [ctx.value(data), ctx.op(
-        "_rminus_scalar", [hit], scalar=1.0, is_int=False)])
-    return [ctx.op("elemwise_add", [kept, placed])]
+    return [_write_at(ctx, ctx.value(data), ctx.value(updates), coords, shape)]
 
 
 @rule("Range")
@@ -270,3 +274,23 @@ def _center_crop_pad(ctx: Any, node: Any) -> list:
             y = ctx.op("Concat", pieces, dim=axis, num_args=len(pieces))
         shape[axis] = size
     return [y]
+
+
+@rule("TensorScatter")
+def _tensor_scatter(ctx: Any, node: Any) -> list:
+    # present = past with update written along axis from each sample's write index (modulo the
+    # cache length when circular): scatter_nd at coordinates built from index grids.
+    shape = ctx.known_shape(node.inputs[0], "TensorScatter")
+    where = ctx.known_shape(node.inputs[1], "TensorScatter")
+    axis = int(node.attrs.get("axis", -2)) % len(shape)
+    grid = np.indices(where, dtype=np.int64)
+    position = _constant(ctx, grid[axis])
+    if node.input(2):
+        start = ctx.op("Cast", [ctx.value(node.input(2))], dtype=np.int64)
+        start = ctx.op("Reshape", [start], shape=(-1,) + (1,) * (len(shape) - 1))
+        position = ctx.op("broadcast_add", [position, start])
+    if node.attrs.get("mode", "linear") == "circular":
+        position = ctx.op("_mod_scalar", [position], scalar=float(shape[axis]), is_int=True)
+    rows = [position if d == axis else _constant(ctx, grid[d]) for d in range(len(shape))]
+    coords = ctx.op("stack", rows, axis=0, num_args=len(rows))
+    return [_write_at(ctx, ctx.value(node.inputs[0]), ctx.value(node.inputs[1]), coords, shape)]

@@ -109,7 +109,6 @@ UNMAPPED = {
     "StringConcat": _STRINGS,
     "StringNormalizer": _STRINGS,
     "StringSplit": _STRINGS,
-    "TensorScatter": _NEWER,
     "TfIdfVectorizer": _STRINGS,
     "Unique": _DYNAMIC,
 }
