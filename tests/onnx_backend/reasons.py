@@ -70,11 +70,13 @@ KNOWN_UNSUPPORTED = [
 _STRINGS = "strings: hybrid's arrays are numeric"
 _SEQUENCES = "sequence and optional values: hybrid holds tensors only"
 _DYNAMIC = "the output's shape depends on the input's values; hybrid's graphs are statically shaped"
-_QUANTIZED = ("integer quantization with scale and zero point: MXNet's quantized ops keep "
-              "int8 data with float min/max ranges instead")
+_QUANTIZED = ("not imported: integer arithmetic with scale and zero point (MXNet's quantized "
+              "ops use float min/max ranges instead); composable as dequantize, the float op, "
+              "quantize, not written yet")
 _NEWER = ("not imported: an opset 23+ fused op (expressible with MXNet's batch_dot, softmax, "
           "elementwise ops), not written yet")
-_SIGNAL = "signal processing (DFT): MXNet 1.9.1's contrib.fft runs on GPUs only"
+_SIGNAL = ("signal processing (DFT): MXNet 1.9.1's contrib.fft runs on GPUs only ('fft is only "
+           "available for GPU' on CPU)")
 
 UNMAPPED = {
     "Bernoulli": "random: the expected values are one draw of ONNX's reference generator",
@@ -91,7 +93,7 @@ UNMAPPED = {
     "LinearAttention": _NEWER,
     "MatMulInteger": _QUANTIZED,
     "MaxUnpool": "MXNet has no unpooling op",
-    "MelWeightMatrix": _SIGNAL,
+    "MelWeightMatrix": "a mel filter bank matrix: MXNet has no such op",
     "NonMaxSuppression": _DYNAMIC,
     "NonZero": _DYNAMIC,
     "OptionalGetElement": _SEQUENCES,
