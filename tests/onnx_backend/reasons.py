@@ -70,9 +70,6 @@ KNOWN_UNSUPPORTED = [
 _STRINGS = "strings: hybrid's arrays are numeric"
 _SEQUENCES = "sequence and optional values: hybrid holds tensors only"
 _DYNAMIC = "the output's shape depends on the input's values; hybrid's graphs are statically shaped"
-_QUANTIZED = ("not imported: integer arithmetic with scale and zero point (MXNet's quantized "
-              "ops use float min/max ranges instead); composable as dequantize, the float op, "
-              "quantize, not written yet")
 _NEWER = ("not imported: an opset 23+ fused op (expressible with MXNet's batch_dot, softmax, "
           "elementwise ops), not written yet")
 _SIGNAL = ("signal processing (DFT): MXNet 1.9.1's contrib.fft runs on GPUs only ('fft is only "
@@ -84,22 +81,17 @@ UNMAPPED = {
     "BitShift": "MXNet 1.9.1 has no bit shift op",
     "CausalConvWithState": _NEWER,
     "Compress": _DYNAMIC,
-    "ConvInteger": _QUANTIZED,
     "CumProd": "MXNet has no cumulative product",
     "DFT": _SIGNAL,
-    "DynamicQuantizeLinear": _QUANTIZED,
     "ImageDecoder": "decoding encoded image bytes inside a graph: MXNet's imdecode is not a "
                     "graph op over uint8 tensors of any format",
     "LinearAttention": _NEWER,
-    "MatMulInteger": _QUANTIZED,
     "MaxUnpool": "MXNet has no unpooling op",
     "MelWeightMatrix": "a mel filter bank matrix: MXNet has no such op",
     "NonMaxSuppression": _DYNAMIC,
     "NonZero": _DYNAMIC,
     "OptionalGetElement": _SEQUENCES,
     "OptionalHasElement": _SEQUENCES,
-    "QLinearConv": _QUANTIZED,
-    "QLinearMatMul": _QUANTIZED,
     "RegexFullMatch": _STRINGS,
     "RoiAlign": "not imported: MXNet's contrib.ROIAlign samples differently from ONNX's near "
                 "box edges (tried: 2 and 9 of 75 elements of the two avg cases differ) and has "
