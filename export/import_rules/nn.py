@@ -67,8 +67,8 @@ def _matmul(ctx: Any, node: Any) -> list:
     if lb <= 2 and la >= 1:
         # MXNet's dot contracts lhs's last axis with rhs's first: matmul when rhs is 1-D or 2-D.
         return [ctx.op("dot", [a, b])]
-    if la != lb:
-        raise ctx.error(f"MatMul of ranks {la} and {lb}: broadcast batch dims are not supported")
+    if la != lb or a.shape[:-2] != b.shape[:-2]:
+        return [_broadcast_matmul(ctx, node)]
     # Fold the batch dims into one, batch_dot, then restore lhs's batch dims.
     a3 = ctx.op("Reshape", [a], shape=(-1, 0, 0), reverse=True)
     b3 = ctx.op("Reshape", [b], shape=(-1, 0, 0), reverse=True)
@@ -76,6 +76,22 @@ def _matmul(ctx: Any, node: Any) -> list:
     if la == 3:
         return [y3]
     return [ctx.op("reshape_like", [y3, a], lhs_begin=0, lhs_end=1, rhs_begin=0, rhs_end=la - 2)]
+
+
+def _broadcast_matmul(ctx: Any, node: Any) -> Any:
+    """numpy's matmul with batch dims that broadcast (known at import): both operands broadcast
+    to the common batch shape, then batch_dot; a 1-D lhs is a row that is dropped again."""
+    sa, sb = (ctx.known_shape(n, "MatMul with broadcast batch dims") for n in node.inputs)
+    a, b = ctx.value(node.inputs[0]), ctx.value(node.inputs[1])
+    if len(sa) == 1:
+        a, sa = ctx.op("Reshape", [a], shape=(1, sa[0])), (1, sa[0])
+    batch = tuple(np.broadcast_shapes(sa[:-2], sb[:-2]))
+    a3, b3 = (ctx.op("Reshape", [ctx.op("broadcast_to", [ctx.op("Reshape", [v], shape=(
+        1,) * (len(batch) + 2 - len(s)) + s)], shape=batch + s[-2:])], shape=(-1, *s[-2:]))
+        for v, s in ((a, sa), (b, sb)))
+    y = ctx.op("batch_dot", [a3, b3])  # (prod(batch), m, n)
+    out = batch + ((sb[-1],) if len(ctx.value(node.inputs[0]).shape) == 1 else (sa[-2], sb[-1]))
+    return ctx.op("Reshape", [y], shape=out)
 
 
 @rule("Gemm")

@@ -16,7 +16,6 @@ KNOWN_UNSUPPORTED = [
      "MXNet's 'full' convention keeps a last window that starts in the padding; ONNX drops it"),
     (r"with_argmax", "MaxPool's Indices output has no MXNet equivalent"),
     (r"training_mode|training_dropout", "import is inference only"),
-    (r"matmul_(bcast|1d_3d)", "MatMul with broadcast batch dims"),
     (r"wrap_pad", "MXNet's Pad has no wrap mode"),
     (r"reduce_(max|min|log_sum_exp)_empty_set", "max/min over an empty axis (ONNX gives "
      "-inf/inf; log-sum-exp is shifted by that maximum)"),
@@ -58,8 +57,9 @@ KNOWN_UNSUPPORTED = [
     (r"^test_attention_4d_(causal_|gqa_with_past_and_present_)?fp16$", "float16 rounding: "
      "ONNX's reference rounds at other steps (float16 ulps apart; the harness's 1e-4 is a "
      "float32 tolerance)"),
-    (r"^test_gridsample_(border|reflection|nearest|bicubic|volumetric)", "MXNet's "
-     "BilinearSampler samples 2-D data bilinearly with zero padding only"),
+    (r"^test_gridsample_(border|reflection|nearest|bicubic|volumetric)", "not written yet: "
+     "MXNet's BilinearSampler samples 2-D data bilinearly with zero padding only (the other "
+     "modes would gather at computed indices)"),
     (r"^test_resize_.*antialias$", "not written yet: antialiased downsampling (a filter that "
      "widens with the factor; a matrix like the other modes)"),
     (r"^test_resize_tf_crop_and_resize", "not written yet: tf_crop_and_resize (a crop box and "
