@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from . import rule
-from .tensor import _constant
+from . import constant, rule
 
 
 @rule("RotaryEmbedding")
@@ -78,7 +77,7 @@ def _log_mask(ctx: Any, node: Any, q_len: int, kv_len: int, dtype: Any) -> Any:
     short = kv_len - mask.shape[-1]
     if short > 0:
         pad = np.full((*mask.shape[:-1], short), -np.inf, dtype)
-        mask = ctx.op("Concat", [mask, _constant(ctx, pad)], dim=len(mask.shape) - 1,
+        mask = ctx.op("Concat", [mask, constant(ctx, pad)], dim=len(mask.shape) - 1,
                       num_args=2)
     return mask
 
@@ -119,7 +118,7 @@ def _attention(ctx: Any, node: Any) -> list:
     if a.get("is_causal", 0):
         rows, cols = np.indices((q_len, kv_len))
         causal = np.where(cols <= rows + past, 0.0, -np.inf).astype(dtype)
-        causal = _constant(ctx, causal)
+        causal = constant(ctx, causal)
         bias = causal if bias is None else ctx.op("broadcast_add", [bias, causal])
     if bias is not None:
         scores = ctx.op("broadcast_add", [scores, bias])

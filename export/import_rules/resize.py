@@ -17,8 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import rule
-from .tensor import _constant
+from . import constant, rule
 
 _COORDS = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
            "asymmetric")
@@ -137,6 +136,6 @@ def _resize(ctx: Any, node: Any) -> list:
         w = interpolation_matrix(shape[axis], out[axis], scale[axis], attrs)
         perm = (*range(axis), *range(axis + 1, rank), axis)  # the axis last, for dot
         moved = ctx.op("transpose", [y], axes=perm)
-        moved = ctx.op("dot", [moved, _constant(ctx, w.T.astype(dtype))])
+        moved = ctx.op("dot", [moved, constant(ctx, w.T.astype(dtype))])
         y = ctx.op("transpose", [moved], axes=tuple(int(i) for i in np.argsort(perm)))
     return [y]

@@ -13,8 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import rule
-from .tensor import _constant
+from . import constant, rule
 
 
 def _axis_points(n: int, align_corners: bool) -> np.ndarray:
@@ -33,7 +32,7 @@ def _affine_grid(ctx: Any, node: Any) -> list:
     # Base points as (x, y[, z], 1): the innermost axis (width) first.
     base = np.stack([*reversed([m.ravel() for m in mesh]), np.ones(mesh[0].size)])
     theta = ctx.value(node.inputs[0])
-    points = ctx.op("dot", [theta, _constant(ctx, base.astype(ctx.dtype(node.inputs[0])))])
+    points = ctx.op("dot", [theta, constant(ctx, base.astype(ctx.dtype(node.inputs[0])))])
     points = ctx.op("transpose", [points], axes=(0, 2, 1))  # (N, points, dims)
     return [ctx.op("Reshape", [points], shape=(size[0], *spatial, len(spatial)))]
 
@@ -50,6 +49,6 @@ def _grid_sample(ctx: Any, node: Any) -> list:
     if not node.attrs.get("align_corners", 0):
         h, w = shape[2:]
         stretch = np.array([w / (w - 1), h / (h - 1)], ctx.dtype(node.inputs[1]))
-        grid = ctx.op("broadcast_mul", [grid, _constant(ctx, stretch.reshape(1, 2, 1, 1))])
+        grid = ctx.op("broadcast_mul", [grid, constant(ctx, stretch.reshape(1, 2, 1, 1))])
     return [ctx.op("BilinearSampler", [ctx.value(node.inputs[0]), grid])]
 

@@ -12,18 +12,11 @@ from typing import Any
 import numpy as np
 from onnx import helper
 
-from . import rule
+from . import constant, rule
 
 
 def _int(ctx: Any, name: str, what: str) -> int:
     return int(np.asarray(ctx.const(name, what)).reshape(-1)[0])
-
-
-def _constant(ctx: Any, array: np.ndarray) -> Any:
-    """A fixed array as a graph value (a non-trainable parameter)."""
-    name = f"{ctx.node.name or ctx.node.op_type}_const{len(ctx.constants)}"
-    ctx.constants[name] = array
-    return ctx.value(name)
 
 
 def _write_at(ctx: Any, data: Any, updates: Any, coords: Any, shape: tuple) -> Any:
@@ -103,7 +96,7 @@ def _trilu(ctx: Any, node: Any) -> list:
     keep = cols - rows >= k if upper else cols - rows <= k
     x = ctx.value(node.inputs[0])
     keep = keep.reshape((1,) * (len(shape) - 2) + keep.shape)
-    mask = ctx.op("broadcast_to", [_constant(ctx, keep)], shape=shape)
+    mask = ctx.op("broadcast_to", [constant(ctx, keep)], shape=shape)
     return [ctx.op("where", [mask, x, ctx.op("zeros_like", [x])])]
 
 
@@ -194,7 +187,7 @@ def _element_coords(ctx: Any, node: Any, data_name: str, indices_name: str) -> A
     index = ctx.op("elemwise_add", [index, ctx.op("_mul_scalar", [negative],
                                                   scalar=float(shape[axis]), is_int=True)])
     grid = np.indices(where, dtype=np.int64)
-    rows = [index if d == axis else _constant(ctx, grid[d]) for d in range(len(shape))]
+    rows = [index if d == axis else constant(ctx, grid[d]) for d in range(len(shape))]
     return ctx.op("stack", rows, axis=0, num_args=len(rows))
 
 
@@ -237,7 +230,7 @@ def _window(ctx: Any, node: Any) -> list:
     n = np.arange(size, dtype=np.float64)
     w = sum(a * np.cos(2 * np.pi * k * n / span) for k, a in enumerate(_WINDOWS[node.op_type]))
     dtype = helper.tensor_dtype_to_np_dtype(node.attrs.get("output_datatype", 1))
-    return [ctx.op("_copy", [_constant(ctx, w.astype(dtype))])]
+    return [ctx.op("_copy", [constant(ctx, w.astype(dtype))])]
 
 
 @rule("Col2Im")
@@ -269,7 +262,7 @@ def _center_crop_pad(ctx: Any, node: Any) -> list:
             parts = []
             for width in (before, size - have - before):
                 pad_shape = shape[:axis] + [width] + shape[axis + 1:]
-                parts.append(_constant(ctx, np.zeros(pad_shape, dtype)) if width else None)
+                parts.append(constant(ctx, np.zeros(pad_shape, dtype)) if width else None)
             pieces = [p for p in (parts[0], y, parts[1]) if p is not None]
             y = ctx.op("Concat", pieces, dim=axis, num_args=len(pieces))
         shape[axis] = size
@@ -284,13 +277,13 @@ def _tensor_scatter(ctx: Any, node: Any) -> list:
     where = ctx.known_shape(node.inputs[1], "TensorScatter")
     axis = int(node.attrs.get("axis", -2)) % len(shape)
     grid = np.indices(where, dtype=np.int64)
-    position = _constant(ctx, grid[axis])
+    position = constant(ctx, grid[axis])
     if node.input(2):
         start = ctx.op("Cast", [ctx.value(node.input(2))], dtype=np.int64)
         start = ctx.op("Reshape", [start], shape=(-1,) + (1,) * (len(shape) - 1))
         position = ctx.op("broadcast_add", [position, start])
     if node.attrs.get("mode", "linear") == "circular":
         position = ctx.op("_mod_scalar", [position], scalar=float(shape[axis]), is_int=True)
-    rows = [position if d == axis else _constant(ctx, grid[d]) for d in range(len(shape))]
+    rows = [position if d == axis else constant(ctx, grid[d]) for d in range(len(shape))]
     coords = ctx.op("stack", rows, axis=0, num_args=len(rows))
     return [_write_at(ctx, ctx.value(node.inputs[0]), ctx.value(node.inputs[1]), coords, shape)]
