@@ -82,15 +82,43 @@ def _log_mask(ctx: Any, node: Any, q_len: int, kv_len: int, dtype: Any) -> Any:
     return mask
 
 
+def _frontier_bias(ctx: Any, node: Any, q_len: int, kv_len: int, past: int, dtype: Any) -> Any:
+    """0 / -inf for the causal mask, the sliding window and the padding of keys past
+    ``nonpad_kv_seqlen``, or None without them.
+
+    Each rule compares the query's offset (``past``, or per sample ``nonpad_kv_seqlen - q_len``)
+    with a (q, kv) grid: causal ``offset >= j - i``; right window ``offset >= j - i - right``;
+    left window ``offset <= left + j - i``; padding ``offset >= j - q_len + 1``.
+    """
+    a = node.attrs
+    left, right = int(a.get("left_window_size", -1)), int(a.get("right_window_size", -1))
+    rows, cols = np.indices((q_len, kv_len))
+    lower = [cols - rows] if a.get("is_causal", 0) else []
+    lower += [cols - rows - right] if right >= 0 else []
+    upper = [left + cols - rows] if left >= 0 else []
+    if not node.input(6):
+        if not lower and not upper:
+            return None
+        ok = np.logical_and.reduce([past >= g for g in lower] + [past <= g for g in upper])
+        return constant(ctx, np.where(ok, 0.0, -np.inf).astype(dtype))
+    lower.append(cols - q_len + 1)
+    lengths = ctx.op("Cast", [ctx.value(node.input(6))], dtype=dtype)
+    offset = ctx.op("Reshape", [ctx.op("_minus_scalar", [lengths], scalar=float(q_len),
+                                       is_int=False)], shape=(-1, 1, 1))  # (batch, 1, 1)
+    ok = None
+    for grids, op_name in ((lower, "broadcast_greater_equal"), (upper, "broadcast_lesser_equal")):
+        for g in grids:
+            hit = ctx.op(op_name, [offset, constant(ctx, g[None].astype(dtype))])
+            ok = hit if ok is None else ctx.op("elemwise_mul", [ok, hit])
+    return ctx.op("expand_dims", [ctx.op("log", [ok])], axis=1)  # (batch, 1, q, kv)
+
+
 @rule("Attention")
 def _attention(ctx: Any, node: Any) -> list:
-    # softmax(scale * Q K^T + bias) V per head, as ONNX defines it (opset 23): 3-D inputs split
-    # into heads, past keys/values prepended, grouped key heads repeated, an optional soft cap,
-    # a causal bias aligned to the end of the keys, and rows masked entirely giving 0.
+    # softmax(scale * Q K^T + bias) V per head, as ONNX defines it: 3-D inputs split into heads,
+    # past keys/values prepended, grouped key heads repeated, an optional soft cap, the causal,
+    # window and padding biases aligned to the end of the keys, rows masked entirely giving 0.
     a = node.attrs
-    if node.input(6) or a.get("left_window_size", -1) >= 0 or a.get("right_window_size",
-                                                                       -1) >= 0:
-        raise ctx.error("nonpad_kv_seqlen and sliding windows are not supported")
     dtype = ctx.dtype(node.inputs[0])
     q = _heads(ctx, ctx.value(node.inputs[0]), a.get("q_num_heads"))
     k = _heads(ctx, ctx.value(node.inputs[1]), a.get("kv_num_heads"))
@@ -115,11 +143,9 @@ def _attention(ctx: Any, node: Any) -> list:
     bias = None
     if node.input(3):
         bias = _log_mask(ctx, node, q_len, kv_len, dtype)
-    if a.get("is_causal", 0):
-        rows, cols = np.indices((q_len, kv_len))
-        causal = np.where(cols <= rows + past, 0.0, -np.inf).astype(dtype)
-        causal = constant(ctx, causal)
-        bias = causal if bias is None else ctx.op("broadcast_add", [bias, causal])
+    frontier = _frontier_bias(ctx, node, q_len, kv_len, past, dtype)
+    if frontier is not None:
+        bias = frontier if bias is None else ctx.op("broadcast_add", [bias, frontier])
     if bias is not None:
         scores = ctx.op("broadcast_add", [scores, bias])
     if a.get("qk_matmul_output_mode", 0) == 2:

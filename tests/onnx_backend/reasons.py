@@ -49,14 +49,11 @@ KNOWN_UNSUPPORTED = [
      "integer outputs: numpy (hence hybrid) has no such types"),
     (r"^test_swiglu_float16$", "float16 rounding: ONNX's reference rounds the gate to float16 "
      "before the product (one float16 ulp apart; the harness's 1e-4 is a float32 tolerance)"),
-    (r"^test_attention_.*(window(?!_default)|padded_kv|nonpad)", "not written yet: sliding "
-     "windows and nonpad_kv_seqlen (Attention of opset 24/25; the bias would be built like the "
-     "causal one)"),
     (r"^test_attention_.*bf16$", "bfloat16 arithmetic: numpy (hence hybrid) has no bfloat16 "
      "type"),
-    (r"^test_attention_4d_(causal_|gqa_with_past_and_present_)?fp16$", "float16 rounding: "
-     "ONNX's reference rounds at other steps (float16 ulps apart; the harness's 1e-4 is a "
-     "float32 tolerance)"),
+    (r"^test_attention_4d_(causal_|gqa_with_past_and_present_|gqa_causal_nonpad_decode_)?fp16$",
+     "float16 rounding: ONNX's reference rounds at other steps (float16 ulps apart; the "
+     "harness's 1e-4 is a float32 tolerance)"),
     (r"^test_gridsample_(border|reflection|nearest|bicubic|volumetric)", "not written yet: "
      "MXNet's BilinearSampler samples 2-D data bilinearly with zero padding only (the other "
      "modes would gather at computed indices)"),
