@@ -67,13 +67,20 @@ def _bmm(ctx: Any, a: Any, b: Any, transpose_b: bool) -> Any:
     return ctx.op("Reshape", [y], shape=(n, h, m, -1))
 
 
+def _bias(ctx: Any, allowed: Any, dtype: Any) -> Any:
+    """0 where ``allowed`` is true, -inf elsewhere (``where`` with arrays of its shape)."""
+    shape = allowed.shape
+    return ctx.op("where", [allowed, constant(ctx, np.zeros(shape, dtype)),
+                            constant(ctx, np.full(shape, -np.inf, dtype))])
+
+
 def _log_mask(ctx: Any, node: Any, q_len: int, kv_len: int, dtype: Any) -> Any:
-    """The additive mask: a float mask as it is, a boolean one as log(mask) (0 or -inf),
-    padded with -inf to the key length (see the module's Attention rule)."""
+    """The additive mask: a float mask as it is, a boolean one as 0 or -inf, padded with -inf
+    to the key length."""
     name = node.input(3)
     mask = ctx.value(name)
     if ctx.dtype(name) == np.bool_:
-        mask = ctx.op("log", [ctx.op("Cast", [mask], dtype=dtype)])
+        mask = _bias(ctx, mask, dtype)
     short = kv_len - mask.shape[-1]
     if short > 0:
         pad = np.full((*mask.shape[:-1], short), -np.inf, dtype)
@@ -110,7 +117,7 @@ def _frontier_bias(ctx: Any, node: Any, q_len: int, kv_len: int, past: int, dtyp
         for g in grids:
             hit = ctx.op(op_name, [offset, constant(ctx, g[None].astype(dtype))])
             ok = hit if ok is None else ctx.op("elemwise_mul", [ok, hit])
-    return ctx.op("expand_dims", [ctx.op("log", [ok])], axis=1)  # (batch, 1, q, kv)
+    return ctx.op("expand_dims", [_bias(ctx, ok, dtype)], axis=1)  # (batch, 1, q, kv)
 
 
 @rule("Attention")
