@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import collections
 import sys
+from typing import Any
 
 import onnx
 from google.protobuf.message import DecodeError
@@ -16,7 +17,7 @@ from google.protobuf.message import DecodeError
 from hybrid.base import HybridError
 
 from .exporter import check_model, save_model, to_onnx
-from .shapes import settle_shapes, symbolic_model
+from .shapes import open_ranks, settle_shapes, symbolic_model
 
 
 def _shape(text: str) -> tuple[int, ...]:
@@ -78,17 +79,30 @@ def convert(
             for s in ([first, second] if second else [first])
         ]
         model, symbolic = symbolic_model(models[0], models[1] if second else None)
-        check_model(model)
-        save_model(model, out)
         how = "unknown dims symbolic" if symbolic else (
             "shapes fixed at the probed sizes: the graph depends on them; pass --input-shape "
             "to choose")
+        how += _rank_note(block, names, given, first)
+        check_model(model)
+        save_model(model, out)
     shapes = {i.name: _dims(i) for i in model.graph.input}
     outputs = {o.name: _dims(o) for o in model.graph.output}
     return (
         f"wrote {out}: {len(model.graph.node)} nodes, opset {model.opset_import[0].version}; "
         f"inputs {_listing(shapes)}; outputs {_listing(outputs)} ({how})"
     )
+
+
+def _rank_note(block: Any, names: list[str], given: dict, first: dict) -> str:
+    """What the report says about inputs whose rank nothing settles (see Note [Symbolic dims
+    by probing]): the written model holds the probed rank.
+    """
+    open_rank = open_ranks(block, names, given)
+    if not open_rank:
+        return ""
+    ranks = ", ".join(f"{n} rank {len(first[n])}" for n in open_rank)
+    return f"; nothing in the graph fixes the rank of an input, taken as {ranks}: pass " \
+        "--input-shape for others"
 
 
 def _data_names(symbol_file: str, params_file: str) -> list[str]:

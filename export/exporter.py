@@ -61,8 +61,8 @@ def to_onnx(
     path : str, optional
         Where to write the model (atomically); weights go to ``path + '.data'`` past 2 GB.
     input_names, output_names : list of str, optional
-        ONNX names of the graph inputs and outputs (default ``data``, ``data1``, ... and
-        ``output``, ``output1``, ...).
+        ONNX names of the graph inputs and outputs (default the traced names, ``data`` or
+        ``data0``, ``data1``, ..., and ``output``, ``output1``, ...).
     opset : int, optional
         Target opset, from 13 to the newest the installed ONNX Runtime runs (the default).
     dynamic_batch : bool, default True

@@ -15,6 +15,10 @@ dims, so the model is written with them symbolic (``batch`` for axis 0, ``<input
 otherwise). Otherwise the model keeps the sizes of the first fit and says so; ``--input-shape``
 settles such a graph. Symbolic dims are a claim about the lowering, not a proof that every size
 runs (a flattening layer still accepts only the sizes its weights allow).
+
+An input whose rank nothing settles (a graph without parameters) takes the first rank that fits,
+and the report says so: ONNX's checker wants a rank for every graph input, so "any rank" cannot
+be written.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import onnx
 from hybrid.base import HybridError
 from hybrid.graph.infer import infer_graph
 
-__all__ = ["PROBES", "settle_shapes", "symbolic_model"]
+__all__ = ["PROBES", "open_ranks", "settle_shapes", "symbolic_model"]
 
 PROBES = (*range(1, 65), 96, 112, 128, 160, 192, 224, 227, 256, 299, 320, 384, 512)
 _RANKS = (4, 3, 2, 1, 5)
@@ -42,16 +46,28 @@ def _complete(graph: Any, shapes: dict[str, tuple]) -> bool:
     return all(table.get(id(v)) is not None and 0 not in table[id(v)] for v in graph.outputs)
 
 
+def _settled(block: Any, names: list[str], given: dict[str, tuple]) -> tuple[dict, dict]:
+    """(the parameters' shapes, what inference settles for each of ``names``: None when even
+    the rank is open)."""
+    graph = block._graph
+    params = {p.name: p.shape for p in block.collect_params().values()
+              if p.shape is not None and 0 not in p.shape}
+    table, _ = infer_graph(graph, {**params, **given}, {})
+    return params, {v.name: table.get(id(v)) for v in graph.inputs if v.name in names}
+
+
+def open_ranks(block: Any, names: list[str], given: dict[str, tuple]) -> list[str]:
+    """The inputs among ``names`` whose rank neither ``given`` nor the parameters settle."""
+    return [n for n, s in _settled(block, names, given)[1].items() if s is None]
+
+
 def settle_shapes(block: Any, names: list[str], given: dict[str, tuple]) -> tuple[dict, dict]:
     """(shapes at the first probe, shapes at the second or None) for the data ``names`` of an
     imported ``block``; ``given`` shapes are kept as they are.
     """
     graph = block._graph
-    params = {p.name: p.shape for p in block.collect_params().values()
-              if p.shape is not None and 0 not in p.shape}
+    params, partial = _settled(block, names, given)
     pins = sorted({d for shape in params.values() for d in shape})
-    table, _ = infer_graph(graph, {**params, **given}, {})
-    partial = {v.name: table.get(id(v)) for v in graph.inputs if v.name in names}
     ranks = _RANKS if any(s is None for s in partial.values()) else (None,)
     fixed = None  # the first fit at a single probe: used only if no pattern fits at two
     for rank in ranks:

@@ -28,7 +28,8 @@ from .graph.ir import Graph, Value, node_from_entry, variable
 from .mxnet_format import TYPE_FLAGS
 from .ops.registry import REGISTRY
 
-__all__ = ["OP_MAP", "IGNORED_ATTRS", "is_mxnet_graph", "graph_from_json", "graph_to_json"]
+__all__ = ["OP_MAP", "WRITTEN_AS", "NOT_IN_MXNET", "IGNORED_ATTRS", "is_mxnet_graph",
+           "graph_from_json", "graph_to_json"]
 
 MXNET_VERSION = 10901
 
@@ -51,6 +52,21 @@ OP_MAP = {
     "_GreaterEqualScalar": "_greater_equal_scalar",
     "_LesserScalar": "_lesser_scalar",
     "_LesserEqualScalar": "_lesser_equal_scalar",
+    "_adamw_update": "_contrib_adamw_update",
+    "_mp_adamw_update": "_contrib_mp_adamw_update",
+}
+
+# Registry ops MXNet has under another operator (with these attributes), for the writer.
+WRITTEN_AS = {
+    "softrelu": ("Activation", {"act_type": "softrelu"}),
+    "_contrib_adamw_update": ("_adamw_update", {}),
+    "_contrib_mp_adamw_update": ("_mp_adamw_update", {}),
+}
+# Registry ops with no MXNet operator at all: the writer refuses them, saying why.
+NOT_IN_MXNET = {
+    "_getitem": "indexing a traced Symbol (x[...]); write it with slice, slice_axis, take or "
+                "pick for MXNet",
+    "_np_fallback": "a NumPy function run in Python; MXNet's graph cannot hold it",
 }
 
 # Attributes that choose MXNet kernels, profiling or placement but never change the result.
@@ -224,13 +240,18 @@ def graph_to_json(graph: Graph, data_names: Any = ()) -> dict:
         entries.append({"op": "null", "name": v.name, "inputs": [],
                         **_wrapped(_variable_attrs(v, v.name in data))})
         row_ptr.append(row_ptr[-1] + 1)
+    refused = sorted({f"{n.name!r} ({n.op.name}: {NOT_IN_MXNET[n.op.name]})"
+                      for n in graph.nodes if n.op.name in NOT_IN_MXNET})
+    if refused:
+        raise HybridError(f"graph JSON for MXNet: no MXNet operator for node {', '.join(refused)}")
     for node in graph.nodes:
         for v in node.outputs:
             index[id(v)] = len(entries)
+        op_name, extra = WRITTEN_AS.get(node.op.name, (node.op.name, {}))
         entries.append({
-            "op": node.op.name,
+            "op": op_name,
             "name": node.name,
-            **_wrapped(_node_attrs(node)),
+            **_wrapped({**extra, **_node_attrs(node)}),
             "inputs": [[index[id(v)], v.index, 0] for v in node.inputs],
             **_subgraphs(node),
         })
@@ -318,8 +339,10 @@ def _node_attrs(node: Any) -> dict[str, str]:
         if spec is not None and _same(value, spec.default):
             continue
         out[key] = _mx_str(value)
-    if node.op.variadic:
-        # MXNet's variadic ops require it; a control-flow node counts its subgraphs too.
+    if "num_args" in specs or "subgraphs" in node.attrs:
+        # MXNet requires the count where its op has the parameter (variadic ops such as Concat;
+        # other variadic ops count in their own terms: amp_multicast's num_outputs, Custom's
+        # none); a control-flow node counts its subgraphs too.
         out["num_args"] = str(len(node.inputs) + len(node.attrs.get("subgraphs", ())))
     return out
 

@@ -209,3 +209,23 @@ def test_readme_convert_command_needs_no_shape(tmp_path, capsys):
                                    providers=["CPUExecutionProvider"])
     (got,) = session.run(None, {"data": np.load(folder / "lenet-input.npy")})
     np.testing.assert_allclose(got, np.load(folder / "lenet-output.npy"), **TOL)
+
+
+def test_convert_without_shapes_says_which_rank_it_took(tmp_path, capsys):
+    """A graph without parameters settles no input's rank: the report says which rank the
+    written model holds (ONNX's checker needs one) and how to choose another.
+    """
+    import onnxruntime as ort
+    from hybrid.export.cli import main
+
+    command = ["convert", *_files("no_params"), str(tmp_path / "m.onnx")]
+    assert main(command) == 0
+    printed = capsys.readouterr().out
+    assert "taken as a rank 4, b rank 4: pass --input-shape for others" in printed
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, 3, 4, 5)), rng.normal(size=(1, 3, 4, 5))
+    (got,) = session.run(None, {"a": a.astype(np.float32), "b": b.astype(np.float32)})
+    np.testing.assert_allclose(got, np.tanh(a * b + 1.5).reshape(2, -1), rtol=1e-5, atol=1e-6)
+    assert main([*command, "--input-shape", "2,3,4", "--input-shape", "1,3,4"]) == 0
+    assert "rank" not in capsys.readouterr().out

@@ -17,6 +17,7 @@ import pytest
 
 import hybrid as mx
 from hybrid import mxnet_format, mxnet_graph
+from hybrid.base import HybridError
 from hybrid.gluon import SymbolBlock, nn, rnn
 from hybrid.serialization import ParameterFileError
 
@@ -140,3 +141,51 @@ def test_write_hybrid_models_script_writes_what_hybrid_reads(tmp_path):
         outs = outs if isinstance(outs, list) else [outs]
         for i, out in enumerate(outs):
             np.testing.assert_allclose(out.asnumpy(), io[f"out_{i}"], rtol=1e-5, atol=1e-6)
+
+
+class _OpenStates(mx.gluon.HybridBlock):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.lstm = rnn.LSTM(4, num_layers=2, input_size=3)
+
+    def hybrid_forward(self, F, x):
+        out, (h, c) = self.lstm(x, self.lstm.begin_state(batch_size=0, func=F.zeros))
+        return out, h, c
+
+
+def test_begin_state_of_batch_size_zero_follows_the_data(tmp_path):
+    """MXNet's idiom ``begin_state(batch_size=0, func=F.zeros)`` in a hybridized block: the 0
+    is inferred from the data, in the trace and in the exported file, at any batch size.
+    """
+    net = _OpenStates(prefix="open_")
+    net.initialize(mx.init.Xavier())
+    x = mx.nd.array(np.random.default_rng(0).normal(size=(5, 2, 3)))
+    with pytest.raises(HybridError, match="invalid recurrent state shape"):
+        net(x)  # eagerly the 0 is a literal batch size, as in MXNet
+    out, states = net.lstm(x, net.lstm.begin_state(batch_size=2))  # zeros of the right size
+    eager = [o.asnumpy() for o in [out, *states]]
+    net.hybridize()
+    for got, want in zip(net(x), eager, strict=True):
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-5, atol=1e-6)
+    sym_file, params_file = net.export(str(tmp_path / "s"), format="mxnet")
+    block = SymbolBlock.imports(sym_file, ["data"], params_file)
+    wide = block(mx.nd.concat(x, x, dim=1))
+    assert [o.shape for o in wide] == [(5, 4, 4), (2, 4, 4), (2, 4, 4)]
+    for got, want in zip(wide, eager, strict=True):
+        np.testing.assert_allclose(got.asnumpy()[:, 2:], want, rtol=1e-5, atol=1e-6)
+
+
+def test_several_inputs_are_named_as_mxnet_names_them(tmp_path):
+    """MXNet's ``export`` names one input ``data`` and several ``data0``, ``data1``, ..."""
+
+    class Two(mx.gluon.HybridBlock):
+        def hybrid_forward(self, F, a, b):
+            return F.broadcast_mul(a, b)
+
+    net = Two()
+    net.hybridize()
+    net(mx.nd.ones((2, 3)), mx.nd.ones((1, 3)))
+    sym_file, _ = net.export(str(tmp_path / "two"), format="mxnet")
+    doc = json.loads(pathlib.Path(sym_file).read_text())
+    assert [n["name"] for n in doc["nodes"] if n["op"] == "null"] == ["data0", "data1"]

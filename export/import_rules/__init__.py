@@ -11,9 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["RULES", "rule"]
+__all__ = ["RULES", "constant", "rule"]
 
 RULES: dict[str, Callable[..., list]] = {}
+
+
+def constant(ctx: Any, array: Any) -> Any:
+    """A fixed array (computed at import) as a graph value: a non-trainable parameter."""
+    name = f"{ctx.node.name or ctx.node.op_type}_const{len(ctx.constants)}"
+    ctx.constants[name] = array
+    return ctx.value(name)
 
 
 def rule(*op_types: str) -> Callable[[Callable], Callable]:
@@ -27,4 +34,19 @@ def rule(*op_types: str) -> Callable[[Callable], Callable]:
     return deco
 
 
-from . import control_flow, elemwise, nn, rnn, shape  # noqa: E402, F401  (register the rules they declare)
+from . import (  # noqa: E402, F401  (register the rules they declare)
+    activation,
+    attention,
+    control_flow,
+    elemwise,
+    loss,
+    nn,
+    normalization,
+    quantize,
+    reduce,
+    resize,
+    rnn,
+    sampling,
+    shape,
+    tensor,
+)

@@ -38,7 +38,17 @@ _UNARY = {
     "Sign": "sign",
     "Sin": "sin",
     "Cos": "cos",
+    "Tan": "tan",
+    "Asin": "arcsin",
+    "Acos": "arccos",
+    "Atan": "arctan",
+    "Sinh": "sinh",
+    "Cosh": "cosh",
+    "Asinh": "arcsinh",
+    "Acosh": "arccosh",
+    "Atanh": "arctanh",
     "Not": "logical_not",
+    "BitwiseNot": "_npi_bitwise_not",
 }
 # ONNX comparisons and logic return bool; MXNet's return 0/1 in the input dtype, so a Cast
 # follows.
@@ -51,6 +61,11 @@ _PREDICATES = {
     "And": "broadcast_logical_and",
     "Or": "broadcast_logical_or",
     "Xor": "broadcast_logical_xor",
+}
+_BITWISE = {
+    "BitwiseAnd": "_npi_bitwise_and",
+    "BitwiseOr": "_npi_bitwise_or",
+    "BitwiseXor": "_npi_bitwise_xor",
 }
 # ONNX Selu's default constants (float32 values of Klambauer et al.'s alpha and lambda).
 _SELU_ALPHA = 1.67326319217681884765625
@@ -87,6 +102,11 @@ def _variadic(ctx: Any, node: Any) -> list:
 @rule(*_UNARY)
 def _unary(ctx: Any, node: Any) -> list:
     return [ctx.op(_UNARY[node.op_type], [ctx.value(node.inputs[0])])]
+
+
+@rule(*_BITWISE)
+def _bitwise(ctx: Any, node: Any) -> list:
+    return [ctx.op(_BITWISE[node.op_type], [ctx.value(n) for n in node.inputs])]
 
 
 @rule(*_PREDICATES)
@@ -169,10 +189,45 @@ def _mod(ctx: Any, node: Any) -> list:
     return [ctx.op("broadcast_sub", [m, ctx.op("broadcast_mul", [b, differ])])]
 
 
-@rule("Cast")
+@rule("Cast", "CastLike")
 def _cast(ctx: Any, node: Any) -> list:
-    dtype = helper.tensor_dtype_to_np_dtype(node.attrs["to"])
+    if node.op_type == "CastLike":
+        dtype = ctx.dtype(node.inputs[1])
+    else:
+        dtype = helper.tensor_dtype_to_np_dtype(node.attrs["to"])
     return [ctx.op("Cast", [ctx.value(node.inputs[0])], dtype=dtype)]
+
+
+@rule("Round")
+def _round(ctx: Any, node: Any) -> list:
+    return [round_half_even(ctx, ctx.value(node.inputs[0]))]
+
+
+def round_half_even(ctx: Any, x: Any) -> Any:
+    """ONNX's rounding, halves to even; MXNet's round takes them away from zero (and rint down):
+    step a half back toward zero where that gave an odd number.
+    """
+    r = ctx.op("round", [x])
+    half = ctx.op("_equal_scalar", [ctx.op("abs", [ctx.op("elemwise_sub", [x, ctx.op(
+        "trunc", [x])])])], scalar=0.5, is_int=False)
+    odd = ctx.op("abs", [ctx.op("_mod_scalar", [r], scalar=2.0, is_int=False)])
+    step = ctx.op("elemwise_mul", [ctx.op("elemwise_mul", [half, odd]), ctx.op("sign", [x])])
+    return ctx.op("elemwise_sub", [r, step])
+
+
+@rule("IsNaN")
+def _is_nan(ctx: Any, node: Any) -> list:
+    return [ctx.op("Cast", [ctx.op("_npi_isnan", [ctx.value(node.inputs[0])])], dtype=np.bool_)]
+
+
+@rule("IsInf")
+def _is_inf(ctx: Any, node: Any) -> list:
+    pos, neg = node.attrs.get("detect_positive", 1), node.attrs.get("detect_negative", 1)
+    op_name = {(1, 1): "_npi_isinf", (1, 0): "_npi_isposinf", (0, 1): "_npi_isneginf"}.get(
+        (pos, neg))
+    x = ctx.value(node.inputs[0])
+    y = ctx.op(op_name, [x]) if op_name else ctx.op("zeros_like", [x])
+    return [ctx.op("Cast", [y], dtype=np.bool_)]
 
 
 @rule("Identity", "Dropout")

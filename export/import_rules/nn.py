@@ -67,8 +67,8 @@ def _matmul(ctx: Any, node: Any) -> list:
     if lb <= 2 and la >= 1:
         # MXNet's dot contracts lhs's last axis with rhs's first: matmul when rhs is 1-D or 2-D.
         return [ctx.op("dot", [a, b])]
-    if la != lb:
-        raise ctx.error(f"MatMul of ranks {la} and {lb}: broadcast batch dims are not supported")
+    if la != lb or a.shape[:-2] != b.shape[:-2]:
+        return [_broadcast_matmul(ctx, node)]
     # Fold the batch dims into one, batch_dot, then restore lhs's batch dims.
     a3 = ctx.op("Reshape", [a], shape=(-1, 0, 0), reverse=True)
     b3 = ctx.op("Reshape", [b], shape=(-1, 0, 0), reverse=True)
@@ -76,6 +76,22 @@ def _matmul(ctx: Any, node: Any) -> list:
     if la == 3:
         return [y3]
     return [ctx.op("reshape_like", [y3, a], lhs_begin=0, lhs_end=1, rhs_begin=0, rhs_end=la - 2)]
+
+
+def _broadcast_matmul(ctx: Any, node: Any) -> Any:
+    """numpy's matmul with batch dims that broadcast (known at import): both operands broadcast
+    to the common batch shape, then batch_dot; a 1-D lhs is a row that is dropped again."""
+    sa, sb = (ctx.known_shape(n, "MatMul with broadcast batch dims") for n in node.inputs)
+    a, b = ctx.value(node.inputs[0]), ctx.value(node.inputs[1])
+    if len(sa) == 1:
+        a, sa = ctx.op("Reshape", [a], shape=(1, sa[0])), (1, sa[0])
+    batch = tuple(np.broadcast_shapes(sa[:-2], sb[:-2]))
+    a3, b3 = (ctx.op("Reshape", [ctx.op("broadcast_to", [ctx.op("Reshape", [v], shape=(
+        1,) * (len(batch) + 2 - len(s)) + s)], shape=batch + s[-2:])], shape=(-1, *s[-2:]))
+        for v, s in ((a, sa), (b, sb)))
+    y = ctx.op("batch_dot", [a3, b3])  # (prod(batch), m, n)
+    out = batch + ((sb[-1],) if len(ctx.value(node.inputs[0]).shape) == 1 else (sa[-2], sb[-1]))
+    return ctx.op("Reshape", [y], shape=out)
 
 
 @rule("Gemm")
@@ -134,6 +150,30 @@ def _conv(ctx: Any, node: Any) -> list:
         no_bias=len(inputs) == 2,
     )
     return [y]
+
+
+@rule("DeformConv")
+def _deform_conv(ctx: Any, node: Any) -> list:
+    # MXNet's (modulated) deformable convolution reads the offsets in ONNX's layout: per kernel
+    # position a (dy, dx) pair, offset groups outermost.
+    w_name = node.inputs[1]
+    weight = ctx.known_shape(w_name, "DeformConv")
+    kernel, strides, dil = _windows({"kernel_shape": weight[2:], **node.attrs}, len(weight) - 2)
+    begin, end = _pads(ctx, node, node.inputs[0], kernel, strides, dil)
+    if begin != end:
+        raise ctx.error(f"uneven pads {begin} / {end} (MXNet's deformable convolution pads "
+                        "both sides alike)")
+    x, offset, w = (ctx.value(n) for n in (node.inputs[0], node.inputs[2], w_name))
+    attrs = {"kernel": kernel, "stride": strides, "dilate": dil, "pad": begin,
+             "num_filter": weight[0], "num_group": int(node.attrs.get("group", 1)),
+             "num_deformable_group": int(node.attrs.get("offset_group", 1)),
+             "no_bias": not node.input(3)}
+    bias = [ctx.value(node.input(3))] if node.input(3) else []
+    if node.input(4):
+        mask = ctx.value(node.input(4))
+        return [ctx.op("_contrib_ModulatedDeformableConvolution", [x, offset, mask, w, *bias],
+                       **attrs)]
+    return [ctx.op("_contrib_DeformableConvolution", [x, offset, w, *bias], **attrs)]
 
 
 @rule("ConvTranspose")
@@ -232,6 +272,25 @@ def _valid_average(ctx: Any, y: Any, kernel: tuple, strides: tuple, node: Any) -
         count_include_pad=True,
     )
     return ctx.op("broadcast_div", [y, share])
+
+
+@rule("LpPool")
+def _lp_pool(ctx: Any, node: Any) -> list:
+    data = node.inputs[0]
+    kernel, strides, dil = _windows(node.attrs, len(node.attrs["kernel_shape"]))
+    if any(d != 1 for d in dil):
+        raise ctx.error(f"dilations={dil} (MXNet's Pooling has no dilation)")
+    # (sum |x|^p)^(1/p) over each window, the sum as a padded average times the window size
+    # (MXNet's own 'lp' pooling takes x^p without the absolute value and p up to 3 only).
+    p = float(node.attrs.get("p", 2))
+    begin, end = _pads(ctx, node, data, kernel, strides, dil)
+    powered = ctx.op("_power_scalar", [ctx.op("abs", [ctx.value(data)])], scalar=p, is_int=False)
+    x, pad = _even_pad(ctx, powered, begin, end, 0.0)
+    mean = ctx.op("Pooling", [x], kernel=kernel, stride=strides, pad=pad, pool_type="avg",
+                  count_include_pad=True,
+                  pooling_convention="full" if node.attrs.get("ceil_mode", 0) else "valid")
+    total = ctx.op("_mul_scalar", [mean], scalar=float(np.prod(kernel)), is_int=False)
+    return [ctx.op("_power_scalar", [total], scalar=1.0 / p, is_int=False)]
 
 
 @rule("GlobalMaxPool", "GlobalAveragePool")

@@ -1,10 +1,11 @@
 """The tracer: runs a block once on Symbols and returns the graph it built.
 
-Inputs become variables ``data``, ``data1``, ... with the call's shapes and dtypes; every
-parameter's ``_trace_symbol`` is set to a variable named after it (unknown dims as 0), so both
-``hybrid_forward(F, x, **params)`` and a plain ``forward(x)`` reading ``param.data()`` build graph
-nodes. Train-aware ops take ``is_train`` from the autograd mode during the trace, which the caller
-sets from its cache key. Deferred parameter shapes are completed from the shapes the ops inferred.
+Inputs become variables ``data`` (several: ``data0``, ``data1``, ..., as MXNet names them) with
+the call's shapes and dtypes; every parameter's ``_trace_symbol`` is set to a variable named
+after it (unknown dims as 0), so both ``hybrid_forward(F, x, **params)`` and a plain
+``forward(x)`` reading ``param.data()`` build graph nodes. Train-aware ops take ``is_train``
+from the autograd mode during the trace, which the caller sets from its cache key. Deferred
+parameter shapes are completed from the shapes the ops inferred.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ class Trace:
 
 
 def input_names(n: int) -> list[str]:
-    """MXNet's names for a traced block's inputs: data, data1, data2, ..."""
-    return ["data" if i == 0 else f"data{i}" for i in range(n)]
+    """MXNet's names for a traced block's inputs: ``data`` alone, else data0, data1, ..."""
+    return ["data"] if n == 1 else [f"data{i}" for i in range(n)]
 
 
 def flatten(out: Any) -> tuple[list[Value], Any]:

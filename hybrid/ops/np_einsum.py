@@ -49,14 +49,16 @@ class NpEinsum(Op):
 
     name = "_npi_einsum"
     inputs = ("*data",)
-    attrs = (Attr("subscripts", "str", ""), Attr("optimize", "int", 0))
+    # num_args: MXNet's parameter (its graph JSON carries it); the operands are counted anyway.
+    attrs = (Attr("num_args", "int", 0), Attr("subscripts", "str", ""),
+             Attr("optimize", "int", 0))
     check_eager = False
 
-    def forward(ctx, *operands, subscripts, optimize):
+    def forward(ctx, *operands, num_args, subscripts, optimize):
         ctx.operands = operands
         return np.einsum(subscripts, *operands, optimize=bool(optimize))
 
-    def vjp(ctx, gy, subscripts, optimize):
+    def vjp(ctx, gy, num_args, subscripts, optimize):
         ins, out = parse_subscripts(subscripts, [x.ndim for x in ctx.operands])
         sizes: dict[str, int] = {}
         for s, x in zip(ins, ctx.operands):
@@ -80,7 +82,7 @@ class NpEinsum(Op):
             grads.append(g.astype(x.dtype, copy=False))
         return tuple(grads)
 
-    def infer(in_shapes, in_dtypes, *, subscripts, optimize):
+    def infer(in_shapes, in_dtypes, *, num_args, subscripts, optimize):
         if any(s is None for s in in_shapes):
             return in_shapes, [None], [in_dtypes[0]]
         ins, out = parse_subscripts(subscripts, [len(s) for s in in_shapes])

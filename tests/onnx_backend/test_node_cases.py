@@ -7,9 +7,10 @@ run eagerly and compared with the case's numpy reference outputs. Operands that 
 attributes (shapes, axes, pads, ...) are graph inputs in the node tests; the harness turns them
 into initializers from the case's data, which is what a real model holds.
 
-``KNOWN_UNSUPPORTED`` lists the cases a mapped op does not cover, each with the reason; such a
-case must still fail (a case that starts passing fails the test, so the list cannot go stale).
-``test_summary_table`` prints the pass count per op.
+``reasons.KNOWN_UNSUPPORTED`` lists the cases a mapped op does not cover, each with the reason;
+such a case must still fail (a case that starts passing fails the test, so the list cannot go
+stale). ``reasons.UNMAPPED`` gives, for each op type without an import rule, why. Run
+``test_summary_table`` with ``-s`` for the pass count per op and the op types not imported.
 """
 
 from __future__ import annotations
@@ -28,40 +29,20 @@ from hybrid.export.importer import CONSTANT_NODES, from_onnx
 from onnx import numpy_helper
 
 import hybrid
+from tests.onnx_backend.reasons import KNOWN_UNSUPPORTED, UNMAPPED
 
 # Input indices of operands read as attributes, per op type (see the module docstring).
 SHAPE_OPERANDS = {
     "Reshape": (1,), "Expand": (1,), "Tile": (1,), "Squeeze": (1,), "Unsqueeze": (1,),
     "Split": (1,), "Slice": (1, 2, 3, 4), "Pad": (1, 2, 3), "Clip": (1, 2), "Dropout": (1, 2),
     "ReduceSum": (1,), "ReduceMean": (1,), "ReduceMax": (1,), "ReduceMin": (1,),
-    "ReduceProd": (1,), "ConstantOfShape": (0,),
+    "ReduceProd": (1,), "ReduceL1": (1,), "ReduceL2": (1,), "ReduceSumSquare": (1,),
+    "ReduceLogSum": (1,), "ReduceLogSumExp": (1,), "ConstantOfShape": (0,),
+    "CumSum": (1,), "TopK": (1,), "OneHot": (1, 2), "Trilu": (1,), "Range": (0, 1, 2),
+    "HannWindow": (0,), "HammingWindow": (0,), "BlackmanWindow": (0,), "Col2Im": (1, 2),
+    "CenterCropPad": (1,), "Resize": (1, 2, 3), "Upsample": (1,),
+    "AffineGrid": (1,),
 }  # fmt: skip
-
-# (regex on the case name, reason); a case that matches must fail.
-KNOWN_UNSUPPORTED = [
-    (r"^test_cast(like)?_(e8m0_)?(FLOAT|FLOAT16)_to_FLOAT8",
-     "ONNX saturates casts to float8 (saturate=1, rounding modes); numpy's cast overflows"),
-    (r"pool.*dilations", "MXNet's Pooling has no dilation"),
-    (r"ceil_last_window_starts_on_pad|ceil_output_size_reduce_by_one",
-     "MXNet's 'full' convention keeps a last window that starts in the padding; ONNX drops it"),
-    (r"with_argmax", "MaxPool's Indices output has no MXNet equivalent"),
-    (r"training_mode|training_dropout", "import is inference only"),
-    (r"matmul_(bcast|1d_3d)", "MatMul with broadcast batch dims"),
-    (r"wrap_pad", "MXNet's Pad has no wrap mode"),
-    (r"reduce_(max|min)_empty_set", "max/min over an empty axis (ONNX gives -inf/inf)"),
-    (r"allowzero", "Reshape's allowzero=1 with a 0 in the shape (empty tensors)"),
-    (r"^test_gru_", "ONNX's default GRU resets before the recurrent product "
-     "(linear_before_reset=0); MXNet's GRU, hence the RNN op, resets after it"),
-    (r"^test_shape_start_greater_than_end|constantofshape_int_shape_zero",
-     "an empty tensor, which hybrid cannot hold"),
-    (r"lstm_with_peepholes", "MXNet's LSTM has no peephole connections"),
-    (r"mod_float_edge_cases", "MXNet's mod gives NaN, not +-0 / +-inf, for infinite or zero "
-     "operands"),
-    (r"^test_(if|loop\d+)_(seq|opt)", "sequence and optional values: hybrid holds tensors only"),
-    (r"^test_loop11$", "a trip count given as a graph input: _while_loop's max_iterations is "
-     "an attribute"),
-    (r"^test_scan_sum$", "Scan of opset 8 (batch axis, sequence_lens input); opset 9's imports"),
-]  # fmt: skip
 
 RTOL, ATOL = 1e-4, 1e-5
 # Ops with an import rule, and those the importer evaluates (FOLDS: Shape; Constant nodes).
@@ -76,8 +57,9 @@ def _known_reason(name: str) -> str | None:
 
 
 @functools.cache
-def _cases() -> dict[str, list]:
-    """Single-node cases per mapped op type, from the onnx wheel's case definitions."""
+def _all_cases() -> dict[str, list]:
+    """Single-node cases of the default domain per op type, from the onnx wheel's case
+    definitions."""
     from onnx.backend.test.case.node import collect_testcases
 
     with warnings.catch_warnings():
@@ -86,9 +68,14 @@ def _cases() -> dict[str, list]:
     by_op: dict[str, list] = collections.defaultdict(list)
     for case in cases:
         nodes = case.model.graph.node
-        if len(nodes) == 1 and nodes[0].op_type in MAPPED and not nodes[0].domain:
+        if len(nodes) == 1 and not nodes[0].domain:
             by_op[nodes[0].op_type].append(case)
     return by_op
+
+
+def _cases() -> dict[str, list]:
+    """The cases of the op types the importer maps."""
+    return {op: cases for op, cases in _all_cases().items() if op in MAPPED}
 
 
 def _frozen(model: onnx.ModelProto, inputs: list) -> tuple[onnx.ModelProto, list]:
@@ -157,6 +144,16 @@ def test_every_mapped_op_is_exercised() -> None:
     assert untested == [], f"mapped ops without ONNX node cases: {untested}"
 
 
+def test_every_op_type_is_imported_or_has_a_reason() -> None:
+    """An op type with node cases either has an import rule or a reason in UNMAPPED; a reason
+    for an op type that gets a rule (or loses its cases) fails, so the table cannot go stale.
+    """
+    without = sorted(op for op in _all_cases() if op not in MAPPED and op not in UNMAPPED)
+    stale = sorted(op for op in UNMAPPED if op in MAPPED or op not in _all_cases())
+    assert without == [], f"op types with neither an import rule nor a reason: {without}"
+    assert stale == [], f"UNMAPPED lists op types that are mapped or have no cases: {stale}"
+
+
 def test_summary_table(capsys: pytest.CaptureFixture) -> None:
     rows = []
     for op, results in sorted(_results().items()):
@@ -170,4 +167,8 @@ def test_summary_table(capsys: pytest.CaptureFixture) -> None:
         print(f"{'op':<24}{'passed':>13}{'known':>8}")
         print("\n".join(rows))
         print(f"{'total':<24}{passed:>6}/{total:<6}")
+        print("\nop types not imported (cases), each with the reason")
+        for op in sorted(UNMAPPED):
+            print(f"{op:<28}{len(_all_cases().get(op, ())):>4}  {UNMAPPED[op]}")
+        print(f"{'total':<28}{sum(len(_all_cases().get(op, ())) for op in UNMAPPED):>4}")
     assert passed > 0.8 * total

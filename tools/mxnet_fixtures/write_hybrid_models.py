@@ -47,6 +47,28 @@ class LstmSplit(mx.gluon.HybridBlock):
         return first, F.relu(second)
 
 
+class LstmStates(mx.gluon.HybridBlock):
+    """An LSTM layer given begin states of batch size 0 (inferred from the data) that returns
+    its final states: a multi-output RNN node and ``_zeros`` with an open dim in MXNet's file.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.lstm = rnn.LSTM(5, num_layers=1, input_size=3)
+
+    def hybrid_forward(self, F, x):
+        out, (h, c) = self.lstm(x, self.lstm.begin_state(batch_size=0, func=F.zeros))
+        return out, h, c
+
+
+class NoParams(mx.gluon.HybridBlock):
+    """Two inputs, no parameters: ``tanh(reshape(a * b + 1.5, (0, -1)))``."""
+
+    def hybrid_forward(self, F, a, b):
+        return F.tanh(F.reshape(F.broadcast_mul(a, b) + 1.5, shape=(0, -1)))
+
+
 class ConvResize(mx.gluon.HybridBlock):
     """A convolution, contrib's BilinearResize2D and a SoftmaxOutput head (inference form)."""
 
@@ -137,11 +159,29 @@ def lstm_split(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
              "io": _io(out, "lstm_split", inputs, outputs)}]
 
 
+def states_and_no_params(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
+    entries = []
+    cases = [("lstm_states", LstmStates(prefix="lstmstates_"),
+              {"data": rng.normal(size=(4, 3, 3)).astype(np.float32)}),
+             ("no_params", NoParams(prefix="noparams_"),
+              {"data0": rng.normal(size=(2, 3, 4)).astype(np.float32),
+               "data1": rng.normal(size=(1, 3, 4)).astype(np.float32)})]
+    for name, net, inputs in cases:
+        net.initialize(mx.init.Xavier())
+        net.hybridize()
+        outputs = _run(net, inputs)
+        net.export(str(out / name), 0, format="mxnet")
+        entries.append({"kind": "imports", "symbol": f"{name}-symbol.json",
+                        "params": f"{name}-0000.params", "inputs": list(inputs),
+                        "io": _io(out, name, inputs, outputs)})
+    return entries
+
+
 def loops(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
     net = Loops(prefix="loops_")
     net.initialize(mx.init.Xavier())
     net.hybridize()
-    inputs = {"data": rng.normal(size=(5, 2, 3)).astype(np.float32),
+    inputs = {"data0": rng.normal(size=(5, 2, 3)).astype(np.float32),
               "data1": rng.normal(size=(2, 4)).astype(np.float32)}
     outputs = _run(net, inputs)
     net.export(str(out / "loops"), 0, format="mxnet")
@@ -206,7 +246,7 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     manifest = []
     for i, make in enumerate([conv, conv_resize, lstm_split, model_zoo, module_checkpoint,
-                              arrays, loops]):
+                              arrays, loops, states_and_no_params]):
         mx.random.seed(i)
         manifest += make(out, np.random.default_rng(i))
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1))

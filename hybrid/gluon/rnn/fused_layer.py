@@ -181,14 +181,32 @@ class FusedRNNLayer(HybridBlock):
         state = F.tile(zero, reps=(self._num_layers * self._dir, 1, self._hidden_size))
         return [state] * (2 if self._mode == "lstm" else 1)
 
-    def _check_states(self, states: list, batch: int) -> None:
+    def _open_states_follow_batch(self, F: Any, x: Any, states: list) -> list:
+        """Traced ``begin_state(batch_size=0, func=F.zeros)``: the 0 is the batch size, which
+        MXNet infers from the data; such zeros become zeros that follow the batch at run time.
+        """
+        zeros = None
+        out = []
+        for state in states:
+            node = state._outputs[0].node
+            if node is not None and node.op.name == "_zeros" and 0 in tuple(state.shape):
+                zeros = zeros or self._zero_states(F, x)
+                state = zeros[len(out)]
+            out.append(state)
+        return out
+
+    def _check_states(self, states: list, batch: int, open_batch: bool = False) -> None:
         infos = self.state_info(batch)
         if len(states) != len(infos):
             raise ShapeError(
                 f"{self.name}: expected {len(infos)} recurrent states, got {len(states)}"
             )
         for state, info in zip(states, infos):
-            if tuple(state.shape) != info["shape"]:
+            # NOTE: while tracing a 0 dim is open (begin_state(batch_size=0)), as in MXNet,
+            # which checks state shapes of NDArrays only.
+            shape = tuple(state.shape)
+            if len(shape) != len(info["shape"]) or any(
+                    d != e and not (open_batch and d == 0) for d, e in zip(shape, info["shape"])):
                 raise ShapeError(
                     f"{self.name}: invalid recurrent state shape. Expecting "
                     f"{info['shape']}, got {tuple(state.shape)}"
@@ -203,7 +221,9 @@ class FusedRNNLayer(HybridBlock):
         if skip:
             states = self._zero_states(F, inputs)
         elif inputs.shape is not None:
-            self._check_states(states, inputs.shape[1])
+            self._check_states(states, inputs.shape[1], open_batch=F is not ndarray)
+            if F is not ndarray:
+                states = self._open_states_follow_batch(F, inputs, states)
         flat = F._rnn_param_concat(
             *(
                 params[f"{d}{layer}_{g}_{t}"].reshape(-1)
