@@ -99,14 +99,11 @@ class Op:
     tolerances, with reason) and ``xfail`` (test name -> reason, for known gaps).
 
     Rules:
-    - ``forward(ctx, *arrays, **attrs)``: numpy in, numpy out (a tuple when there are several
-    outputs).
-    - ``vjp(ctx, *out_grads, **attrs)``: one gradient per input (None where not needed or not
-    defined).
+    - ``forward(ctx, *arrays, **attrs)``: numpy in, numpy out (a tuple for several outputs).
+    - ``vjp(ctx, *out_grads, **attrs)``: one gradient per input (None where not needed/defined).
     - ``infer(in_shapes, in_dtypes, **attrs) -> (in_shapes, out_shapes, out_dtypes)``: the two-way
-    shape and
-      dtype rule. Unknown dims are 0 and an unknown shape is None; it returns the input shapes
-      completed.
+      shape and dtype rule. Unknown dims are 0 and an unknown shape is None; it returns the input
+      shapes completed.
     - ``num_outputs(attrs)``: how many outputs the op shows.
     - ``grad_graph(F, inputs, out_grads, **attrs)``, optional: the VJP written with ``F``'s
       registered ops on arrays, for higher-order gradients (``hybrid/ops/grad_graph.py``).
