@@ -62,6 +62,9 @@ WRITTEN_AS = {
     "_contrib_adamw_update": ("_adamw_update", {}),
     "_contrib_mp_adamw_update": ("_mp_adamw_update", {}),
 }
+# The nodes whose ``*_locs`` and ``num_args`` count their subgraphs (a ``_CachedOp`` has neither).
+_CONTROL_FLOW = ("_foreach", "_while_loop", "_cond")
+
 # Registry ops with no MXNet operator at all: the writer refuses them, saying why.
 NOT_IN_MXNET = {
     "_getitem": "indexing a traced Symbol (x[...]); write it with slice, slice_axis, take or "
@@ -248,11 +251,14 @@ def graph_to_json(graph: Graph, data_names: Any = ()) -> dict:
         for v in node.outputs:
             index[id(v)] = len(entries)
         op_name, extra = WRITTEN_AS.get(node.op.name, (node.op.name, {}))
+        inputs = node.inputs
+        if node.op.name == "_CachedOp":  # its inputs are its graph's, in MXNet's order
+            inputs = [inputs[i] for i in _mxnet_input_order(node.attrs["subgraphs"][0])]
         entries.append({
             "op": op_name,
             "name": node.name,
             **_wrapped({**extra, **_node_attrs(node)}),
-            "inputs": [[index[id(v)], v.index, 0] for v in node.inputs],
+            "inputs": [[index[id(v)], v.index, 0] for v in inputs],
             **_subgraphs(node),
         })
         row_ptr.append(row_ptr[-1] + len(node.outputs))
@@ -277,6 +283,13 @@ def _subgraphs(node: Any) -> dict:
     return {"subgraphs": [graph_to_json(g, [v.name for v in g.inputs]) for g in bodies]}
 
 
+def _mxnet_input_order(graph: Graph) -> list[int]:
+    """Positions among ``graph.inputs`` of the inputs in MXNet's order (depth-first from the
+    outputs, as ``list_inputs`` and :func:`graph_from_json` number them)."""
+    where = {id(v): i for i, v in enumerate(graph.inputs)}
+    return [where[id(v)] for v in Graph.from_outputs(graph.outputs).inputs]
+
+
 def _mxnet_locs(node: Any) -> dict[str, Any]:
     """A control-flow node's ``*_locs`` for its bodies' inputs in MXNet's order.
 
@@ -284,11 +297,8 @@ def _mxnet_locs(node: Any) -> dict[str, Any]:
     is how :func:`graph_from_json` reads them; a body traced by hybrid lists its loop variables
     first. Positions are renumbered, and per-input tables permuted, into MXNet's order.
     """
-    a, graphs = node.attrs, node.attrs["subgraphs"]
-    orders = []
-    for g in graphs:
-        where = {id(v): i for i, v in enumerate(g.inputs)}
-        orders.append([where[id(v)] for v in Graph.from_outputs(g.outputs).inputs])
+    a = node.attrs
+    orders = [_mxnet_input_order(g) for g in a["subgraphs"]]
 
     def moved(locs: tuple, order: list[int]) -> tuple:
         new = {old: k for k, old in enumerate(order)}
@@ -331,7 +341,8 @@ def _node_attrs(node: Any) -> dict[str, str]:
     """The attributes MXNet needs: those differing from the op's defaults, as strings."""
     specs = node.op.attr_specs
     out = {}
-    attrs = node.attrs if "subgraphs" not in node.attrs else {**node.attrs, **_mxnet_locs(node)}
+    loop = node.op.name in _CONTROL_FLOW
+    attrs = {**node.attrs, **_mxnet_locs(node)} if loop else node.attrs
     for key, value in attrs.items():
         if key in ("is_train", "subgraphs"):
             continue
@@ -339,7 +350,7 @@ def _node_attrs(node: Any) -> dict[str, str]:
         if spec is not None and _same(value, spec.default):
             continue
         out[key] = _mx_str(value)
-    if "num_args" in specs or "subgraphs" in node.attrs:
+    if "num_args" in specs or loop:
         # MXNet requires the count where its op has the parameter (variadic ops such as Concat;
         # other variadic ops count in their own terms: amp_multicast's num_outputs, Custom's
         # none); a control-flow node counts its subgraphs too.

@@ -221,8 +221,9 @@ class FusedRNNLayer(HybridBlock):
         if skip:
             states = self._zero_states(F, inputs)
         elif inputs.shape is not None:
-            self._check_states(states, inputs.shape[1], open_batch=F is not ndarray)
-            if F is not ndarray:
+            tracing = not isinstance(inputs, ndarray.NDArray)  # eager F differs in numpy mode
+            self._check_states(states, inputs.shape[1], open_batch=tracing)
+            if tracing:
                 states = self._open_states_follow_batch(F, inputs, states)
         flat = F._rnn_param_concat(
             *(
