@@ -57,10 +57,6 @@ KNOWN_UNSUPPORTED = [
     (r"^test_gridsample_(border|reflection|nearest|bicubic|volumetric)", "not written yet: "
      "MXNet's BilinearSampler samples 2-D data bilinearly with zero padding only (the other "
      "modes would gather at computed indices)"),
-    (r"^test_resize_.*antialias$", "not written yet: antialiased downsampling (a filter that "
-     "widens with the factor; a matrix like the other modes)"),
-    (r"^test_resize_tf_crop_and_resize", "not written yet: tf_crop_and_resize (a crop box and "
-     "an extrapolation value; a matrix plus a constant)"),
 ]  # fmt: skip
 
 
