@@ -65,8 +65,6 @@ KNOWN_UNSUPPORTED = [
 _STRINGS = "strings: hybrid's arrays are numeric"
 _SEQUENCES = "sequence and optional values: hybrid holds tensors only"
 _DYNAMIC = "the output's shape depends on the input's values; hybrid's graphs are statically shaped"
-_NEWER = ("not imported: an opset 23+ fused op (expressible with MXNet's batch_dot, softmax, "
-          "elementwise ops), not written yet")
 _SIGNAL = ("signal processing (DFT): MXNet 1.9.1's contrib.fft runs on GPUs only ('fft is only "
            "available for GPU' on CPU)")
 
@@ -79,7 +77,6 @@ UNMAPPED = {
     "DFT": _SIGNAL,
     "ImageDecoder": "decoding encoded image bytes inside a graph: MXNet's imdecode is not a "
                     "graph op over uint8 tensors of any format",
-    "LinearAttention": _NEWER,
     "MaxUnpool": "MXNet has no unpooling op",
     "MelWeightMatrix": "a mel filter bank matrix: MXNet has no such op",
     "NonMaxSuppression": _DYNAMIC,
