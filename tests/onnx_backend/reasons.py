@@ -56,9 +56,10 @@ KNOWN_UNSUPPORTED = [
     (r"^test_attention_4d_(causal_|gqa_with_past_and_present_|gqa_causal_nonpad_decode_)?fp16$",
      "float16 rounding: ONNX's reference rounds at other steps (float16 ulps apart; the "
      "harness's 1e-4 is a float32 tolerance)"),
-    (r"^test_gridsample_(border|reflection|nearest|bicubic|volumetric)", "not written yet: "
-     "MXNet's BilinearSampler samples 2-D data bilinearly with zero padding only (the other "
-     "modes would gather at computed indices)"),
+    (r"^test_gridsample_volumetric", "5-D data: MXNet's BilinearSampler samples 2-D images only"),
+    (r"^test_gridsample_(nearest|bicubic)", "MXNet's one sampler of a grid given at run time, "
+     "BilinearSampler, weighs the 4 neighbours bilinearly; nearest and bicubic would be "
+     "gather_nd at indices rounded from the grid (1 or 16 per sample), not imported"),
 ]  # fmt: skip
 
 
