@@ -48,5 +48,6 @@ from . import (  # noqa: E402, F401  (register the rules they declare)
     rnn,
     sampling,
     shape,
+    stateful,
     tensor,
 )

@@ -4,7 +4,10 @@ grid of base points times theta) and GridSample (BilinearSampler).
 MXNet's BilinearSampler reads normalised coordinates with -1 and 1 at the centres of the corner
 pixels (ONNX's ``align_corners=1``) and gives 0 outside the input (``padding_mode='zeros'``);
 ``align_corners=0`` puts -1 and 1 at the outer edges, so its coordinates are scaled by
-``size / (size - 1)`` first.
+``size / (size - 1)`` first. ``padding_mode='border'`` clips those coordinates to [-1, 1]: a
+sample beyond the edge takes the edge pixel's value. ``'reflection'`` first folds them onto
+[-1, 1] (the input's bounds in both conventions), then clips as ``'border'``: a neighbour
+reflected back across an outer edge is the edge pixel itself.
 """
 
 from __future__ import annotations
@@ -42,13 +45,21 @@ def _grid_sample(ctx: Any, node: Any) -> list:
     mode = node.attrs.get("mode", "linear" if ctx.opset >= 20 else "bilinear")
     padding = node.attrs.get("padding_mode", "zeros")
     shape = ctx.known_shape(node.inputs[0], "GridSample")
-    if mode not in ("linear", "bilinear") or padding != "zeros" or len(shape) != 4:
+    if mode not in ("linear", "bilinear") or padding not in ("zeros", "border", "reflection") or \
+            len(shape) != 4:
         raise ctx.error(f"mode={mode!r}, padding_mode={padding!r} on {len(shape)}-D data "
-                        "(MXNet's BilinearSampler: bilinear, zeros, 4-D)")
+                        "(MXNet's BilinearSampler: bilinear, any padding, 4-D)")
     grid = ctx.op("transpose", [ctx.value(node.inputs[1])], axes=(0, 3, 1, 2))  # (N, 2, H, W)
+    if padding == "reflection":  # fold onto [-1, 1]: 1 - |(|g + 1| mod 4) - 2|
+        scalar = lambda op_name, x, c: ctx.op(op_name, [x], scalar=c, is_int=False)  # noqa: E731
+        folded = scalar("_mod_scalar", ctx.op("abs", [scalar("_plus_scalar", grid, 1.0)]), 4.0)
+        grid = scalar("_rminus_scalar", ctx.op("abs", [scalar("_minus_scalar", folded, 2.0)]),
+                      1.0)
     if not node.attrs.get("align_corners", 0):
         h, w = shape[2:]
         stretch = np.array([w / (w - 1), h / (h - 1)], ctx.dtype(node.inputs[1]))
         grid = ctx.op("broadcast_mul", [grid, constant(ctx, stretch.reshape(1, 2, 1, 1))])
+    if padding != "zeros":  # the edge pixels' centres bound the samples
+        grid = ctx.op("clip", [grid], a_min=-1.0, a_max=1.0)
     return [ctx.op("BilinearSampler", [ctx.value(node.inputs[0]), grid])]
 

@@ -31,6 +31,8 @@ KNOWN_UNSUPPORTED = [
     (r"^test_loop11$", "a trip count given as a graph input: _while_loop's max_iterations is "
      "an attribute"),
     (r"^test_scan_sum$", "Scan of opset 8 (batch axis, sequence_lens input); opset 9's imports"),
+    (r"^test_causal_conv_with_state_kernel_size_one$", "kernel size 1: the state is an empty "
+     "tensor, which hybrid cannot hold"),
     (r"^test_tri[lu]_zero$", "an empty tensor, which hybrid cannot hold"),
     (r"^test_top_k_uint64$", "uint64 data: MXNet 1.x has no uint64 arrays (topk negates to "
      "sort descending)"),
@@ -54,21 +56,16 @@ KNOWN_UNSUPPORTED = [
     (r"^test_attention_4d_(causal_|gqa_with_past_and_present_|gqa_causal_nonpad_decode_)?fp16$",
      "float16 rounding: ONNX's reference rounds at other steps (float16 ulps apart; the "
      "harness's 1e-4 is a float32 tolerance)"),
-    (r"^test_gridsample_(border|reflection|nearest|bicubic|volumetric)", "not written yet: "
-     "MXNet's BilinearSampler samples 2-D data bilinearly with zero padding only (the other "
-     "modes would gather at computed indices)"),
-    (r"^test_resize_.*antialias$", "not written yet: antialiased downsampling (a filter that "
-     "widens with the factor; a matrix like the other modes)"),
-    (r"^test_resize_tf_crop_and_resize", "not written yet: tf_crop_and_resize (a crop box and "
-     "an extrapolation value; a matrix plus a constant)"),
+    (r"^test_gridsample_volumetric", "5-D data: MXNet's BilinearSampler samples 2-D images only"),
+    (r"^test_gridsample_(nearest|bicubic)", "MXNet's one sampler of a grid given at run time, "
+     "BilinearSampler, weighs the 4 neighbours bilinearly; nearest and bicubic would be "
+     "gather_nd at indices rounded from the grid (1 or 16 per sample), not imported"),
 ]  # fmt: skip
 
 
 _STRINGS = "strings: hybrid's arrays are numeric"
 _SEQUENCES = "sequence and optional values: hybrid holds tensors only"
 _DYNAMIC = "the output's shape depends on the input's values; hybrid's graphs are statically shaped"
-_NEWER = ("not imported: an opset 23+ fused op (expressible with MXNet's batch_dot, softmax, "
-          "elementwise ops), not written yet")
 _SIGNAL = ("signal processing (DFT): MXNet 1.9.1's contrib.fft runs on GPUs only ('fft is only "
            "available for GPU' on CPU)")
 
@@ -76,13 +73,11 @@ UNMAPPED = {
     "Bernoulli": "random: the expected values are one draw of ONNX's reference generator",
     "BitCast": "reinterpreting bits as another type: MXNet has no such op",
     "BitShift": "MXNet 1.9.1 has no bit shift op",
-    "CausalConvWithState": _NEWER,
     "Compress": _DYNAMIC,
     "CumProd": "MXNet has no cumulative product",
     "DFT": _SIGNAL,
     "ImageDecoder": "decoding encoded image bytes inside a graph: MXNet's imdecode is not a "
                     "graph op over uint8 tensors of any format",
-    "LinearAttention": _NEWER,
     "MaxUnpool": "MXNet has no unpooling op",
     "MelWeightMatrix": "a mel filter bank matrix: MXNet has no such op",
     "NonMaxSuppression": _DYNAMIC,
