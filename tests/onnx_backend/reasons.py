@@ -57,9 +57,9 @@ KNOWN_UNSUPPORTED = [
      "float16 rounding: ONNX's reference rounds at other steps (float16 ulps apart; the "
      "harness's 1e-4 is a float32 tolerance)"),
     (r"^test_gridsample_volumetric", "5-D data: MXNet's BilinearSampler samples 2-D images only"),
-    (r"^test_gridsample_(nearest|bicubic)", "MXNet's one sampler of a grid given at run time, "
-     "BilinearSampler, weighs the 4 neighbours bilinearly; nearest and bicubic would be "
-     "gather_nd at indices rounded from the grid (1 or 16 per sample), not imported"),
+    (r"^test_gridsample_(nearest|bicubic)", "MXNet has no nearest or bicubic grid sampler: its "
+     "one sampler of a grid given at run time, BilinearSampler, weighs the 4 neighbours "
+     "bilinearly (a composition of gather_nd at indices rounded from the grid is not written)"),
 ]  # fmt: skip
 
 
