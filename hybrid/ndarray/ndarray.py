@@ -363,13 +363,13 @@ registry.array_type = NDArray
 
 
 def array(source_array: Any, ctx: Context | None = None, dtype: Any = None) -> NDArray:
-    """An NDArray copied from ``source_array``.
-
+    """An NDArray copied from ``source_array`` (not an ``np.ndarray``, which MXNet refuses too).
     The dtype is ``dtype`` if given, else the source's when it is an NDArray, else float32 (MXNet's
-    rule, which also turns float64 numpy arrays into float32).
-    """
+    rule, which also turns float64 numpy arrays into float32)."""
     where = _placement(ctx)
     if isinstance(source_array, NDArray):
+        if source_array.__class__ is not NDArray:
+            raise legacy_array_expected("nd.array")
         dtype = dtype or source_array.dtype
         source_array = source_array._data
     a = NDArray._wrap(np.array(source_array, dtype=dtype or default_dtype))

@@ -57,6 +57,7 @@ LEGACY_CALLS = [
     ("NDArray.__add__ (operator broadcast_add)", lambda: mx.nd.ones(2) + _x(2)),
     ("NDArray __iadd__", lambda: _in_place_add(mx.nd.ones(2), _x(2))),
     ("NDArray x[key] = value", lambda: mx.nd.ones(2).__setitem__(slice(None), _x(2))),
+    ("nd.array", lambda: mx.nd.array(_x(2))),
 ]
 
 
