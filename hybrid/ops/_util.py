@@ -113,3 +113,8 @@ def term_value(t: Any, shape: tuple) -> int:
     if t[0] == "prod":
         return shape[t[1]] * shape[t[1] + 1]
     return shape[t[1]] // t[2]
+
+
+def round_half_away(x: np.ndarray) -> np.ndarray:
+    """``x`` rounded half away from zero (MXNet's rule, unlike numpy's half to even)."""
+    return np.copysign(np.floor(np.abs(x) + 0.5), x).astype(x.dtype, copy=False)

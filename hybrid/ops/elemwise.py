@@ -1,14 +1,13 @@
-"""Unary elementwise ops: one output of the input's shape and dtype.
-
-Each op writes only ``forward`` and ``vjp``; :class:`Unary` supplies ``infer`` and ``samples``
-(inputs drawn from the op's ``domain``, kept away from kinks so finite differences are meaningful).
-The activation functions built on the same base are in ``activation.py``.
-"""
+"""Unary elementwise ops: one output of the input's shape and dtype. Each op writes ``forward``
+and ``vjp``; :class:`Unary` supplies ``infer`` and ``samples`` (drawn from the op's ``domain``,
+away from kinks so finite differences are meaningful). Activations on the same base are in
+``activation.py``."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ._util import round_half_away
 from .attrs import Attr
 from .registry import Op, Sample, register
 
@@ -341,7 +340,7 @@ class Round(Piecewise):
     name = "round"
 
     def forward(ctx, x):
-        return np.copysign(np.floor(np.abs(x) + 0.5), x).astype(x.dtype, copy=False)
+        return round_half_away(x)
 
 
 @register

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import ShapeError
-from ._util import complete_shape
+from ._util import complete_shape, round_half_away
 from .attrs import Attr
 from .elemwise import Unary
 from .registry import Op, Sample, register
@@ -59,7 +59,7 @@ class RoundSte(_StraightThrough):
     name = "_contrib_round_ste"
 
     def forward(ctx, x):
-        return np.copysign(np.floor(np.abs(x) + 0.5), x).astype(x.dtype, copy=False)
+        return round_half_away(x)
 
 
 @register

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import pathlib
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -135,76 +136,50 @@ def conv(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
     ]
 
 
-def conv_resize(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
-    net = ConvResize(prefix="convresize_")
+def _exported(out: pathlib.Path, name: str, net: Any, inputs: dict) -> dict:
+    """Initialize and hybridize ``net``, run it on ``inputs``, export it in MXNet's format as
+    ``name`` (epoch 0) and describe the files for the checker."""
     net.initialize(mx.init.Xavier())
     net.hybridize()
-    inputs = {"data": rng.normal(size=(2, 2, 4, 4)).astype(np.float32)}
     outputs = _run(net, inputs)
-    net.export(str(out / "conv_resize"), 0, format="mxnet")
-    return [{"kind": "imports", "symbol": "conv_resize-symbol.json",
-             "params": "conv_resize-0000.params", "inputs": list(inputs),
-             "io": _io(out, "conv_resize", inputs, outputs)}]
+    net.export(str(out / name), 0, format="mxnet")
+    return {"kind": "imports", "symbol": f"{name}-symbol.json", "params": f"{name}-0000.params",
+            "inputs": list(inputs), "io": _io(out, name, inputs, outputs)}
+
+
+def conv_resize(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
+    inputs = {"data": rng.normal(size=(2, 2, 4, 4)).astype(np.float32)}
+    return [_exported(out, "conv_resize", ConvResize(prefix="convresize_"), inputs)]
 
 
 def lstm_split(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
-    net = LstmSplit(prefix="lstmsplit_")
-    net.initialize(mx.init.Xavier())
-    net.hybridize()
     inputs = {"data": rng.normal(size=(4, 3, 4)).astype(np.float32)}
-    outputs = _run(net, inputs)
-    net.export(str(out / "lstm_split"), 0, format="mxnet")
-    return [{"kind": "imports", "symbol": "lstm_split-symbol.json",
-             "params": "lstm_split-0000.params", "inputs": list(inputs),
-             "io": _io(out, "lstm_split", inputs, outputs)}]
+    return [_exported(out, "lstm_split", LstmSplit(prefix="lstmsplit_"), inputs)]
 
 
 def states_and_no_params(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
-    entries = []
-    cases = [("lstm_states", LstmStates(prefix="lstmstates_"),
-              {"data": rng.normal(size=(4, 3, 3)).astype(np.float32)}),
-             ("no_params", NoParams(prefix="noparams_"),
-              {"data0": rng.normal(size=(2, 3, 4)).astype(np.float32),
-               "data1": rng.normal(size=(1, 3, 4)).astype(np.float32)})]
-    for name, net, inputs in cases:
-        net.initialize(mx.init.Xavier())
-        net.hybridize()
-        outputs = _run(net, inputs)
-        net.export(str(out / name), 0, format="mxnet")
-        entries.append({"kind": "imports", "symbol": f"{name}-symbol.json",
-                        "params": f"{name}-0000.params", "inputs": list(inputs),
-                        "io": _io(out, name, inputs, outputs)})
-    return entries
+    return [
+        _exported(out, "lstm_states", LstmStates(prefix="lstmstates_"),
+                  {"data": rng.normal(size=(4, 3, 3)).astype(np.float32)}),
+        _exported(out, "no_params", NoParams(prefix="noparams_"),
+                  {"data0": rng.normal(size=(2, 3, 4)).astype(np.float32),
+                   "data1": rng.normal(size=(1, 3, 4)).astype(np.float32)}),
+    ]
 
 
 def loops(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
-    net = Loops(prefix="loops_")
-    net.initialize(mx.init.Xavier())
-    net.hybridize()
     inputs = {"data0": rng.normal(size=(5, 2, 3)).astype(np.float32),
               "data1": rng.normal(size=(2, 4)).astype(np.float32)}
-    outputs = _run(net, inputs)
-    net.export(str(out / "loops"), 0, format="mxnet")
-    return [{"kind": "imports", "symbol": "loops-symbol.json", "params": "loops-0000.params",
-             "inputs": list(inputs), "io": _io(out, "loops", inputs, outputs)}]
+    return [_exported(out, "loops", Loops(prefix="loops_"), inputs)]
 
 
 def model_zoo(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
     """Model-zoo networks (MXNet's architectures and parameter names) exported for MXNet."""
     from hybrid.gluon.model_zoo import vision
 
-    entries = []
-    for name in ("resnet18_v1", "mobilenet0.25"):
-        net = vision.get_model(name, classes=10)
-        net.initialize(mx.init.Xavier())
-        net.hybridize()
-        inputs = {"data": rng.normal(size=(2, 3, 32, 32)).astype(np.float32)}
-        outputs = _run(net, inputs)
-        net.export(str(out / name), 0, format="mxnet")
-        entries.append({"kind": "imports", "symbol": f"{name}-symbol.json",
-                        "params": f"{name}-0000.params", "inputs": list(inputs),
-                        "io": _io(out, name, inputs, outputs)})
-    return entries
+    return [_exported(out, name, vision.get_model(name, classes=10),
+                      {"data": rng.normal(size=(2, 3, 32, 32)).astype(np.float32)})
+            for name in ("resnet18_v1", "mobilenet0.25")]
 
 
 def module_checkpoint(out: pathlib.Path, rng: np.random.Generator) -> list[dict]:
