@@ -25,7 +25,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Arena", "Scratch", "FRESH", "buffers", "scratch_only", "keep_freed_memory"]
+__all__ = [
+    "Arena",
+    "Scratch",
+    "FRESH",
+    "buffers",
+    "scratch_only",
+    "loop_scratch",
+    "keep_freed_memory",
+]
 
 Shape = tuple[int, ...]
 
@@ -150,6 +158,26 @@ class _ScratchOnly:
 def scratch_only(buf: Any) -> Any:
     """``buf`` with ``empty`` served from its scratch (see :class:`_ScratchOnly`)."""
     return buf if buf is FRESH else _ScratchOnly(buf)
+
+
+class _CallScratch:
+    """Scratch of one eager call: one buffer per key, kept for the call's duration."""
+
+    __slots__ = ("_scratch",)
+
+    def __init__(self) -> None:
+        self._scratch = Scratch(set())
+
+    def scratch(self, key: str, shape: Shape, dtype: Any) -> np.ndarray:
+        return self._scratch.get((key,), shape, dtype)
+
+
+def loop_scratch(buf: Any) -> Any:
+    """An allocator of scratch only, for a loop whose every pass drops its buffers before the
+    next: an eager call (``buf`` is FRESH) gets buffers of its own, reused from pass to pass
+    rather than allocated (and page-faulted) afresh.
+    """
+    return _ScratchOnly(_CallScratch() if buf is FRESH else buf)
 
 
 # Note [Keeping freed memory]

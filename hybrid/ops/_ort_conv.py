@@ -7,12 +7,13 @@ rate of numpy's OpenBLAS products on the same im2col layout. So a float32 convol
 forward as an ONNX ``Conv`` and its data gradient as the matching ``ConvTranspose`` (the adjoint
 of a correlation, with ``output_padding`` recovering the input size that striding rounds away),
 each in a tiny single-node session cached per (attributes, shapes), with one intra-op thread like
-the rest of the engine. The weight gradient is one GEMM over im2col columns of the whole batch,
-run by ONNX Runtime's GEMM (:func:`product_nt`); as an ONNX convolution (batch and channels
-swapped) it measured slower. Measured on ResNet-20's 3x3 layers at batch 32, one thread: forward
-1.4-2.5x and data gradient 2-3.5x faster than the numpy route; results agree to float32
-rounding. Deconvolution, the adjoint, takes the same kernels the other way round: its forward as
-a ``ConvTranspose``, its data gradient as a ``Conv`` (:func:`applies_transposed`).
+the rest of the engine. The weight gradient is a GEMM over im2col columns run by ONNX Runtime's
+GEMM (:func:`product_nt`), summed over chunks of images (:func:`weight_grad`); as an ONNX
+convolution (batch and channels swapped) it measured slower. Measured on ResNet-20's 3x3 layers
+at batch 32, one thread: forward 1.4-2.5x and data gradient 2-3.5x faster than the numpy route;
+results agree to float32 rounding. Deconvolution, the adjoint, takes the same kernels the other
+way round: its forward as a ``ConvTranspose``, its data gradient as a ``Conv``
+(:func:`applies_transposed`).
 
 ``ENABLED`` switches the route off (tests compare it with the numpy route). Convolutions under
 ``MIN_MACS`` multiply-adds stay on the numpy route: there the session call's fixed cost (a few
@@ -28,10 +29,19 @@ from typing import Any
 
 import numpy as np
 
-from ._im2col import Window
+from ._buffers import loop_scratch
+from ._im2col import Window, channel_major, gemm, im2col, pad_spatial
 
 __all__ = [
-    "ENABLED", "applies", "applies_transposed", "conv_forward", "conv_data_grad", "product_nt"
+    "ENABLED",
+    "applies",
+    "applies_transposed",
+    "conv_forward",
+    "conv_data_grad",
+    "conv_grads",
+    "images_per_chunk",
+    "product_nt",
+    "weight_grad",
 ]
 
 ENABLED = True
@@ -99,6 +109,10 @@ def _session(op: str, x_shape: tuple, w_shape: tuple, attrs: tuple) -> Any:
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    # NOTE: without the arena each session's workspace is freed after its run, not kept per
+    # session: ResNet-18's peak RSS fell from 907 to 817 MB, at an unchanged step time (in one
+    # process, alternating: ResNet-20 202.6 against 203.6 ms, LeNet 10.1 against 9.1 ms).
+    opts.enable_cpu_mem_arena = False
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
     return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
 
@@ -143,3 +157,65 @@ def product_nt(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     # ONNX Runtime's GEMM ran 70 GFLOP/s where numpy's reached 41 (ResNet-20's 16-channel
     # layers at batch 32), 88 against 64 at 32 channels and even at 64.
     return _run("Gemm", a, b, (("transB", 1),))
+
+
+def conv_grads(
+    x: np.ndarray,
+    w: np.ndarray,
+    gy: np.ndarray,
+    win: Window,
+    groups: int,
+    need: tuple,
+    no_bias: bool,
+    buf: Any,
+) -> tuple:
+    """The VJP of :func:`conv_forward` from its output gradient ``gy``: the data gradient as a
+    ConvTranspose, the weight gradient by :func:`weight_grad`, per ``need`` (None where not
+    needed); the bias gradient too unless ``no_bias``.
+    """
+    gx = conv_data_grad(gy, w, win, groups, x.shape[2:]) if need[0] else None
+    gw = weight_grad(x, gy, win, groups, buf).reshape(w.shape) if need[1] else None
+    if no_bias:
+        return gx, gw
+    return gx, gw, (gy.sum(axis=(0, *range(2, gy.ndim))) if need[2] else None)
+
+
+# NOTE: the columns of a whole batch are large (59 MB for ResNet-18's first layer at batch 8):
+# chunks of about 2.5 MB of columns, with 2,048 product columns or more (shorter products ran
+# slower), hold the columns and the channel-major gradient to 7 and 3 MB there. Step times in
+# one process, alternating chunked and whole: ResNet-20 204.8 against 206.8 ms, ResNet-18 1445
+# against 1522, DCGAN 869 against 861, LeNet 11.2 against 10.8 (eager: a pass's buffers are
+# reused by the next, see ``loop_scratch``).
+_CHUNK_BYTES = 2_500_000
+_MIN_COLUMNS = 2048
+
+
+def images_per_chunk(n: int, pixels: int, image_bytes: int) -> int:
+    """How many of ``n`` images :func:`weight_grad` takes per product, for ``pixels`` output
+    pixels and ``image_bytes`` of columns per image.
+    """
+    return min(n, max(-(-_MIN_COLUMNS // pixels), _CHUNK_BYTES // image_bytes, 1))
+
+
+def weight_grad(x: np.ndarray, gy: np.ndarray, win: Window, groups: int, buf: Any) -> np.ndarray:
+    """The weight gradient ``(G, F/G, C/G * K)`` of a correlation of ``x`` ``(N, C, *sp)``
+    with output gradient ``gy`` ``(N, F, *out)``: a product of ``gy`` with ``x``'s im2col
+    columns, summed over chunks of images.
+    """
+    n, f, pixels = gy.shape[0], gy.shape[1], prod(gy.shape[2:])
+    step = images_per_chunk(n, pixels, x.shape[1] * prod(win.kernel) * pixels * x.itemsize)
+    tmp = loop_scratch(buf)
+    total = None
+    for i in range(0, n, step):
+        xp = pad_spatial(x[i : i + step], win.pad, win.pad, buf=tmp)
+        cols = im2col(xp, win.kernel, win.stride, win.dilate, gy.shape[2:], tmp)
+        cols = cols.reshape(groups, -1, xp.shape[0] * pixels)  # (G, C/G * K, chunk * P)
+        gy3 = channel_major(gy[i : i + step], tmp, scratch=True).reshape(groups, f // groups, -1)
+        # NOTE: the product with the columns on the left runs about 1.5x faster than
+        # ``gy3 @ cols.T`` (a long inner dimension, few rows); its transpose is small.
+        if groups == 1:
+            part = product_nt(cols[0], gy3[0])[None]  # (1, C * K, F)
+        else:
+            part = gemm(cols, gy3.transpose(0, 2, 1))  # (G, C/G * K, F/G)
+        total = part if total is None else np.add(total, part, out=total)
+    return total.transpose(0, 2, 1).copy()  # fresh: it leaves the graph

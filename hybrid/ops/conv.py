@@ -17,7 +17,7 @@ import numpy as np
 
 from ..base import AttrError, HybridError, ShapeError
 from . import _ort_conv
-from ._buffers import buffers, scratch_only
+from ._buffers import buffers
 from ._im2col import (
     Window,
     batch_first,
@@ -27,8 +27,6 @@ from ._im2col import (
     conv_out_size,
     correlate,
     gemm,
-    im2col,
-    pad_spatial,
     window_attrs,
 )
 from ._layout import channel_last_aware
@@ -332,7 +330,9 @@ def conv_grads(ctx: Any, gy: np.ndarray | None, gy_cm: np.ndarray | None, **a: A
     need, g, f = ctx.needs_grad, a["num_group"], a["num_filter"]
     buf = buffers(ctx, "bwd")
     if ctx.ort:
-        return _ort_grads(ctx, gy, need, g, f, a["no_bias"], buf)
+        grads = _ort_conv.conv_grads(ctx.x, ctx.w, gy, ctx.win, g, need, a["no_bias"], buf)
+        ctx.x = None
+        return grads
     per_image, n = ctx.per_image, ctx.x_shape[0]
     if per_image:
         gy3 = gy.reshape(n, g, f // g, -1)  # (N, G, F/G, P)
@@ -354,32 +354,3 @@ def conv_grads(ctx: Any, gy: np.ndarray | None, gy_cm: np.ndarray | None, **a: A
     if a["no_bias"]:
         return grads
     return grads + (gy3.sum(axis=(0, 3) if per_image else 2).reshape(f) if need[2] else None,)
-
-
-def _ort_grads(ctx: Any, gy: np.ndarray, need: tuple, g: int, f: int, no_bias: bool, buf: Any):
-    """The VJP of a convolution run on ONNX Runtime (Note [Convolutions on ONNX Runtime]): the
-    data gradient as a ConvTranspose there, the weight gradient as one GEMM over the whole batch
-    with the columns of the saved input, gathered only now.
-    """
-    win = ctx.win
-    gx = gw = gy3 = None
-    if need[0]:
-        gx = _ort_conv.conv_data_grad(gy, ctx.w, win, g, ctx.x_shape[2:])
-    if need[1] or (not no_bias and need[2]):
-        gy3 = channel_major(gy, buf, scratch=True).reshape(g, f // g, -1)  # (G, F/G, N * P)
-    if need[1]:
-        tmp = scratch_only(buf)
-        xp = pad_spatial(ctx.x, win.pad, win.pad, buf=tmp)
-        cols = im2col(xp, win.kernel, win.stride, win.dilate, gy.shape[2:], tmp)
-        cols = cols.reshape(g, -1, gy3.shape[2])  # (G, C/G * K, N * P)
-        # NOTE: the product with the columns on the left runs about 1.5x faster than
-        # ``gy3 @ cols.T`` (a long inner dimension, few rows); its transpose is small.
-        if g == 1:
-            gwt = _ort_conv.product_nt(cols[0], gy3[0])[None]  # (1, C * K, F)
-        else:
-            gwt = gemm(cols, gy3.transpose(0, 2, 1), buf, "gwt", scratch=True)  # (G, C/G * K, F/G)
-        gw = gwt.transpose(0, 2, 1).copy().reshape(ctx.w.shape)  # fresh: it leaves the graph
-    ctx.x = None
-    if no_bias:
-        return gx, gw
-    return gx, gw, (gy3.sum(axis=2).reshape(f) if need[2] else None)
