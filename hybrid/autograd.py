@@ -57,6 +57,7 @@ def __getattr__(name: str) -> Any:
 class _State(threading.local):
     recording = False
     training = False
+    retain_graph = False  # of the backward() under way: a graph run may free saved arrays
 
 
 _state = _State()
@@ -182,6 +183,23 @@ def _run(
             continue
         _accumulate(pending, h._entry, h._out_index, g)
         roots.append(h._entry)
+    prev_retain, _state.retain_graph = _state.retain_graph, retain_graph
+    try:
+        reached_freed = _propagate(roots, pending, leaves, retain_graph)
+    finally:
+        _state.retain_graph = prev_retain
+    if reached_freed and not leaves:
+        raise HybridError(
+            "backward: the graph was already freed by a previous backward(); "
+            "pass retain_graph=True to the first call to backward through it twice"
+        )
+    return leaves
+
+
+def _propagate(roots: list, pending: dict, leaves: dict, retain_graph: bool) -> bool:
+    """Run the VJPs from ``roots`` down, gradients for marked arrays into ``leaves``; whether
+    an entry freed by an earlier backward was reached.
+    """
     reached_freed = False
     for entry in _topological(roots):
         grads = pending.pop(id(entry), None)
@@ -207,12 +225,7 @@ def _run(
                 _accumulate_leaf(leaves, x, gx)
         if not retain_graph:
             entry.ctx = None
-    if reached_freed and not leaves:
-        raise HybridError(
-            "backward: the graph was already freed by a previous backward(); "
-            "pass retain_graph=True to the first call to backward through it twice"
-        )
-    return leaves
+    return reached_freed
 
 
 def _accumulate(pending: dict, entry: TapeEntry, index: int, g: np.ndarray) -> None:

@@ -199,9 +199,16 @@ class Executor:
         for v, g in zip(self.out_vids, out_grads):
             grads[v] = g if grads[v] is None else grads[v] + g
         observer = registry.observer  # hybrid.profiler, while it runs: times every step
-        for step, ctx in zip(reversed(self.steps), reversed(run.ctxs)):
+        # Without retain_graph each step's saved arrays go as soon as its VJP has run, so the
+        # backward's peak memory is not the forward's saved set plus every gradient.
+        free = not autograd._state.retain_graph
+        ctxs = run.ctxs
+        for i in range(len(ctxs) - 1, -1, -1):
+            step, ctx = self.steps[i], ctxs[i]
             if ctx is None:
                 continue
+            if free:
+                ctxs[i] = None
             gys = [grads[v] for v in step.outs_v]
             if all(g is None for g in gys):
                 continue
