@@ -147,6 +147,7 @@ class Executor:
             ctx = Ctx()
             if arenas is not None:
                 ctx.arena = arenas[i]
+                ctx.arena.scratch.release(0)  # the previous step's scratch is dead
             if step_needs is not None:
                 ctx.needs_grad = step_needs[i]
             forward = step.forward if observer is None else observer.step(step.op, step.name)
@@ -209,6 +210,8 @@ class Executor:
                 continue
             if free:
                 ctxs[i] = None
+            if run.lease is not None:
+                run.lease.arenas[i].scratch.release(0)
             gys = [grads[v] for v in step.outs_v]
             if all(g is None for g in gys):
                 continue

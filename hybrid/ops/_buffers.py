@@ -9,8 +9,9 @@ recorded runs of a hybridized block the executor gives each step an :class:`Aren
 their temporaries through :func:`buffers` with a key naming what the buffer holds; without an arena
 (eager calls) they get fresh arrays and behave exactly as before. ``empty``/``zeros`` give a buffer
 of the step that may outlive the call (an output, something saved for backward, a returned
-gradient); ``scratch`` gives one that dies before the call returns, shared by all the steps of a
-run, so the steps' scratch costs the largest one rather than the sum. Inference runs use no arena:
+gradient); ``scratch`` gives one that dies before the call returns, carved from one buffer that
+every step of a run starts over (:class:`Scratch`), so the run's scratch costs the largest step's
+total rather than the sum over steps. Inference runs use no arena:
 their intermediates die step by step, and arenas would keep them all. The executor owns the
 lifetimes: a run's arenas stay leased until its saved contexts are freed (after backward), and
 arrays it hands back to the caller never alias an arena (see ``hybrid.graph.executor``).
@@ -54,24 +55,39 @@ FRESH = _Fresh()
 
 
 class Scratch:
-    """Buffers that die within one op call, shared by the steps of a run: one flat buffer per
-    key, grown to the largest request.
+    """Buffers that die within one op call, shared by the steps of a run: carved in turn from one
+    flat buffer, from its start again at each step (:meth:`release` to 0), so the steps' scratch
+    costs the largest step's total rather than the sum over steps.
     """
 
-    __slots__ = ("_flat", "owned")
+    __slots__ = ("_flat", "_used", "owned")
+
+    _ALIGN = 64  # bytes: each buffer starts on a cache line
 
     def __init__(self, owned: set[int]):
-        self._flat: dict[tuple, np.ndarray] = {}
+        self._flat = np.empty(0, np.uint8)
+        self._used = 0
         self.owned = owned
 
-    def get(self, key: tuple, shape: Shape, dtype: Any) -> np.ndarray:
+    def get(self, shape: Shape, dtype: Any) -> np.ndarray:
         dtype = np.dtype(dtype)
         nbytes = prod(shape) * dtype.itemsize
-        flat = self._flat.get(key)
-        if flat is None or flat.nbytes < nbytes:
-            flat = self._flat[key] = np.empty(nbytes, np.uint8)
-            self.owned.add(id(flat))
-        return flat[:nbytes].view(dtype).reshape(shape)
+        start = self._used
+        self._used = -(-(start + nbytes) // self._ALIGN) * self._ALIGN
+        if self._used > self._flat.nbytes:
+            # A larger buffer from here on; what this call carved before keeps the old one
+            # alive until it is dropped.
+            self.owned.discard(id(self._flat))
+            self._flat = np.empty(self._used, np.uint8)
+            self.owned.add(id(self._flat))
+        return self._flat[start : start + nbytes].view(dtype).reshape(shape)
+
+    def mark(self) -> int:
+        """Where the next buffer starts: :meth:`release` to it frees every buffer after it."""
+        return self._used
+
+    def release(self, mark: int) -> None:
+        self._used = mark
 
 
 class _Scope:
@@ -91,7 +107,7 @@ class _Scope:
         return buf
 
     def scratch(self, key: str, shape: Shape, dtype: Any) -> np.ndarray:
-        return self.arena.scratch.get((self.prefix, key), shape, dtype)
+        return self.arena.scratch.get(shape, dtype)
 
 
 class Arena:
@@ -160,24 +176,33 @@ def scratch_only(buf: Any) -> Any:
     return buf if buf is FRESH else _ScratchOnly(buf)
 
 
-class _CallScratch:
-    """Scratch of one eager call: one buffer per key, kept for the call's duration."""
+class _LoopScratch:
+    """Scratch for the passes of a loop (see :func:`loop_scratch`)."""
 
-    __slots__ = ("_scratch",)
+    __slots__ = ("_scratch", "_mark")
 
-    def __init__(self) -> None:
-        self._scratch = Scratch(set())
+    def __init__(self, scratch: Scratch):
+        self._scratch, self._mark = scratch, scratch.mark()
 
     def scratch(self, key: str, shape: Shape, dtype: Any) -> np.ndarray:
-        return self._scratch.get((key,), shape, dtype)
+        return self._scratch.get(shape, dtype)
+
+    empty = scratch
+
+    def next_pass(self) -> None:
+        """Free the buffers of the pass that ended (its arrays must be dropped)."""
+        self._scratch.release(self._mark)
 
 
-def loop_scratch(buf: Any) -> Any:
+def loop_scratch(buf: Any) -> _LoopScratch:
     """An allocator of scratch only, for a loop whose every pass drops its buffers before the
-    next: an eager call (``buf`` is FRESH) gets buffers of its own, reused from pass to pass
-    rather than allocated (and page-faulted) afresh.
+    next (it calls ``next_pass`` between passes): an eager call (``buf`` is FRESH) gets a
+    scratch of its own, so the passes reuse their buffers rather than allocate (and page-fault)
+    them afresh.
     """
-    return _ScratchOnly(_CallScratch() if buf is FRESH else buf)
+    if buf is FRESH:
+        return _LoopScratch(Scratch(set()))
+    return _LoopScratch(buf.arena.scratch)
 
 
 # Note [Keeping freed memory]

@@ -218,4 +218,5 @@ def weight_grad(x: np.ndarray, gy: np.ndarray, win: Window, groups: int, buf: An
         else:
             part = gemm(cols, gy3.transpose(0, 2, 1))  # (G, C/G * K, F/G)
         total = part if total is None else np.add(total, part, out=total)
+        tmp.next_pass()
     return total.transpose(0, 2, 1).copy()  # fresh: it leaves the graph
