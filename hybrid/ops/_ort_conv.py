@@ -184,8 +184,8 @@ def conv_grads(
 # chunks of about 2.5 MB of columns, with 2,048 product columns or more (shorter products ran
 # slower), hold the columns and the channel-major gradient to 7 and 3 MB there. Step times in
 # one process, alternating chunked and whole: ResNet-20 204.8 against 206.8 ms, ResNet-18 1445
-# against 1522, DCGAN 869 against 861, LeNet 11.2 against 10.8 (eager: a pass's buffers are
-# reused by the next, see ``loop_scratch``).
+# against 1522, DCGAN 869 against 861, eager LeNet 11.0 against 11.4 (eager calls keep their
+# chunks' buffers from call to call, see ``loop_scratch``).
 _CHUNK_BYTES = 2_500_000
 _MIN_COLUMNS = 2048
 
@@ -204,19 +204,20 @@ def weight_grad(x: np.ndarray, gy: np.ndarray, win: Window, groups: int, buf: An
     """
     n, f, pixels = gy.shape[0], gy.shape[1], prod(gy.shape[2:])
     step = images_per_chunk(n, pixels, x.shape[1] * prod(win.kernel) * pixels * x.itemsize)
-    tmp = loop_scratch(buf)
     total = None
-    for i in range(0, n, step):
-        xp = pad_spatial(x[i : i + step], win.pad, win.pad, buf=tmp)
-        cols = im2col(xp, win.kernel, win.stride, win.dilate, gy.shape[2:], tmp)
-        cols = cols.reshape(groups, -1, xp.shape[0] * pixels)  # (G, C/G * K, chunk * P)
-        gy3 = channel_major(gy[i : i + step], tmp, scratch=True).reshape(groups, f // groups, -1)
-        # NOTE: the product with the columns on the left runs about 1.5x faster than
-        # ``gy3 @ cols.T`` (a long inner dimension, few rows); its transpose is small.
-        if groups == 1:
-            part = product_nt(cols[0], gy3[0])[None]  # (1, C * K, F)
-        else:
-            part = gemm(cols, gy3.transpose(0, 2, 1))  # (G, C/G * K, F/G)
-        total = part if total is None else np.add(total, part, out=total)
-        tmp.next_pass()
+    with loop_scratch(buf) as tmp:
+        for i in range(0, n, step):
+            xp = pad_spatial(x[i : i + step], win.pad, win.pad, buf=tmp)
+            cols = im2col(xp, win.kernel, win.stride, win.dilate, gy.shape[2:], tmp)
+            cols = cols.reshape(groups, -1, xp.shape[0] * pixels)  # (G, C/G * K, chunk * P)
+            gy3 = channel_major(gy[i : i + step], tmp, scratch=True)
+            gy3 = gy3.reshape(groups, f // groups, -1)  # (G, F/G, chunk * P)
+            # NOTE: the product with the columns on the left runs about 1.5x faster than
+            # ``gy3 @ cols.T`` (a long inner dimension, few rows); its transpose is small.
+            if groups == 1:
+                part = product_nt(cols[0], gy3[0])[None]  # (1, C * K, F)
+            else:
+                part = gemm(cols, gy3.transpose(0, 2, 1))  # (G, C/G * K, F/G)
+            total = part if total is None else np.add(total, part, out=total)
+            tmp.next_pass()
     return total.transpose(0, 2, 1).copy()  # fresh: it leaves the graph
