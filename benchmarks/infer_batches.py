@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from suite_gluon import LeNet, resnet20
+from suite_gluon import ORT_ONE_THREAD, LeNet, resnet20
 
 import hybrid as mx
 
@@ -19,7 +19,7 @@ BATCHES = (1, 4, 16, 64, 256)
 MODES = {
     "eager": None,
     "hybridized": {"static_alloc": True},
-    "onnxruntime": {"backend": "onnxruntime"},
+    "onnxruntime": ORT_ONE_THREAD,
 }
 
 

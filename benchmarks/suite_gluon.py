@@ -198,6 +198,10 @@ def _dcgan() -> Callable[[], int]:
     return step
 
 
+# One intra-op thread, as every framework in the suite gets.
+ORT_ONE_THREAD = {"backend": "onnxruntime", "backend_opts": {"intra_op_num_threads": 1}}
+
+
 def _infer(net, shape, mode) -> Callable[[], int]:
     net.initialize(mx.init.Xavier())
     x = from_np(np.random.default_rng(0).normal(size=shape).astype(np.float32))
@@ -205,8 +209,7 @@ def _infer(net, shape, mode) -> Callable[[], int]:
     if mode == "onnxruntime" and FRAMEWORK == "mxnet":
         raise NotImplementedError("MXNet has no hybridize(backend='onnxruntime')")
     if mode != "eager":
-        net.hybridize(**({"backend": "onnxruntime"} if mode == "onnxruntime"
-                         else {"static_alloc": True}))
+        net.hybridize(**(ORT_ONE_THREAD if mode == "onnxruntime" else {"static_alloc": True}))
         net(x)
 
     def step() -> int:

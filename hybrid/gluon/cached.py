@@ -51,6 +51,9 @@ class CachedOp:
         Accepted for MXNet compatibility: graphs are always specialised to input shapes.
     backend : None or 'onnxruntime'
         ``'onnxruntime'`` serves inference through ONNX Runtime; training falls back to numpy.
+    backend_opts : dict, optional
+        With ``backend='onnxruntime'``: attributes of the sessions' ``SessionOptions``, such as
+        ``{'intra_op_num_threads': 1}``.
     """
 
     def __init__(
@@ -59,6 +62,7 @@ class CachedOp:
         static_alloc: bool = False,
         static_shape: bool = False,
         backend: str | None = None,
+        backend_opts: dict | None = None,
         **kwargs: Any,
     ):
         if backend not in _BACKENDS:
@@ -67,6 +71,7 @@ class CachedOp:
                 f"{', '.join(map(repr, _BACKENDS))}"
             )
         self.block, self.static_alloc, self.backend = block, static_alloc, backend
+        self.session_options = _session_options(block.name, backend, backend_opts)
         self.flags = dict(kwargs, static_alloc=static_alloc, static_shape=static_shape)
         self._traces: dict[tuple, Trace] = {}
         self._executors: dict[tuple, Executor] = {}
@@ -159,7 +164,7 @@ class CachedOp:
                 self.block, example_inputs=list(args), dynamic_batch=False, weights_as_inputs=True
             )
             session = ort.InferenceSession(
-                model.SerializeToString(), providers=["CPUExecutionProvider"]
+                model.SerializeToString(), self.session_options, providers=["CPUExecutionProvider"]
             )
             by_name = {p.name: p for p in self.block.collect_params().values()}
             names = [i.name for i in session.get_inputs()]
@@ -171,6 +176,28 @@ class CachedOp:
         wrap = inputs[0]._wrap if inputs else NDArray._wrap  # the inputs' array type
         outs = [wrap(o) for o in session.run(None, feed)]
         return outs[0] if len(outs) == 1 else outs
+
+
+def _session_options(name: str, backend: str | None, opts: dict | None) -> Any:
+    """ONNX Runtime's SessionOptions with ``opts`` set (None without the onnxruntime backend)."""
+    if backend != "onnxruntime":
+        if opts:
+            raise HybridError(
+                f"hybridize: backend_opts for {name} apply to backend='onnxruntime', got "
+                f"backend={backend!r}"
+            )
+        return None
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    for key, value in (opts or {}).items():
+        if key.startswith("_") or not hasattr(options, key):
+            raise HybridError(
+                f"hybridize: backend_opts for {name}: onnxruntime.SessionOptions has no "
+                f"attribute {key!r}"
+            )
+        setattr(options, key, value)
+    return options
 
 
 def _op_monitor(callback: Any, monitor_all: bool) -> Any:
