@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _nchwc
 from ._buffers import loop_scratch
 from ._im2col import Window, channel_major, gemm, im2col, pad_spatial
 
@@ -138,6 +139,8 @@ def conv_forward(
     """The correlation ``(N, C, *sp)`` * ``(F, C/G, *k)`` -> ``(N, F, *out)``, no bias; padded
     by ``win.pad`` before and ``after`` (default: the same) after.
     """
+    if after is None and _nchwc.applies(x, w, win, groups):
+        return _nchwc.conv(x, w, win)
     return _run("Conv", x, w, _conv_attrs(win, groups, after))
 
 
@@ -148,6 +151,14 @@ def conv_data_grad(
     ``(N, C, *size)``.
     """
     adj = _output_padding(gy.shape[2:], win, size)
+    if groups == 1 and not any(adj) and all(s == 1 for s in win.stride):
+        # Unstrided, the adjoint is a correlation too: with the kernel flipped, its in and out
+        # channels swapped and the padding that restores the input size; on NCHWc kernels.
+        pad = tuple(d * (k - 1) - p for k, d, p in zip(win.kernel, win.dilate, win.pad))
+        flipped = w[(slice(None), slice(None)) + (slice(None, None, -1),) * (w.ndim - 2)]
+        adjoint, adj_win = flipped.swapaxes(0, 1), win._replace(pad=pad)
+        if min(pad) >= 0 and _nchwc.applies(gy, adjoint, adj_win, 1):
+            return _nchwc.conv(gy, adjoint, adj_win)
     return _run("ConvTranspose", gy, w, _conv_attrs(win, groups, adj=adj))
 
 
@@ -160,7 +171,8 @@ def product_nt(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def conv_grads(
-    x: np.ndarray,
+    x: np.ndarray | None,
+    size: tuple,
     w: np.ndarray,
     gy: np.ndarray,
     win: Window,
@@ -169,11 +181,12 @@ def conv_grads(
     no_bias: bool,
     buf: Any,
 ) -> tuple:
-    """The VJP of :func:`conv_forward` from its output gradient ``gy``: the data gradient as a
-    ConvTranspose, the weight gradient by :func:`weight_grad`, per ``need`` (None where not
-    needed); the bias gradient too unless ``no_bias``.
+    """The VJP of :func:`conv_forward` of ``x`` (kept only when the weight gradient is
+    needed) with spatial ``size``, from its output gradient ``gy``: the data gradient by
+    :func:`conv_data_grad`, the weight gradient by :func:`weight_grad`, per ``need`` (None
+    where not needed); the bias gradient too unless ``no_bias``.
     """
-    gx = conv_data_grad(gy, w, win, groups, x.shape[2:]) if need[0] else None
+    gx = conv_data_grad(gy, w, win, groups, size) if need[0] else None
     gw = weight_grad(x, gy, win, groups, buf).reshape(w.shape) if need[1] else None
     if no_bias:
         return gx, gw

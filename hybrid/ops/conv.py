@@ -330,7 +330,9 @@ def conv_grads(ctx: Any, gy: np.ndarray | None, gy_cm: np.ndarray | None, **a: A
     need, g, f = ctx.needs_grad, a["num_group"], a["num_filter"]
     buf = buffers(ctx, "bwd")
     if ctx.ort:
-        grads = _ort_conv.conv_grads(ctx.x, ctx.w, gy, ctx.win, g, need, a["no_bias"], buf)
+        grads = _ort_conv.conv_grads(
+            ctx.x, ctx.x_shape[2:], ctx.w, gy, ctx.win, g, need, a["no_bias"], buf
+        )
         ctx.x = None
         return grads
     per_image, n = ctx.per_image, ctx.x_shape[0]

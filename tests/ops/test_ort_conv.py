@@ -37,6 +37,11 @@ CASES = [
     ((2, 3, 11), (4, 3, 3), (2,), (1,), (2,), 1),
     ((2, 4, 10), (4, 1, 4), (3,), (2,), (1,), 4),
     ((1, 2, 5, 6, 4), (3, 2, 2, 3, 2), (2, 1, 1), (1, 0, 1), (1, 1, 2), 1),
+    # channels in whole blocks of 8 and 16 (Note [NCHWc convolutions]):
+    ((2, 16, 9, 9), (24, 16, 3, 3), (1, 1), (1, 1), (1, 1), 1),  # data gradient: 24 channels
+    ((2, 32, 10, 8), (16, 32, 3, 3), (1, 1), (1, 2), (1, 2), 1),  # dilated, both on NCHWc
+    ((2, 16, 12, 12), (32, 16, 3, 3), (2, 2), (1, 1), (1, 1), 1),  # strided
+    ((1, 16, 8, 8), (16, 16, 1, 1), (1, 1), (0, 0), (1, 1), 1),
 ]
 
 
@@ -201,3 +206,21 @@ def test_deconvolution_with_few_input_pixels_stays_on_the_numpy_route():
     assert _ort_conv.applies_transposed(np.zeros((16, 512, 8, 8), np.float32), w, win, (16, 16))
     adj2 = (18, 18)  # output_padding 2 reaches the stride: ONNX Runtime refuses it
     assert not _ort_conv.applies_transposed(np.zeros((16, 512, 8, 8), np.float32), w, win, adj2)
+
+
+def test_frozen_weights_give_the_data_gradient_alone():
+    """Only the data needs a gradient (a frozen layer): the input is not kept for a weight
+    gradient, and the data gradient equals the one computed with all three.
+    """
+    rng = np.random.default_rng(6)
+    x, w = rng.normal(size=(2, 16, 9, 9)), rng.normal(size=(8, 16, 3, 3))
+    head = rng.normal(size=(2, 8, 9, 9))
+    xa, wa = nd.array(x, dtype="float32"), nd.array(w, dtype="float32")
+    xa.attach_grad()
+    with autograd.record():
+        loss = (nd.Convolution(xa, wa, kernel=(3, 3), pad=(1, 1), num_filter=8, no_bias=True)
+                * nd.array(head)).sum()
+    loss.backward()
+    b = np.zeros(8)
+    want = _conv_and_grads(x, w, b, head, np.float64, kernel=(3, 3), pad=(1, 1), num_filter=8)[1]
+    np.testing.assert_allclose(xa.grad.asnumpy(), want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
