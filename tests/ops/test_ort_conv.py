@@ -19,8 +19,9 @@ nd = hybrid.nd
 
 @pytest.fixture(autouse=True)
 def _every_size_on_ort(monkeypatch):
-    """The cases are small; the size threshold would keep them on the numpy route."""
+    """The cases are small; the size thresholds would keep them on the numpy route."""
     monkeypatch.setattr(_ort_conv, "MIN_MACS", 0)
+    monkeypatch.setattr(_ort_conv, "MIN_OUT_PIXELS", 0)
 
 
 CASES = [
@@ -33,7 +34,8 @@ CASES = [
     ((2, 3, 6, 5), (3, 1, 3, 3), (1, 1), (1, 1), (1, 1), 3),
     ((3, 8, 18, 18), (8, 8, 3, 3), (1, 1), (1, 1), (1, 1), 1),  # ResNet-like, 324 pixels
     ((2, 4, 17, 17), (8, 4, 3, 3), (2, 2), (1, 1), (1, 1), 1),  # odd size: output_padding 0
-    ((2, 4, 16, 16), (8, 4, 1, 1), (2, 2), (0, 0), (1, 1), 1),  # projection: output_padding 1
+    ((2, 4, 16, 16), (8, 4, 1, 1), (2, 2), (0, 0), (1, 1), 1),  # 1x1: the numpy route
+    ((2, 4, 16, 16), (8, 4, 3, 3), (2, 2), (1, 1), (1, 1), 1),  # output_padding 1
     ((2, 3, 11), (4, 3, 3), (2,), (1,), (2,), 1),
     ((2, 4, 10), (4, 1, 4), (3,), (2,), (1,), 4),
     ((1, 2, 5, 6, 4), (3, 2, 2, 3, 2), (2, 1, 1), (1, 0, 1), (1, 1, 2), 1),
@@ -155,6 +157,17 @@ def test_small_convolutions_stay_on_the_numpy_route(monkeypatch):
     assert _ort_conv.applies(*resnet, win)  # 2.4M
     strided = _ort_conv.Window(kernel=(3, 3), stride=(2, 2), dilate=(1, 1), pad=(1, 1))
     assert not _ort_conv.applies(*resnet, strided)  # a quarter of the outputs
+
+
+def test_few_output_pixels_and_1x1_kernels_stay_on_the_numpy_route(monkeypatch):
+    monkeypatch.setattr(_ort_conv, "MIN_OUT_PIXELS", 64)
+    win = _ort_conv.Window(kernel=(3, 3), stride=(1, 1), dilate=(1, 1), pad=(1, 1))
+    deep = np.zeros((8, 512, 7, 7), np.float32), np.zeros((512, 512, 3, 3), np.float32)
+    assert not _ort_conv.applies(*deep, win)  # 49 pixels per image, 925M multiply-adds
+    wide = np.zeros((8, 512, 8, 8), np.float32), deep[1]
+    assert _ort_conv.applies(*wide, win)
+    one = _ort_conv.Window(kernel=(1, 1), stride=(1, 1), dilate=(1, 1), pad=(0, 0))
+    assert not _ort_conv.applies(wide[0], np.zeros((512, 512, 1, 1), np.float32), one)
 
 
 DECONV_CASES = [
