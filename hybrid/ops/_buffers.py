@@ -32,7 +32,6 @@ __all__ = [
     "Scratch",
     "FRESH",
     "buffers",
-    "scratch_only",
     "loop_scratch",
     "keep_freed_memory",
 ]
@@ -156,25 +155,6 @@ def buffers(ctx: Any, prefix: str) -> _Fresh | _Scope:
     """
     arena = getattr(ctx, "arena", None)
     return FRESH if arena is None else arena.scope(prefix)
-
-
-class _ScratchOnly:
-    """An allocator whose every buffer is scratch: for helpers that ask ``empty`` for arrays
-    their caller drops before returning.
-    """
-
-    __slots__ = ("scratch",)
-
-    def __init__(self, buf: Any):
-        self.scratch = buf.scratch
-
-    def empty(self, key: str, shape: Shape, dtype: Any) -> np.ndarray:
-        return self.scratch(key, shape, dtype)
-
-
-def scratch_only(buf: Any) -> Any:
-    """``buf`` with ``empty`` served from its scratch (see :class:`_ScratchOnly`)."""
-    return buf if buf is FRESH else _ScratchOnly(buf)
 
 
 class _LoopScratch:

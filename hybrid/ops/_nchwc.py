@@ -15,7 +15,7 @@ Runtime) the route is off and convolutions take the plain Conv.
 Measured at one thread, forward GFLOP/s against the plain Conv (weight reorder included):
 ResNet-20's 3x3 layers at batch 32 83 against 47 (16 channels, 32x32), 97 against 69 (32),
 117 against 77 (64, 8x8); ResNet-18's at batch 8 about 1.1x, but 0.9x at 512 channels on 7x7
-images, so images under ``MIN_PIXELS`` keep the plain Conv.
+images, so images under ``MIN_PIXELS`` are left to the other routes.
 """
 
 from __future__ import annotations
