@@ -5,6 +5,8 @@ channels in whole blocks compare it with the float64 numpy route.
 
 from __future__ import annotations
 
+import platform
+
 import numpy as np
 
 from hybrid.ops import _nchwc, _ort_conv
@@ -12,9 +14,14 @@ from hybrid.ops import _nchwc, _ort_conv
 from .test_ort_conv import _conv_and_grads
 
 
-def test_the_block_size_is_found_on_this_cpu():
-    # x86 builds of ONNX Runtime block by 16 channels with AVX-512 and by 8 with AVX2.
-    assert _nchwc.block_size() in (8, 16)
+def test_the_block_size_is_found_on_x86():
+    # x86 builds of ONNX Runtime block by 16 channels with AVX-512 and by 8 with AVX2; other
+    # CPUs may lack the kernels, and the route is then off.
+    found = _nchwc.block_size()
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        assert found in (8, 16)
+    else:
+        assert found in (None, 8, 16)
 
 
 def test_forward_and_data_gradient_take_the_route_and_equal_the_plain_conv(monkeypatch):
@@ -29,10 +36,11 @@ def test_forward_and_data_gradient_take_the_route_and_equal_the_plain_conv(monke
     real = _nchwc.conv
     monkeypatch.setattr(_nchwc, "conv", lambda *a: calls.append(a[0].shape) or real(*a))
     on = _conv_and_grads(x, w, b, head, np.float32, **attrs)
-    assert calls == [(2, 16, 10, 10)] * 2  # the forward, then the data gradient
+    taken = 0 if _nchwc.block_size() is None else 2  # the forward, then the data gradient
+    assert calls == [(2, 16, 10, 10)] * taken
     monkeypatch.setattr(_nchwc, "ENABLED", False)
     off = _conv_and_grads(x, w, b, head, np.float32, **attrs)
-    assert len(calls) == 2
+    assert len(calls) == taken
     for name, g, r in zip(("y", "dx", "dw", "db"), on, off):
         np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-5 * np.abs(r).max(), err_msg=name)
 
