@@ -24,17 +24,13 @@ class ParameterAccessMixin:
         """The data (or gradient) copy on ``ctx``: with None, the only copy, else the one on
         the current context (as MXNet picks it).
         """
-        from .parameter import (
-            DeferredInitializationError,
-            ParameterAccessError,
-            ParameterNotInitializedError,
-        )
-
         if self._data is not None:
             if ctx is None and not self._replicas:
                 return self._grad if grads else self._data
             where = current_context() if ctx is None else Context(ctx)
             if where not in self._ctx_list:
+                from .parameter import ParameterAccessError
+
                 raise ParameterAccessError(
                     f"Parameter '{self.name}' was not initialized on context {where}. "
                     f"It was only initialized on {self._ctx_list}."
@@ -43,6 +39,9 @@ class ParameterAccessMixin:
             if i == 0:
                 return self._grad if grads else self._data
             return self._replicas[i - 1][1 if grads else 0]
+        # Imported here, on the error paths only: every forward call comes through this method.
+        from .parameter import DeferredInitializationError, ParameterNotInitializedError
+
         if self._deferred_init:
             raise DeferredInitializationError(
                 f"Parameter '{self.name}' has not been initialized yet because initialization "
