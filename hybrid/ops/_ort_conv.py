@@ -31,11 +31,12 @@ import numpy as np
 
 from . import _nchwc
 from ._buffers import loop_scratch
-from ._im2col import Window, channel_major, conv_out_size, gemm, im2col, pad_spatial
+from ._im2col import Window, channel_major, gemm, im2col, pad_spatial
 
 __all__ = [
     "ENABLED",
     "applies",
+    "applies_conv",
     "applies_transposed",
     "conv_forward",
     "conv_data_grad",
@@ -53,26 +54,31 @@ _OPSET = 17
 
 def applies(x: np.ndarray, w: np.ndarray, win: Window) -> bool:
     """Whether a convolution of ``x`` with ``w`` runs on ONNX Runtime: float32 operands with
-    1 to 3 spatial dims (ONNX Runtime's CPU Conv and ConvTranspose kernels are float-only),
-    about ``MIN_MACS`` multiply-adds or more, ``MIN_OUT_PIXELS`` output pixels per image or
-    more, and a kernel wider than 1x1.
+    1 to 3 spatial dims (ONNX Runtime's CPU Conv and ConvTranspose kernels are float-only) and
+    about ``MIN_MACS`` multiply-adds or more.
     """
-    # NOTE: on outputs of few pixels and on 1x1 kernels the numpy route's one product over the
-    # batch beats ONNX Runtime's per-image kernels: ResNet-18's 512-channel 7x7 layers ran
-    # forward 79 against 68 GFLOP/s, data gradient 69 against 47, its 1x1 projections 54-76
-    # against 48-65. In one process, alternating: ResNet-18 steps 1393 against 1525 ms, DCGAN
-    # (4x4 outputs) 845 against 941, ResNet-20 even.
-    out = [conv_out_size(n, *k) for n, *k in zip(x.shape[2:], *win)]
     return (
         ENABLED
         and x.dtype == np.float32
         and w.dtype == np.float32
         and 1 <= len(win.kernel) <= 3
-        and prod(out) >= MIN_OUT_PIXELS
-        and any(k > 1 for k in win.kernel)
         and x.shape[0] * w.size * prod(x.shape[2:]) >= MIN_MACS * prod(win.stride)
         and x.size > 0
     )
+
+
+def applies_conv(x: np.ndarray, w: np.ndarray, win: Window, out: tuple) -> bool:
+    """Whether a Convolution of ``x`` with ``w`` into spatial ``out`` runs on ONNX Runtime: as
+    :func:`applies`, with ``MIN_OUT_PIXELS`` output pixels per image or more and a kernel wider
+    than 1x1.
+    """
+    # NOTE: on outputs of few pixels and on 1x1 kernels the numpy route's one product over the
+    # batch beats ONNX Runtime's per-image kernels: ResNet-18's 512-channel 7x7 layers ran
+    # forward 79 against 68 GFLOP/s, data gradient 69 against 47, its 1x1 projections 54-76
+    # against 48-65. In one process, alternating: ResNet-18 steps 1393 against 1525 ms, DCGAN's
+    # discriminator (4x4 outputs) included 845 against 941, ResNet-20 even. Deconvolution has
+    # its own rule (:func:`applies_transposed`).
+    return prod(out) >= MIN_OUT_PIXELS and any(k > 1 for k in win.kernel) and applies(x, w, win)
 
 
 def applies_transposed(x: np.ndarray, w: np.ndarray, win: Window, out: tuple) -> bool:

@@ -296,7 +296,7 @@ def conv_product(ctx: Any, x: np.ndarray, w: np.ndarray, **a: Any) -> np.ndarray
     win = conv_window("Convolution", a)
     g, f = a["num_group"], a["num_filter"]
     out = _conv_out(x.shape, win)
-    if _ort_conv.applies(x, w, win):
+    if _ort_conv.applies_conv(x, w, win, out):
         # Note [Convolutions on ONNX Runtime]: the result is batch-major, columns come later.
         ctx.per_image = ctx.ort = True
         if ctx.needs_grad:

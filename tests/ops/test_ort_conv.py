@@ -7,6 +7,8 @@ at float32 tolerance.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -47,15 +49,19 @@ CASES = [
 ]
 
 
-def _conv_and_grads(x, w, b, head, dtype, **attrs):
+def _op_and_grads(op, x, w, b, head, dtype, **attrs):
+    """``op``'s output and the gradients of ``sum(output * head)`` in data, weight and bias."""
     args = [nd.array(a, dtype=dtype) for a in (x, w, b)]
     for a in args:
         a.attach_grad()
     with autograd.record():
-        y = nd.Convolution(*args, **attrs)
-        loss = (y * nd.array(head.astype(dtype))).sum()
+        y = op(*args, **attrs)
+        loss = (y * nd.array(head, dtype=dtype)).sum()
     loss.backward()
     return [a.asnumpy() for a in (y, *(arg.grad for arg in args))]
+
+
+_conv_and_grads = partial(_op_and_grads, nd.Convolution)
 
 
 @pytest.mark.parametrize("chunk", [None, 1, 2], ids=["whole", "chunk1", "chunk2"])
@@ -163,11 +169,12 @@ def test_few_output_pixels_and_1x1_kernels_stay_on_the_numpy_route(monkeypatch):
     monkeypatch.setattr(_ort_conv, "MIN_OUT_PIXELS", 64)
     win = _ort_conv.Window(kernel=(3, 3), stride=(1, 1), dilate=(1, 1), pad=(1, 1))
     deep = np.zeros((8, 512, 7, 7), np.float32), np.zeros((512, 512, 3, 3), np.float32)
-    assert not _ort_conv.applies(*deep, win)  # 49 pixels per image, 925M multiply-adds
+    assert not _ort_conv.applies_conv(*deep, win, (7, 7))  # 49 pixels, 925M multiply-adds
     wide = np.zeros((8, 512, 8, 8), np.float32), deep[1]
-    assert _ort_conv.applies(*wide, win)
+    assert _ort_conv.applies_conv(*wide, win, (8, 8))
     one = _ort_conv.Window(kernel=(1, 1), stride=(1, 1), dilate=(1, 1), pad=(0, 0))
-    assert not _ort_conv.applies(wide[0], np.zeros((512, 512, 1, 1), np.float32), one)
+    w1 = np.zeros((512, 512, 1, 1), np.float32)
+    assert not _ort_conv.applies_conv(wide[0], w1, one, (8, 8))
 
 
 DECONV_CASES = [
@@ -182,15 +189,7 @@ DECONV_CASES = [
 ]
 
 
-def _deconv_and_grads(x, w, b, head, dtype, **attrs):
-    args = [nd.array(a, dtype=dtype) for a in (x, w, b)]
-    for a in args:
-        a.attach_grad()
-    with autograd.record():
-        y = nd.Deconvolution(*args, **attrs)
-        loss = (y * nd.array(head, dtype=dtype)).sum()
-    loss.backward()
-    return [a.asnumpy() for a in (y, *(arg.grad for arg in args))]
+_deconv_and_grads = partial(_op_and_grads, nd.Deconvolution)
 
 
 @pytest.mark.parametrize("xs,ws,extra", DECONV_CASES)
